@@ -1,0 +1,70 @@
+package dev.ingot.allocator;
+
+/**
+ * Hands out {@link MemoryChunk}s of off-heap memory and takes them back: the Java form of MNN's
+ * {@code BufferAllocator}.
+ *
+ * <p>Ownership: every chunk returned by {@code alloc} belongs to this allocator until it is passed to
+ * {@link #free}. {@link #close()} returns all memory to the {@link SegmentSource}, including chunks still live
+ * (which are reported as leaks). Thread-safety is stated by each implementation.
+ */
+public interface BufferAllocator extends AutoCloseable {
+
+    /** Alignment in bytes used by {@link #alloc(long)}: MNN_MEMORY_ALIGN_DEFAULT. */
+    long DEFAULT_ALIGNMENT = 64;
+
+    /** Largest alignment a caller may ask for, in bytes. */
+    long MAX_ALIGNMENT = 4096;
+
+    /** Allocates {@code size} bytes aligned to {@link #DEFAULT_ALIGNMENT}, from the free list when possible. */
+    default MemoryChunk alloc(long size) {
+        return alloc(size, DEFAULT_ALIGNMENT);
+    }
+
+    /**
+     * Allocates {@code size} bytes (size &gt; 0) whose address is a multiple of {@code alignment} (a power of two,
+     * at most {@link #MAX_ALIGNMENT}).
+     *
+     * @throws IllegalArgumentException when size or alignment is out of range
+     * @throws AllocationLimitException when the allocation would exceed {@link #limit(long)}
+     * @throws IllegalStateException when the allocator is closed
+     */
+    MemoryChunk alloc(long size, long alignment);
+
+    /** Allocates a chunk that never comes from the free list and goes back to the source when freed. */
+    MemoryChunk allocSeparate(long size);
+
+    /**
+     * Gives a chunk back.
+     *
+     * @throws IllegalStateException when the chunk was already freed
+     * @throws IllegalArgumentException when the chunk belongs to another allocator
+     */
+    void free(MemoryChunk chunk);
+
+    /** Returns pooled memory to the source: with {@code all}, every block; otherwise only wholly free blocks. */
+    void release(boolean all);
+
+    /** Bytes currently reserved from the source (in use plus pooled). */
+    long totalSize();
+
+    /** A consistent snapshot of this allocator's accounting. */
+    AllocatorStats stats();
+
+    /**
+     * Caps the bytes this allocator may reserve from its source; {@code Long.MAX_VALUE} removes the cap.
+     * An allocation that would pass it throws {@link AllocationLimitException} and leaves the allocator usable.
+     */
+    void limit(long bytes);
+
+    /** The chunks live right now, grouped by allocation site when tracking is on. */
+    LeakReport liveChunks();
+
+    /**
+     * Frees all memory, live chunks included, and reports any live chunk as a leak through
+     * {@link System.Logger}; afterwards {@link #liveChunks()} keeps answering with what was live at close.
+     * Idempotent.
+     */
+    @Override
+    void close();
+}

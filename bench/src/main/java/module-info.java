@@ -1,0 +1,8 @@
+/** JMH benchmarks and the ingot command-line tool. */
+module dev.ingot.bench {
+    requires dev.ingot.ops;
+    requires info.picocli;
+    requires jmh.core;
+    requires io.netty.buffer;
+
+}
