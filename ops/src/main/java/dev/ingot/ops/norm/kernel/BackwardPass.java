@@ -14,9 +14,11 @@ import java.lang.foreign.ValueLayout;
  * affine map of dy and x so no xhat buffer is needed. D is summed centred, so a mean far above the spread loses no
  * digits.
  *
- * <p>With saved statistics, the saved invstd is used as given and the saved (float32) mean serves as the centring
- * shift; the exact mean of x is recovered from the same pass (shift + sum(x - shift) / M), so a rounded saved mean
- * costs no accuracy. Without them, mean and invstd are recomputed from x.
+ * <p>With saved statistics, the saved (float32) mean serves as the centring shift and the exact mean of x is
+ * recovered from the same pass (shift + sum(x - shift) / M), so a rounded saved mean costs no accuracy. The same
+ * pass yields the variance, so a saved invstd that is merely the float32 rounding of 1 / sqrt(var + eps) is
+ * replaced by the double value; a saved invstd that differs by more than that is used as given. Without saved
+ * statistics, mean and invstd are recomputed from x (one more read of each unit, from cache).
  *
  * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
  * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.
@@ -182,7 +184,10 @@ public final class BackwardPass {
             int i = geo.channelsLast() ? g * geo.channels() + cc : g;
             int c = i % geo.channels();
             Moments.meanAndVariance(geo, stats, g, cc, mean, var, i);
-            double invstd = savedInvstd != null ? savedInvstd.getAtIndex(F32, i) : 1.0 / Math.sqrt(var[i] + eps);
+            double invstd = 1.0 / Math.sqrt(var[i] + eps);
+            if (savedInvstd != null) {
+                invstd = refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
+            }
             double sumDy = Moments.sumDy(geo, stats, g, cc);
             double sumDyX = Moments.sumDyCentred(geo, stats, g, cc, mean[i]);
             double scale = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
@@ -192,6 +197,15 @@ public final class BackwardPass {
             dgammaPart[i] = invstd * sumDyX;
             dbetaPart[i] = sumDy;
         }
+    }
+
+    /**
+     * The saved invstd to use: when it is the float32 rounding of the invstd just computed from x (within one
+     * float32 ulp), the double value, so that rounding costs no accuracy where dx nearly cancels (tiny planes,
+     * variance far above eps); otherwise the saved value as given.
+     */
+    private static double refineSaved(double saved, double exact) {
+        return Math.abs(saved - exact) <= Math.ulp((float) exact) ? exact : saved;
     }
 
     private void write(int g, int k) {

@@ -127,6 +127,24 @@ class PassAccuracyTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("configs")
+    void aSavedInvstdThatIsNotTheRoundedExactOneIsUsedAsGiven(Config cfg) {
+        Problem p = Problem.random(70, 2, 3, 19, true, true, 1e-5);
+        PassHarness.Forward fwd = PassHarness.forward(p, cfg);
+        float[] given = fwd.invstd().clone();
+        for (int i = 0; i < given.length; i++) {
+            given[i] *= 1.5f + 0.1f * i;
+        }
+        PassHarness.Forward saved = new PassHarness.Forward(fwd.y(), fwd.mean(), given);
+        PassHarness.Backward grad = PassHarness.backward(p, cfg, saved, true, true, false);
+        Reference.Backward ref = Reference.backward(Reference.widen(p.x()), Reference.widen(p.dy()), p.n(), p.c(),
+                p.m(), Reference.widen(p.gamma()), p.eps(), Reference.widen(given));
+        assertWithin("dx with a given invstd", grad.dx(), ref.dx());
+        assertWithin("dgamma with a given invstd", grad.dgamma(), ref.dgamma());
+        assertWithin("dbeta with a given invstd", grad.dbeta(), ref.dbeta());
+    }
+
     @org.junit.jupiter.api.Test
     void largePlanesSplitIntoChunksStayAccurate() {
         // 131 075 elements per plane: several default-size units, an uneven last one, mean far above the spread.

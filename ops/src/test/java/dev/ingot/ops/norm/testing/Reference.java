@@ -56,6 +56,12 @@ public final class Reference {
     }
 
     public static Backward backward(double[] x, double[] dy, int n, int c, int m, double[] gamma, double eps) {
+        return backward(x, dy, n, c, m, gamma, eps, null);
+    }
+
+    /** The backward pass with the given invstd [N, C] instead of the one computed from x (null: computed). */
+    public static Backward backward(double[] x, double[] dy, int n, int c, int m, double[] gamma, double eps,
+                                    double[] givenInvstd) {
         double[] dx = new double[x.length];
         double[] dgamma = new double[c];
         double[] dbeta = new double[c];
@@ -63,7 +69,7 @@ public final class Reference {
             int ch = p % c;
             int from = p * m;
             double mu = mean(x, from, m);
-            double inv = 1 / Math.sqrt(variance(x, from, m, mu) + eps);
+            double inv = givenInvstd != null ? givenInvstd[p] : 1 / Math.sqrt(variance(x, from, m, mu) + eps);
             double meanDy = 0, meanDyXhat = 0;
             for (int i = from; i < from + m; i++) {
                 meanDy += dy[i];
