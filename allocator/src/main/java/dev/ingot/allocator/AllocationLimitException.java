@@ -10,11 +10,23 @@ public final class AllocationLimitException extends RuntimeException {
     private final long requested;
     private final long inUse;
     private final long limit;
+    private final long reserved;
 
     public AllocationLimitException(long requested, long inUse, long limit) {
-        super("allocation of " + requested + " bytes refused: " + inUse + " bytes in use, limit " + limit + " bytes");
+        this("allocator", requested, inUse, -1, limit);
+    }
+
+    /**
+     * @param allocatorName the refusing allocator, for the message
+     * @param reserved      bytes the allocator held from its source when it refused, or -1 when unknown
+     */
+    public AllocationLimitException(String allocatorName, long requested, long inUse, long reserved, long limit) {
+        super("allocation of " + requested + " bytes refused by '" + allocatorName + "': " + inUse
+                + " bytes in use, " + (reserved >= 0 ? reserved + " bytes reserved, " : "") + "limit " + limit
+                + " bytes");
         this.requested = requested;
         this.inUse = inUse;
+        this.reserved = reserved;
         this.limit = limit;
     }
 
@@ -26,6 +38,11 @@ public final class AllocationLimitException extends RuntimeException {
     /** Bytes the allocator had in use when it refused. */
     public long inUse() {
         return inUse;
+    }
+
+    /** Bytes the allocator held from its source (in use, pooled and slack) when it refused; -1 when unknown. */
+    public long reserved() {
+        return reserved;
     }
 
     /** The limit in force, in bytes. */

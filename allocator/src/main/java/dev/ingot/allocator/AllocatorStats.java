@@ -8,7 +8,9 @@ package dev.ingot.allocator;
  * @param reserved    bytes currently taken from the {@link SegmentSource} (in use + pooled + alignment slack)
  * @param peakInUse   the largest {@code inUse} seen since creation
  * @param allocations number of successful {@code alloc}/{@code allocSeparate} calls
- * @param reuses      allocations served from the free list without taking memory from the source
+ * @param reuses      allocations served from the free list (a freed chunk or the unused rest of a block) without
+ *                    taking memory from the source; for a {@link DeferBufferAllocator}, the chunks of the plan that
+ *                    share bytes with another chunk
  */
 public record AllocatorStats(long inUse, long pooled, long reserved, long peakInUse, long allocations, long reuses) {
 

@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param chunks number of live chunks
  * @param bytes  their total size in bytes
- * @param sites  one entry per allocation site; a single "unknown" site when tracking is off
+ * @param sites  one entry per allocation site, largest byte count first; a single site with an empty stack when
+ *               tracking is off
  */
 public record LeakReport(long chunks, long bytes, List<Site> sites) {
 
@@ -15,15 +16,37 @@ public record LeakReport(long chunks, long bytes, List<Site> sites) {
         sites = List.copyOf(sites);
     }
 
+    /** An empty report. */
+    public static LeakReport empty() {
+        return new LeakReport(0, 0, List.of());
+    }
+
     /** True when nothing is live. */
     public boolean isEmpty() {
         return chunks == 0;
     }
 
+    /** A multi-line description: totals, then each site with its stack (at most {@code maxFrames} frames). */
+    public String describe(int maxFrames) {
+        StringBuilder text = new StringBuilder();
+        text.append(chunks).append(" live chunk(s), ").append(bytes).append(" bytes");
+        for (Site site : sites) {
+            text.append(System.lineSeparator()).append("  ").append(site.chunks()).append(" chunk(s), ")
+                    .append(site.bytes()).append(" bytes allocated at");
+            if (site.stackTrace().isEmpty()) {
+                text.append(" an unknown site (enable tracking with -D").append(AllocatorOptions.TRACK_PROPERTY)
+                        .append("=true or AllocatorOptions.withTrackAllocations(true))");
+            }
+            site.stackTrace().stream().limit(maxFrames)
+                    .forEach(frame -> text.append(System.lineSeparator()).append("    at ").append(frame));
+        }
+        return text.toString();
+    }
+
     /**
      * Live chunks that were allocated from one place.
      *
-     * @param stackTrace the allocation stack, or empty when tracking is off
+     * @param stackTrace the allocation stack, innermost caller first, or empty when tracking is off
      */
     public record Site(long chunks, long bytes, List<StackTraceElement> stackTrace) {
         public Site {

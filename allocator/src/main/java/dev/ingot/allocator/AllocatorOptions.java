@@ -1,0 +1,69 @@
+package dev.ingot.allocator;
+
+/**
+ * Settings of one allocator. Immutable: derive variants with the {@code with...} methods.
+ *
+ * <p>The defaults come from system properties so that a whole process (for example a test run) can switch a mode
+ * on without touching code: {@value #CHECKED_PROPERTY} for checked mode and {@value #TRACK_PROPERTY} for
+ * allocation-site tracking. A value set here wins over the property.
+ *
+ * @param name             name used in messages, logs and JFR events; empty to let the allocator pick one
+ * @param checked          checked mode: every chunk's segment gets its own scope that {@code free} closes, so a use
+ *                         after free throws {@link IllegalStateException}; costs one shared-arena close (a thread
+ *                         handshake, tens of microseconds) per free. Off: a segment kept after {@code free} still
+ *                         reaches the pool's memory until its block goes back to the source.
+ * @param trackAllocations capture the allocation stack of every chunk for {@link LeakReport}s; costs a stack walk per
+ *                         allocation, so it is meant for debugging and tests
+ * @param minBlockSize     smallest block, in bytes, an {@link EagerBufferAllocator} reserves from its source
+ *                         (bigger requests get a block of their own size); at least 1
+ * @param limit            cap, in bytes, on what the allocator may reserve from its source; {@link Long#MAX_VALUE}
+ *                         for none
+ */
+public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize,
+                               long limit) {
+
+    /** System property giving the default of {@link #checked()}. */
+    public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
+    /** System property giving the default of {@link #trackAllocations()}. */
+    public static final String TRACK_PROPERTY = "ingot.allocator.trackAllocations";
+    /** Default {@link #minBlockSize()}: 1 MiB, large enough that blocks are rare, small enough to trim often. */
+    public static final long DEFAULT_MIN_BLOCK_SIZE = 1L << 20;
+
+    public AllocatorOptions {
+        if (name == null) {
+            throw new IllegalArgumentException("name: expected a string (empty for automatic), got null");
+        }
+        if (minBlockSize < 1) {
+            throw new IllegalArgumentException("minBlockSize: expected at least 1 byte, got " + minBlockSize);
+        }
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + limit);
+        }
+    }
+
+    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit. */
+    public static AllocatorOptions defaults() {
+        return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY),
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE);
+    }
+
+    public AllocatorOptions withName(String newName) {
+        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit);
+    }
+
+    public AllocatorOptions withChecked(boolean newChecked) {
+        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit);
+    }
+
+    public AllocatorOptions withTrackAllocations(boolean newTrack) {
+        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit);
+    }
+
+    public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
+        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit);
+    }
+
+    public AllocatorOptions withLimit(long newLimit) {
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit);
+    }
+}

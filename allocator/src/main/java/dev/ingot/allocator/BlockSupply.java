@@ -1,0 +1,100 @@
+package dev.ingot.allocator;
+
+import dev.ingot.allocator.events.AllocationRefusedEvent;
+import dev.ingot.allocator.events.BlockReservedEvent;
+import dev.ingot.allocator.events.BlockReturnedEvent;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An allocator's gate to its {@link SegmentSource}: counts the bytes reserved, enforces the limit and records the
+ * JFR events. Not thread-safe: the owning allocator calls it under its lock.
+ */
+final class BlockSupply {
+    private final String allocatorName;
+    private final SegmentSource source;
+    private long reserved;
+    private long limit;
+
+    BlockSupply(String allocatorName, SegmentSource source, long limit) {
+        if (source == null) {
+            throw new IllegalArgumentException("source: expected a SegmentSource, got null");
+        }
+        this.allocatorName = allocatorName;
+        this.source = source;
+        this.limit = limit;
+    }
+
+    long reserved() {
+        return reserved;
+    }
+
+    long limit() {
+        return limit;
+    }
+
+    void limit(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + bytes);
+        }
+        limit = bytes;
+    }
+
+    /** True when {@code bytes} more can be reserved without passing the limit. */
+    boolean fits(long bytes) {
+        return bytes <= limit - reserved;
+    }
+
+    /** Reserves a block; the caller has checked {@link #fits}. */
+    MemorySegment reserve(long bytes, long alignment) {
+        MemorySegment block = source.reserve(bytes, alignment);
+        if (block.byteSize() < bytes) {
+            source.giveBack(block);
+            throw new IllegalStateException("source " + source.description() + " returned " + block.byteSize()
+                    + " bytes when " + bytes + " were asked");
+        }
+        reserved += block.byteSize();
+        BlockReservedEvent event = new BlockReservedEvent();
+        if (event.shouldCommit()) {
+            event.allocator = allocatorName;
+            event.source = source.description();
+            event.bytes = block.byteSize();
+            event.reservedAfter = reserved;
+            event.commit();
+        }
+        return block;
+    }
+
+    void giveBack(MemorySegment block) {
+        source.giveBack(block);
+        reserved -= block.byteSize();
+        BlockReturnedEvent event = new BlockReturnedEvent();
+        if (event.shouldCommit()) {
+            event.allocator = allocatorName;
+            event.source = source.description();
+            event.bytes = block.byteSize();
+            event.reservedAfter = reserved;
+            event.commit();
+        }
+    }
+
+    /** Records a refusal and builds the exception the caller throws. */
+    AllocationLimitException refuse(long requested, long inUse) {
+        AllocationRefusedEvent event = new AllocationRefusedEvent();
+        if (event.shouldCommit()) {
+            event.allocator = allocatorName;
+            event.requested = requested;
+            event.inUse = inUse;
+            event.reserved = reserved;
+            event.limit = limit;
+            event.commit();
+        }
+        return new AllocationLimitException(allocatorName, requested, inUse, reserved, limit);
+    }
+
+    /** Closes the source, which gives back whatever it still holds. */
+    void close() {
+        reserved = 0;
+        source.close();
+    }
+}

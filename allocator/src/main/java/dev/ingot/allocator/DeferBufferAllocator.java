@@ -1,0 +1,367 @@
+package dev.ingot.allocator;
+
+import dev.ingot.allocator.internal.OffsetPlanner;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * MNN's deferred planner: while planning, {@code alloc} and {@code free} only record each chunk's lifetime;
+ * {@link #compute()} places every chunk at an offset in one block so that chunks alive at the same time never
+ * overlap, and {@link #apply()} reserves that block and gives every chunk its slice.
+ *
+ * <p>Lifetimes. Every {@code alloc} and {@code free} is one tick of a logical clock; a chunk lives from its
+ * {@code alloc} to its {@code free}, and a chunk never freed lives to the end of the plan, so {@code compute()} does
+ * not require that everything was freed (unlike MNN). {@code free} ends a lifetime, not access: after
+ * {@code apply()} every chunk of the plan, freed or not, keeps its memory until {@link #reset()},
+ * {@code release(true)} or {@link #close()}. Callers that re-plan ({@code reset()} then {@code alloc}s,
+ * {@code compute()}, {@code apply()}) get new chunks and must re-read their {@link MemoryChunk#segment()}s.
+ * {@link #allocSeparate} records a chunk alive for the whole plan, so no other chunk shares its bytes.
+ *
+ * <p>Placement is greedy by size with best-fit gaps over several orders ({@link #plannedSize()}); its quality is
+ * judged against {@link #lowerBound()}, the largest total footprint alive at one moment.
+ *
+ * <p>Barriers. Between {@link #barrierBegin()} and {@link #barrierEnd()} (threads planning in parallel), frees take
+ * effect at {@code barrierEnd()}: the order of interleaved calls from several threads carries no meaning, so no
+ * memory freed inside the section is reused inside it.
+ *
+ * <p>Limit. {@link #limit(long)} caps the block; an {@code alloc} that would make the bytes alive at once exceed
+ * it is refused at once (no plan could fit), and {@code apply()} is refused when the planned block exceeds it.
+ *
+ * <p>Checked mode: the chunks of one applied plan share a scope that {@code reset()}, {@code release(true)} and
+ * {@code close()} close, so any later access fails. Fast mode: the block's own scope, closed when the block goes back
+ * to its source, gives the same guarantee for the shipped sources.
+ *
+ * <p>Thread-safety: every method may be called from any thread; they are serialized by the allocator's monitor.
+ */
+public final class DeferBufferAllocator implements BufferAllocator {
+    private static final System.Logger LOG = System.getLogger(DeferBufferAllocator.class.getName());
+    private static final AtomicLong INSTANCES = new AtomicLong();
+    private static final long NEVER = Long.MAX_VALUE;
+
+    /** A chunk's planning record. */
+    private static final class Lifetime {
+        final int index;
+        final long footprint;
+        final long born;
+        long died = NEVER;
+
+        Lifetime(int index, long footprint, long born) {
+            this.index = index;
+            this.footprint = footprint;
+            this.born = born;
+        }
+    }
+
+    private final String name;
+    private final AllocatorOptions options;
+    private final BlockSupply supply;
+    private final List<MemoryChunk> chunks = new ArrayList<>();
+    private final List<Lifetime> pendingFrees = new ArrayList<>();
+    private final LiveChunks live = new LiveChunks();
+    private long clock;
+    private long aliveFootprint;
+    private boolean barrierOpen;
+    private OffsetPlanner.Plan plan;
+    private MemorySegment block;
+    private Arena planScope;
+    private long peakInUse;
+    private long allocations;
+    private boolean closed;
+    private LeakReport leaksAtClose;
+
+    /** A planner on {@link SegmentSource#arena()} with {@link AllocatorOptions#defaults()}. */
+    public DeferBufferAllocator() {
+        this(SegmentSource.arena(), AllocatorOptions.defaults());
+    }
+
+    /** A planner on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}. */
+    public DeferBufferAllocator(SegmentSource source) {
+        this(source, AllocatorOptions.defaults());
+    }
+
+    /** A planner on {@code source}, which it owns and closes in {@link #close()}. */
+    public DeferBufferAllocator(SegmentSource source, AllocatorOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options: expected AllocatorOptions, got null");
+        }
+        this.options = options;
+        this.name = options.name().isEmpty() ? "defer-" + INSTANCES.incrementAndGet() : options.name();
+        this.supply = new BlockSupply(name, source, options.limit());
+    }
+
+    /** The name used in messages, logs and JFR events. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Records a chunk born now; it has no memory until {@link #apply()}.
+     *
+     * @throws IllegalStateException when a plan was already computed (call {@link #reset()} to plan again)
+     */
+    @Override
+    public synchronized MemoryChunk alloc(long size, long alignment) {
+        Sizes.checkSize(size);
+        Sizes.checkAlignment(alignment);
+        return record(size, alignment, false);
+    }
+
+    @Override
+    public synchronized MemoryChunk allocSeparate(long size) {
+        Sizes.checkSize(size);
+        return record(size, DEFAULT_ALIGNMENT, true);
+    }
+
+    /**
+     * Ends the chunk's lifetime while planning; after {@link #compute()} only marks it freed. Either way the chunk
+     * keeps its memory after {@link #apply()} until {@link #reset()} or {@link #close()}.
+     */
+    @Override
+    public synchronized void free(MemoryChunk chunk) {
+        if (chunk == null) {
+            throw new IllegalArgumentException("chunk: expected a MemoryChunk of '" + name + "', got null");
+        }
+        if (chunk.owner() != this) {
+            throw new IllegalArgumentException("chunk: expected a chunk of '" + name + "', got " + chunk);
+        }
+        if (chunk.isFreed()) {
+            throw new IllegalStateException("double free of " + chunk);
+        }
+        if (!live.contains(chunk)) {
+            throw new IllegalStateException("cannot free " + chunk + ": " + chunk.revokedBecause());
+        }
+        chunk.markFreed();
+        live.remove(chunk);
+        Lifetime lifetime = (Lifetime) chunk.placement;
+        if (plan == null && lifetime.died == NEVER && !isSeparate(lifetime)) {
+            if (barrierOpen) {
+                pendingFrees.add(lifetime);
+            } else {
+                endLifetime(lifetime);
+            }
+        }
+    }
+
+    /**
+     * Places every recorded chunk; idempotent until {@link #reset()}.
+     *
+     * @return the planned block size in bytes
+     */
+    public synchronized long compute() {
+        ensureOpen();
+        if (plan == null) {
+            if (barrierOpen) {
+                throw new IllegalStateException("compute() on '" + name + "' inside barrierBegin()/barrierEnd()");
+            }
+            plan = OffsetPlanner.plan(requests());
+        }
+        return plan.size();
+    }
+
+    /**
+     * Reserves the planned block (computing the plan first if needed) and gives every chunk its slice.
+     * Idempotent until {@link #reset()}.
+     *
+     * @throws AllocationLimitException when the planned block exceeds the limit; nothing changes then
+     */
+    public synchronized void apply() {
+        compute();
+        if (block != null || plan.size() == 0) {
+            return;
+        }
+        if (!supply.fits(plan.size())) {
+            throw supply.refuse(plan.size(), live.bytes());
+        }
+        long alignment = MAX_ALIGNMENT;
+        MemorySegment memory = supply.reserve(plan.size(), alignment);
+        if (memory.address() % alignment != 0) {
+            supply.giveBack(memory);
+            throw new IllegalStateException("source returned a block at 0x" + Long.toHexString(memory.address())
+                    + ", expected an address aligned to " + alignment + " bytes");
+        }
+        block = memory;
+        planScope = options.checked() ? Arena.ofShared() : null;
+        for (int i = 0; i < chunks.size(); i++) {
+            MemoryChunk chunk = chunks.get(i);
+            MemorySegment slice = memory.asSlice(plan.offset(i), chunk.size());
+            chunk.back(planScope == null ? slice : slice.reinterpret(planScope, null), null);
+        }
+    }
+
+    /**
+     * Starts over: every chunk of the current plan loses its memory (its segment throws
+     * {@link IllegalStateException}), the block goes back to the source and the clock restarts.
+     */
+    public synchronized void reset() {
+        ensureOpen();
+        dropPlan("its plan was reset");
+    }
+
+    /** The planned block size in bytes. @throws IllegalStateException before {@link #compute()} */
+    public synchronized long plannedSize() {
+        if (plan == null) {
+            throw new IllegalStateException("plannedSize() on '" + name + "' before compute()");
+        }
+        return plan.size();
+    }
+
+    /** The largest total footprint (sizes rounded up to 64 bytes) of chunks alive at one moment, in bytes. */
+    public synchronized long lowerBound() {
+        return OffsetPlanner.lowerBound(requests());
+    }
+
+    /** True once {@link #apply()} has backed the current plan. */
+    public synchronized boolean isApplied() {
+        return block != null || (plan != null && plan.size() == 0);
+    }
+
+    /** With {@code all}, the same as {@link #reset()}; otherwise nothing: the one block is the plan's. */
+    @Override
+    public synchronized void release(boolean all) {
+        ensureOpen();
+        if (all) {
+            dropPlan("release(true) took its memory back");
+        }
+    }
+
+    @Override
+    public synchronized long totalSize() {
+        return supply.reserved();
+    }
+
+    /**
+     * In use: sizes of the chunks recorded and not yet freed. Pooled: always 0 (no free list). Reserved: the
+     * applied block. Reuses: chunks that share bytes with another chunk of the plan.
+     */
+    @Override
+    public synchronized AllocatorStats stats() {
+        return new AllocatorStats(live.bytes(), 0, supply.reserved(), peakInUse, allocations,
+                plan == null ? 0 : plan.shared());
+    }
+
+    @Override
+    public synchronized void limit(long bytes) {
+        supply.limit(bytes);
+    }
+
+    @Override
+    public synchronized LeakReport liveChunks() {
+        return closed ? leaksAtClose : live.report();
+    }
+
+    /** Opens a section in which frees are deferred to {@link #barrierEnd()}. */
+    public synchronized void barrierBegin() {
+        ensureOpen();
+        if (barrierOpen) {
+            throw new IllegalStateException("barrierBegin() on '" + name + "': a barrier is already open");
+        }
+        barrierOpen = true;
+    }
+
+    /** Ends the section: the frees made inside it take effect now. */
+    public synchronized void barrierEnd() {
+        ensureOpen();
+        if (!barrierOpen) {
+            throw new IllegalStateException("barrierEnd() on '" + name + "' without barrierBegin()");
+        }
+        barrierOpen = false;
+        for (Lifetime lifetime : pendingFrees) {
+            endLifetime(lifetime);
+        }
+        pendingFrees.clear();
+    }
+
+    @Override
+    public void close() {
+        LeakReport leaks;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            leaks = live.report();
+            leaksAtClose = leaks;
+            dropPlan("its allocator '" + name + "' was closed");
+            closed = true;
+            supply.close();
+        }
+        if (!leaks.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, () -> "allocator '" + name + "' closed with " + leaks.describe(12));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DeferBufferAllocator '" + name + "'";
+    }
+
+    // ---- internals (called with the monitor held) -------------------------------------------------------------
+
+    private MemoryChunk record(long size, long alignment, boolean separate) {
+        ensureOpen();
+        if (plan != null) {
+            throw new IllegalStateException("alloc on '" + name + "' after compute(): call reset() to plan again");
+        }
+        long footprint = Sizes.alignUp(Sizes.footprint(size), alignment);
+        if (!supply.fits(aliveFootprint + footprint)) {
+            throw supply.refuse(size, live.bytes());
+        }
+        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, options.trackAllocations());
+        chunk.placement = new Lifetime(chunks.size(), footprint, separate ? -1 : clock++);
+        chunks.add(chunk);
+        live.add(chunk);
+        aliveFootprint += footprint;
+        allocations++;
+        peakInUse = Math.max(peakInUse, live.bytes());
+        return chunk;
+    }
+
+    private static boolean isSeparate(Lifetime lifetime) {
+        return lifetime.born < 0;
+    }
+
+    private void endLifetime(Lifetime lifetime) {
+        lifetime.died = clock++;
+        aliveFootprint -= lifetime.footprint;
+    }
+
+    private List<OffsetPlanner.Request> requests() {
+        List<OffsetPlanner.Request> requests = new ArrayList<>(chunks.size());
+        for (MemoryChunk chunk : chunks) {
+            Lifetime lifetime = (Lifetime) chunk.placement;
+            long born = isSeparate(lifetime) ? -1 : lifetime.born;
+            requests.add(new OffsetPlanner.Request(lifetime.footprint, chunk.alignment(), born, lifetime.died));
+        }
+        return requests;
+    }
+
+    private void dropPlan(String why) {
+        for (MemoryChunk chunk : chunks) {
+            chunk.revoke(why);
+        }
+        chunks.clear();
+        live.drain();
+        pendingFrees.clear();
+        barrierOpen = false;
+        plan = null;
+        clock = 0;
+        aliveFootprint = 0;
+        if (planScope != null) {
+            planScope.close();
+            planScope = null;
+        }
+        if (block != null) {
+            supply.giveBack(block);
+            block = null;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("allocator '" + name + "' is closed");
+        }
+    }
+}

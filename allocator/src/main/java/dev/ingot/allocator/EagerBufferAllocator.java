@@ -1,0 +1,521 @@
+package dev.ingot.allocator;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * MNN's eager pool: chunks are carved from blocks reserved from a {@link SegmentSource}, and freed chunks go back
+ * to a free list for reuse.
+ *
+ * <p>Policy. The free list is ordered by size and searched best fit (the smallest piece that holds the chunk and
+ * its alignment padding); the rest of a split piece stays free. Chunk footprints are rounded up to 64 bytes. A
+ * freed chunk is merged at once with free neighbours in the same block (MNN merges only when a whole block is
+ * free), so a block that empties becomes one piece again. A new block is at least
+ * {@link AllocatorOptions#minBlockSize()} bytes. {@link #allocSeparate} reserves a block for the chunk alone and
+ * returns it to the source on {@code free}. {@code release(false)} returns wholly free blocks, {@code release(true)}
+ * every block, taking back the live chunks too (they become unusable, as in MNN).
+ *
+ * <p>Limit. {@link #limit(long)} caps the bytes reserved from the source, pooled free bytes included. Before
+ * refusing, the allocator shrinks the new block to the exact need and gives wholly free blocks back; only then
+ * does it throw {@link AllocationLimitException}, leaving its state unchanged.
+ *
+ * <p>Groups. A planning thread may call {@link #beginGroup()} inside a {@link #barrierBegin()} /
+ * {@link #barrierEnd()} section: until {@link #endGroup()} its frees go to a private free list, and its allocations
+ * look there first, so threads that plan at the same time do not take each other's freed memory and each plan
+ * stays what it would be alone. {@code barrierEnd()} merges every group's pieces back into the shared list. Groups
+ * are held in a map keyed by thread and dropped at {@code barrierEnd()}: nothing is stranded in thread-locals when
+ * pool threads come and go.
+ *
+ * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
+ * a critical section is a few tree operations (O(log n) in the number of free pieces), plus the slice of the
+ * chunk's segment. Closing a checked-mode chunk scope (a thread handshake) happens after the lock is released.
+ */
+public final class EagerBufferAllocator implements BufferAllocator {
+    private static final System.Logger LOG = System.getLogger(EagerBufferAllocator.class.getName());
+    private static final AtomicLong INSTANCES = new AtomicLong();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final String name;
+    private final AllocatorOptions options;
+    private final BlockSupply supply;
+    private final FreeList shared = new FreeList();
+    private final Set<Block> blocks = new LinkedHashSet<>();
+    private final LiveChunks live = new LiveChunks();
+    private final Map<Thread, FreeList> openGroups = new HashMap<>();
+    private final List<FreeList> barrierGroups = new ArrayList<>();
+    private boolean barrierOpen;
+    private long nextBlockId;
+    private long peakInUse;
+    private long allocations;
+    private long reuses;
+    private boolean closed;
+    private LeakReport leaksAtClose;
+
+    /** An allocator on {@link SegmentSource#arena()} with {@link AllocatorOptions#defaults()}. */
+    public EagerBufferAllocator() {
+        this(SegmentSource.arena(), AllocatorOptions.defaults());
+    }
+
+    /** An allocator on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}. */
+    public EagerBufferAllocator(SegmentSource source) {
+        this(source, AllocatorOptions.defaults());
+    }
+
+    /** An allocator on {@code source}, which it owns and closes in {@link #close()}. */
+    public EagerBufferAllocator(SegmentSource source, AllocatorOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException("options: expected AllocatorOptions, got null");
+        }
+        this.options = options;
+        this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
+        this.supply = new BlockSupply(name, source, options.limit());
+    }
+
+    /** The name used in messages, logs and JFR events. */
+    public String name() {
+        return name;
+    }
+
+    /** The settings this allocator was built with (the limit may have changed since; see {@link #stats()}). */
+    public AllocatorOptions options() {
+        return options;
+    }
+
+    @Override
+    public MemoryChunk alloc(long size, long alignment) {
+        Sizes.checkSize(size);
+        Sizes.checkAlignment(alignment);
+        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, options.trackAllocations());
+        long footprint = Sizes.footprint(size);
+        lock.lock();
+        try {
+            ensureOpen();
+            FreeList list = currentList();
+            FreePiece piece = list.bestFit(footprint, alignment);
+            if (piece == null && list != shared) {
+                piece = shared.bestFit(footprint, alignment);
+            }
+            if (piece != null) {
+                reuses++;
+            } else {
+                Block block = newBlock(size, footprint, alignment, false);
+                piece = new FreePiece(block, 0, block.size(), list);
+                list.add(piece);
+            }
+            place(chunk, piece, footprint, alignment);
+            return chunk;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public MemoryChunk allocSeparate(long size) {
+        Sizes.checkSize(size);
+        MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, options.trackAllocations());
+        long footprint = Sizes.footprint(size);
+        lock.lock();
+        try {
+            ensureOpen();
+            Block block = newBlock(size, footprint, DEFAULT_ALIGNMENT, true);
+            FreePiece whole = new FreePiece(block, 0, block.size(), shared);
+            shared.add(whole);
+            place(chunk, whole, footprint, DEFAULT_ALIGNMENT);
+            return chunk;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void free(MemoryChunk chunk) {
+        checkOwned(chunk);
+        Arena scopeToClose;
+        lock.lock();
+        try {
+            if (chunk.isFreed()) {
+                throw new IllegalStateException("double free of " + chunk);
+            }
+            if (!live.contains(chunk)) {
+                throw new IllegalStateException("cannot free " + chunk + ": " + chunk.revokedBecause());
+            }
+            chunk.markFreed();
+            scopeToClose = chunk.revoke("it was freed");
+            live.remove(chunk);
+            Placement placement = (Placement) chunk.placement;
+            chunk.placement = null;
+            Block block = placement.block();
+            block.liveChunks--;
+            if (block.separate) {
+                for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
+                    piece.list().remove(piece);
+                }
+                returnBlock(block);
+            } else {
+                giveBackPiece(currentList(), block, placement.offset(), placement.footprint());
+            }
+        } finally {
+            lock.unlock();
+        }
+        closeScope(scopeToClose);
+    }
+
+    @Override
+    public void release(boolean all) {
+        List<Arena> scopes = new ArrayList<>();
+        lock.lock();
+        try {
+            ensureOpen();
+            if (all) {
+                scopes = revokeAll("release(true) took its memory back");
+                returnAllBlocks();
+            } else {
+                returnWhollyFreeBlocks();
+            }
+        } finally {
+            lock.unlock();
+        }
+        scopes.forEach(EagerBufferAllocator::closeScope);
+    }
+
+    /** Gives every wholly free block back to the source: the same as {@code release(false)}. */
+    public void trim() {
+        release(false);
+    }
+
+    @Override
+    public long totalSize() {
+        lock.lock();
+        try {
+            return supply.reserved();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public AllocatorStats stats() {
+        lock.lock();
+        try {
+            long pooled = shared.bytes();
+            for (FreeList group : barrierGroups) {
+                pooled += group.bytes();
+            }
+            return new AllocatorStats(live.bytes(), pooled, supply.reserved(), peakInUse, allocations, reuses);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void limit(long bytes) {
+        lock.lock();
+        try {
+            supply.limit(bytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The limit in force, in bytes; {@link Long#MAX_VALUE} when none. */
+    public long limit() {
+        lock.lock();
+        try {
+            return supply.limit();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public LeakReport liveChunks() {
+        lock.lock();
+        try {
+            return closed ? leaksAtClose : live.report();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Arena> scopes;
+        LeakReport leaks;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            leaks = live.report();
+            leaksAtClose = leaks;
+            scopes = revokeAll("its allocator '" + name + "' was closed");
+            returnAllBlocks();
+            closed = true;
+            supply.close();
+        } finally {
+            lock.unlock();
+        }
+        scopes.forEach(EagerBufferAllocator::closeScope);
+        if (!leaks.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, () -> "allocator '" + name + "' closed with " + leaks.describe(12));
+        }
+    }
+
+    // ---- groups and barriers ------------------------------------------------------------------------------------
+
+    /**
+     * Opens a planning section in which threads may use private free lists ({@link #beginGroup()}).
+     *
+     * @throws IllegalStateException when a section is already open or the allocator is closed
+     */
+    public void barrierBegin() {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (barrierOpen) {
+                throw new IllegalStateException("barrierBegin() on '" + name + "': a barrier is already open");
+            }
+            barrierOpen = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the planning section: every group's free pieces go back to the shared free list (merged with their
+     * free neighbours).
+     *
+     * @throws IllegalStateException when no section is open or a group is still open
+     */
+    public void barrierEnd() {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (!barrierOpen) {
+                throw new IllegalStateException("barrierEnd() on '" + name + "' without barrierBegin()");
+            }
+            if (!openGroups.isEmpty()) {
+                throw new IllegalStateException("barrierEnd() on '" + name + "' while " + openGroups.size()
+                        + " group(s) are still open; call endGroup() in each planning thread first");
+            }
+            for (FreeList group : barrierGroups) {
+                for (FreePiece piece : group.drain()) {
+                    giveBackPiece(shared, piece.block(), piece.offset(), piece.size());
+                }
+            }
+            barrierGroups.clear();
+            barrierOpen = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives the calling thread a private free list until {@link #endGroup()}: its frees go there and its
+     * allocations look there before the shared list.
+     *
+     * @throws IllegalStateException outside a barrier, or when the thread already has an open group
+     */
+    public void beginGroup() {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (!barrierOpen) {
+                throw new IllegalStateException("beginGroup() on '" + name + "' outside barrierBegin()/barrierEnd()");
+            }
+            Thread thread = Thread.currentThread();
+            if (openGroups.containsKey(thread)) {
+                throw new IllegalStateException("beginGroup() on '" + name + "': thread " + thread.getName()
+                        + " already has an open group");
+            }
+            FreeList group = new FreeList();
+            openGroups.put(thread, group);
+            barrierGroups.add(group);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends the calling thread's group; its pieces stay private until {@link #barrierEnd()}.
+     *
+     * @throws IllegalStateException when the thread has no open group
+     */
+    public void endGroup() {
+        lock.lock();
+        try {
+            if (openGroups.remove(Thread.currentThread()) == null) {
+                throw new IllegalStateException("endGroup() on '" + name + "': thread "
+                        + Thread.currentThread().getName() + " has no open group");
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EagerBufferAllocator '" + name + "'";
+    }
+
+    // ---- internals (all called under the lock) ------------------------------------------------------------------
+
+    /** Where an eager chunk sits: its block, offset and footprint. */
+    private record Placement(Block block, long offset, long footprint) {
+    }
+
+    private FreeList currentList() {
+        FreeList group = openGroups.isEmpty() ? null : openGroups.get(Thread.currentThread());
+        return group != null ? group : shared;
+    }
+
+    /** Carves the chunk from {@code piece}, keeping the alignment padding and the remainder free. */
+    private void place(MemoryChunk chunk, FreePiece piece, long footprint, long alignment) {
+        FreeList list = piece.list();
+        Block block = piece.block();
+        list.remove(piece);
+        long padding = piece.padding(alignment);
+        if (padding > 0) {
+            list.add(new FreePiece(block, piece.offset(), padding, list));
+        }
+        long offset = piece.offset() + padding;
+        long tail = piece.size() - padding - footprint;
+        if (tail > 0) {
+            list.add(new FreePiece(block, offset + footprint, tail, list));
+        }
+        block.liveChunks++;
+        chunk.placement = new Placement(block, offset, footprint);
+        MemorySegment slice = block.memory.asSlice(offset, chunk.size());
+        if (options.checked()) {
+            Arena scope = Arena.ofShared();
+            chunk.back(slice.reinterpret(scope, null), scope);
+        } else {
+            chunk.back(slice, null);
+        }
+        live.add(chunk);
+        allocations++;
+        peakInUse = Math.max(peakInUse, live.bytes());
+    }
+
+    /** Returns a range to {@code list}, merged with the free neighbours that list holds in the same block. */
+    private static void giveBackPiece(FreeList list, Block block, long offset, long size) {
+        long start = offset;
+        long end = offset + size;
+        var before = block.freeByOffset.lowerEntry(start);
+        if (before != null && before.getValue().end() == start && before.getValue().list() == list) {
+            list.remove(before.getValue());
+            start = before.getValue().offset();
+        }
+        FreePiece after = block.freeByOffset.get(end);
+        if (after != null && after.list() == list) {
+            list.remove(after);
+            end = after.end();
+        }
+        list.add(new FreePiece(block, start, end - start, list));
+    }
+
+    /** Reserves a block for a chunk of {@code footprint} bytes, within the limit, or throws the refusal. */
+    private Block newBlock(long requested, long footprint, long alignment, boolean separate) {
+        long exact = footprint;
+        long preferred = separate ? exact : Math.max(options.minBlockSize(), exact);
+        long size = chooseBlockSize(preferred, exact);
+        if (size < 0) {
+            returnWhollyFreeBlocks();
+            size = chooseBlockSize(preferred, exact);
+        }
+        if (size < 0) {
+            throw supply.refuse(requested, live.bytes());
+        }
+        MemorySegment memory = supply.reserve(size, MAX_ALIGNMENT);
+        long padding = Sizes.alignUp(memory.address(), alignment) - memory.address();
+        if (padding + footprint <= size) {
+            return register(new Block(nextBlockId++, memory, separate));
+        }
+        // The source ignored the alignment: ask again with room for the padding.
+        supply.giveBack(memory);
+        if (!supply.fits(size + alignment)) {
+            throw supply.refuse(requested, live.bytes());
+        }
+        return register(new Block(nextBlockId++, supply.reserve(size + alignment, MAX_ALIGNMENT), separate));
+    }
+
+    private long chooseBlockSize(long preferred, long exact) {
+        if (supply.fits(preferred)) {
+            return preferred;
+        }
+        return supply.fits(exact) ? exact : -1;
+    }
+
+    private Block register(Block block) {
+        blocks.add(block);
+        return block;
+    }
+
+    private void returnBlock(Block block) {
+        blocks.remove(block);
+        supply.giveBack(block.memory);
+    }
+
+    private void returnWhollyFreeBlocks() {
+        for (Block block : List.copyOf(blocks)) {
+            if (block.isWhollyFreeIn(shared)) {
+                shared.remove(block.freeByOffset.firstEntry().getValue());
+                returnBlock(block);
+            }
+        }
+    }
+
+    private void returnAllBlocks() {
+        shared.drain();
+        for (FreeList group : barrierGroups) {
+            group.drain();
+        }
+        barrierGroups.clear();
+        openGroups.clear();
+        barrierOpen = false;
+        for (Block block : List.copyOf(blocks)) {
+            returnBlock(block);
+        }
+    }
+
+    private List<Arena> revokeAll(String why) {
+        List<Arena> scopes = new ArrayList<>();
+        for (MemoryChunk chunk : live.drain()) {
+            chunk.placement = null;
+            Arena scope = chunk.revoke(why);
+            if (scope != null) {
+                scopes.add(scope);
+            }
+        }
+        return scopes;
+    }
+
+    private void checkOwned(MemoryChunk chunk) {
+        if (chunk == null) {
+            throw new IllegalArgumentException("chunk: expected a MemoryChunk of '" + name + "', got null");
+        }
+        if (chunk.owner() != this) {
+            throw new IllegalArgumentException("chunk: expected a chunk of '" + name + "', got " + chunk);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("allocator '" + name + "' is closed");
+        }
+    }
+
+    private static void closeScope(Arena scope) {
+        if (scope != null) {
+            scope.close();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.ingot.allocator;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The chunks an allocator has handed out and not taken back, and the leak report built from them.
+ * Not thread-safe: the owner calls it under its lock.
+ */
+final class LiveChunks {
+    /** Frames of these classes are the allocator's own and are cut from the top of allocation stacks. */
+    private static final Set<String> INTERNAL_CLASSES = Set.of(MemoryChunk.class.getName(),
+            EagerBufferAllocator.class.getName(), DeferBufferAllocator.class.getName(),
+            BufferAllocator.class.getName(), "dev.ingot.allocator.internal.ChildSource");
+
+    private final Set<MemoryChunk> chunks = new HashSet<>();
+    private long bytes;
+
+    void add(MemoryChunk chunk) {
+        chunks.add(chunk);
+        bytes += chunk.size();
+    }
+
+    boolean remove(MemoryChunk chunk) {
+        boolean removed = chunks.remove(chunk);
+        if (removed) {
+            bytes -= chunk.size();
+        }
+        return removed;
+    }
+
+    boolean contains(MemoryChunk chunk) {
+        return chunks.contains(chunk);
+    }
+
+    /** Sum of the sizes (as asked) of the live chunks. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** Removes and returns every chunk. */
+    List<MemoryChunk> drain() {
+        List<MemoryChunk> all = new ArrayList<>(chunks);
+        chunks.clear();
+        bytes = 0;
+        return all;
+    }
+
+    /** The live chunks grouped by allocation site, largest byte count first. */
+    LeakReport report() {
+        Map<List<StackTraceElement>, long[]> bySite = new LinkedHashMap<>();
+        for (MemoryChunk chunk : chunks) {
+            long[] totals = bySite.computeIfAbsent(siteOf(chunk), _ -> new long[2]);
+            totals[0]++;
+            totals[1] += chunk.size();
+        }
+        List<LeakReport.Site> sites = new ArrayList<>();
+        bySite.forEach((stack, totals) -> sites.add(new LeakReport.Site(totals[0], totals[1], stack)));
+        sites.sort(Comparator.comparingLong(LeakReport.Site::bytes).reversed());
+        return new LeakReport(chunks.size(), bytes, sites);
+    }
+
+    private static List<StackTraceElement> siteOf(MemoryChunk chunk) {
+        Throwable site = chunk.allocationSite();
+        if (site == null) {
+            return List.of();
+        }
+        StackTraceElement[] frames = site.getStackTrace();
+        int first = 0;
+        while (first < frames.length && INTERNAL_CLASSES.contains(frames[first].getClassName())) {
+            first++;
+        }
+        return Arrays.asList(frames).subList(first, frames.length);
+    }
+}

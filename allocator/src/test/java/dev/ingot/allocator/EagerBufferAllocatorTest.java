@@ -1,0 +1,300 @@
+package dev.ingot.allocator;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EagerBufferAllocatorTest {
+    private static final long BLOCK = 64 * 1024;
+
+    private static EagerBufferAllocator allocator() {
+        return new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withName("test").withChecked(true).withMinBlockSize(BLOCK));
+    }
+
+    @Test
+    void allocGivesExactSizeDefaultAlignmentAndUsableMemory() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk chunk = allocator.alloc(100);
+            assertEquals(100, chunk.size());
+            assertEquals(100, chunk.segment().byteSize());
+            assertEquals(64, chunk.alignment());
+            assertEquals(0, chunk.address() % 64);
+            assertEquals(chunk.address(), chunk.segment().address());
+            assertSame(allocator, chunk.owner());
+            assertTrue(chunk.isLive());
+            chunk.segment().set(ValueLayout.JAVA_BYTE, 99, (byte) 7);
+            assertEquals(7, chunk.segment().get(ValueLayout.JAVA_BYTE, 99));
+        }
+    }
+
+    @Test
+    void everyAlignmentUpTo4096IsHonoured() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            allocator.alloc(8, 1); // shifts later pieces so that alignment has work to do
+            for (long alignment = 1; alignment <= BufferAllocator.MAX_ALIGNMENT; alignment <<= 1) {
+                MemoryChunk chunk = allocator.alloc(40, alignment);
+                assertEquals(0, chunk.address() % alignment, "alignment " + alignment);
+                assertEquals(alignment, chunk.alignment());
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsAreRejectedWithTheirName() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> allocator.alloc(0)).getMessage()
+                    .startsWith("size:"));
+            assertThrows(IllegalArgumentException.class, () -> allocator.alloc(-5));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> allocator.alloc(64, 48)).getMessage()
+                    .contains("alignment: expected a power of two"));
+            assertThrows(IllegalArgumentException.class, () -> allocator.alloc(64, 8192));
+            assertThrows(IllegalArgumentException.class, () -> allocator.alloc(64, 0));
+            assertThrows(IllegalArgumentException.class, () -> allocator.free(null));
+        }
+    }
+
+    @Test
+    void bestFitPicksTheSmallestHoleThatHolds() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk big = allocator.alloc(1024);
+            allocator.alloc(64); // separator
+            MemoryChunk small = allocator.alloc(256);
+            allocator.alloc(64); // separator
+            long bigAddress = big.address();
+            long smallAddress = small.address();
+            allocator.free(big);
+            allocator.free(small);
+
+            MemoryChunk fitted = allocator.alloc(200);
+            assertEquals(smallAddress, fitted.address(), "200 bytes belong in the 256-byte hole");
+            MemoryChunk next = allocator.alloc(300);
+            assertEquals(bigAddress, next.address(), "300 bytes only fit the 1024-byte hole");
+        }
+    }
+
+    @Test
+    void splitKeepsTheRemainderForLaterAllocations() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk first = allocator.alloc(1024);
+            allocator.alloc(64); // keeps the hole from merging with the block's tail
+            long start = first.address();
+            allocator.free(first);
+            long reservedBefore = allocator.totalSize();
+
+            MemoryChunk a = allocator.alloc(256);
+            MemoryChunk b = allocator.alloc(512);
+            MemoryChunk c = allocator.alloc(256);
+            assertEquals(start, a.address());
+            assertEquals(start + 256, b.address());
+            assertEquals(start + 768, c.address());
+            assertEquals(reservedBefore, allocator.totalSize(), "no new block for pieces of a freed chunk");
+        }
+    }
+
+    @Test
+    void freedNeighboursMergeWhileTheBlockIsStillInUse() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk a = allocator.alloc(1024);
+            MemoryChunk b = allocator.alloc(1024);
+            MemoryChunk c = allocator.alloc(1024);
+            MemoryChunk keeper = allocator.alloc(64); // keeps the block in use (MNN would not merge then)
+            allocator.free(a);
+            allocator.free(c);
+            allocator.free(b);
+
+            long reserved = allocator.totalSize();
+            MemoryChunk merged = allocator.alloc(3072);
+            assertEquals(a.address(), merged.address(), "a, b and c merged into one 3072-byte piece");
+            assertEquals(reserved, allocator.totalSize());
+            assertTrue(keeper.isLive());
+        }
+    }
+
+    @Test
+    void aBlockIsAtLeastTheMinimumSizeAndLargeRequestsGetTheirOwnSize() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            allocator.alloc(100);
+            assertEquals(BLOCK, allocator.totalSize());
+            allocator.alloc(BLOCK + 1000);
+            assertEquals(BLOCK + Sizes.footprint(BLOCK + 1000), allocator.totalSize());
+        }
+    }
+
+    @Test
+    void allocSeparateNeverReusesAndReturnsItsBlockOnFree() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk pooled = allocator.alloc(4096);
+            long pooledAddress = pooled.address();
+            allocator.free(pooled);
+            long reserved = allocator.totalSize();
+
+            MemoryChunk separate = allocator.allocSeparate(4096);
+            assertNotEquals(pooledAddress, separate.address());
+            assertEquals(reserved + 4096, allocator.totalSize());
+            assertEquals(0, allocator.stats().reuses());
+            allocator.free(separate);
+            assertEquals(reserved, allocator.totalSize());
+        }
+    }
+
+    @Test
+    void releaseFalseReturnsOnlyWhollyFreeBlocks() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk kept = allocator.alloc(BLOCK); // block 1, full
+            MemoryChunk dropped = allocator.alloc(BLOCK); // block 2, full
+            allocator.free(dropped);
+            assertEquals(2 * BLOCK, allocator.totalSize());
+
+            allocator.release(false);
+            assertEquals(BLOCK, allocator.totalSize());
+            assertEquals(0, allocator.stats().pooled());
+            kept.segment().fill((byte) 1);
+            assertTrue(kept.isLive());
+        }
+    }
+
+    @Test
+    void releaseTrueReturnsEverythingAndRevokesLiveChunks() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk chunk = allocator.alloc(128);
+            MemorySegment kept = chunk.segment();
+            allocator.release(true);
+            assertEquals(0, allocator.totalSize());
+            assertEquals(0, allocator.stats().inUse());
+            assertFalse(chunk.isLive());
+            assertThrows(IllegalStateException.class, chunk::segment);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, () -> allocator.free(chunk));
+            MemoryChunk again = allocator.alloc(128); // still usable
+            assertTrue(again.isLive());
+        }
+    }
+
+    @Test
+    void statsCountEveryByteAndEveryReuse() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk a = allocator.alloc(100); // footprint 128
+            assertEquals(new AllocatorStats(100, BLOCK - 128, BLOCK, 100, 1, 0), allocator.stats());
+            // The rest of the first block is in the free list: serving from it is a reuse.
+            MemoryChunk b = allocator.alloc(1000); // footprint 1024
+            assertEquals(new AllocatorStats(1100, BLOCK - 1152, BLOCK, 1100, 2, 1), allocator.stats());
+            allocator.free(a);
+            assertEquals(new AllocatorStats(1000, BLOCK - 1024, BLOCK, 1100, 2, 1), allocator.stats());
+            MemoryChunk c = allocator.alloc(60);
+            assertEquals(a.address(), c.address());
+            assertEquals(new AllocatorStats(1060, BLOCK - 1088, BLOCK, 1100, 3, 2), allocator.stats());
+            allocator.free(b);
+            allocator.free(c);
+            assertEquals(new AllocatorStats(0, BLOCK, BLOCK, 1100, 3, 2), allocator.stats());
+            assertEquals(2.0 / 3, allocator.stats().reuseRate(), 1e-12);
+        }
+    }
+
+    @Test
+    void doubleFreeNamesTheChunk() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk chunk = allocator.alloc(64);
+            allocator.free(chunk);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> allocator.free(chunk));
+            assertTrue(e.getMessage().contains("double free"), e.getMessage());
+            assertTrue(e.getMessage().contains("chunk#" + chunk.id()), e.getMessage());
+            assertTrue(chunk.toString().contains("64 bytes") && chunk.toString().contains("'test'"));
+        }
+    }
+
+    @Test
+    void freeingAnotherAllocatorsChunkIsAnArgumentError() {
+        try (EagerBufferAllocator one = allocator(); EagerBufferAllocator other = allocator()) {
+            MemoryChunk chunk = one.alloc(64);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.free(chunk));
+            assertTrue(e.getMessage().contains("chunk#" + chunk.id()), e.getMessage());
+            assertTrue(chunk.isLive(), "the refused free changed nothing");
+            one.free(chunk);
+        }
+    }
+
+    @Test
+    void checkedModeTurnsUseAfterFreeIntoAnException() {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk chunk = allocator.alloc(64);
+            MemorySegment kept = chunk.segment();
+            allocator.free(chunk);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_INT, 0));
+            assertThrows(IllegalStateException.class, () -> kept.set(ValueLayout.JAVA_INT, 0, 1));
+            IllegalStateException e = assertThrows(IllegalStateException.class, chunk::segment);
+            assertTrue(e.getMessage().contains("freed"), e.getMessage());
+            assertFalse(chunk.isLive());
+        }
+    }
+
+    @Test
+    void checkedChunksWorkFromForkJoinWorkers() throws Exception {
+        try (EagerBufferAllocator allocator = allocator()) {
+            MemoryChunk chunk = allocator.alloc(256);
+            ForkJoinPool.commonPool().submit(() -> chunk.segment().fill((byte) 3)).get(30, TimeUnit.SECONDS);
+            assertEquals(3, chunk.segment().get(ValueLayout.JAVA_BYTE, 255));
+            MemoryChunk fromWorker = ForkJoinPool.commonPool().submit(() -> allocator.alloc(64))
+                    .get(30, TimeUnit.SECONDS);
+            fromWorker.segment().set(ValueLayout.JAVA_LONG, 0, 42L);
+            ForkJoinPool.commonPool().submit(() -> allocator.free(fromWorker)).get(30, TimeUnit.SECONDS);
+            assertFalse(fromWorker.isLive());
+        }
+    }
+
+    @Test
+    void fastModeDetectsLateSegmentCallsAndAccessAfterTheBlockIsGone() {
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withChecked(false).withMinBlockSize(BLOCK))) {
+            MemoryChunk chunk = allocator.alloc(64);
+            MemorySegment kept = chunk.segment();
+            kept.set(ValueLayout.JAVA_INT, 0, 5);
+            allocator.free(chunk);
+            assertThrows(IllegalStateException.class, chunk::segment);
+            // Documented limit of fast mode: the pool's memory stays reachable until its block goes back.
+            assertEquals(5, kept.get(ValueLayout.JAVA_INT, 0));
+            allocator.release(false);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    @Test
+    void modeComesFromTheSystemPropertyByDefault() {
+        assertEquals(Boolean.getBoolean(AllocatorOptions.CHECKED_PROPERTY), AllocatorOptions.defaults().checked());
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator()) {
+            assertEquals(Boolean.getBoolean(AllocatorOptions.CHECKED_PROPERTY), allocator.options().checked());
+            assertTrue(allocator.name().startsWith("eager-"));
+        }
+    }
+
+    @Test
+    void closeFreesEverythingAndLaterCallsFail() {
+        EagerBufferAllocator allocator = allocator();
+        MemoryChunk leaked = allocator.alloc(300);
+        allocator.alloc(200);
+        MemorySegment kept = leaked.segment();
+        allocator.close();
+
+        assertEquals(0, allocator.totalSize());
+        assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> allocator.alloc(64));
+        assertTrue(e.getMessage().contains("closed"));
+        assertThrows(IllegalStateException.class, () -> allocator.allocSeparate(64));
+        assertThrows(IllegalStateException.class, () -> allocator.free(leaked));
+        LeakReport report = allocator.liveChunks();
+        assertEquals(2, report.chunks());
+        assertEquals(500, report.bytes());
+        allocator.close(); // idempotent
+        assertEquals(report, allocator.liveChunks());
+    }
+}
