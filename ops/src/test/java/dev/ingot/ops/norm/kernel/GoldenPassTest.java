@@ -1,6 +1,6 @@
 package dev.ingot.ops.norm.kernel;
 
-import static dev.ingot.ops.norm.kernel.PassAccuracyTest.assertWithin;
+import static dev.ingot.ops.norm.testing.Checks.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.ingot.ops.norm.testing.GoldenCase;

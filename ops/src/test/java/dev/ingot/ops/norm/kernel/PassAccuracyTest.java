@@ -1,6 +1,6 @@
 package dev.ingot.ops.norm.kernel;
 
-import static dev.ingot.ops.norm.testing.Reference.relativeError;
+import static dev.ingot.ops.norm.testing.Checks.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,8 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * at most 1e-5 for every output.
  */
 class PassAccuracyTest {
-    static final double TOLERANCE = 1e-5;
-
     static Stream<Config> configs() {
         List<Config> configs = new ArrayList<>();
         for (boolean channelsLast : new boolean[] {false, true}) {
@@ -61,11 +59,6 @@ class PassAccuracyTest {
             PassHarness.Backward inPlace = PassHarness.backward(p, cfg, saved, dgamma, dbeta, true);
             assertArrayEquals(grad.dx(), inPlace.dx(), "in-place dx equals out-of-place dx (" + mode + ")");
         }
-    }
-
-    static void assertWithin(String what, float[] out, double[] ref) {
-        double err = relativeError(out, ref);
-        assertTrue(err <= TOLERANCE, what + ": relative error " + err + " > " + TOLERANCE);
     }
 
     @ParameterizedTest
