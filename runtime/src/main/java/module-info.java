@@ -9,6 +9,9 @@ module dev.ingot.runtime {
 
     exports dev.ingot.runtime;
     exports dev.ingot.runtime.parallel;
+    exports dev.ingot.runtime.express;
 
     uses dev.ingot.runtime.OpCreator;
+    uses dev.ingot.runtime.express.OpGrad;
+    uses dev.ingot.runtime.express.ReferenceOp;
 }

@@ -1,5 +1,7 @@
 package dev.ingot.runtime;
 
+import dev.ingot.allocator.AllocatorStats;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -88,6 +90,16 @@ public final class Pipeline implements AutoCloseable {
             throw new IllegalStateException("pipeline has no plan yet: call resize()");
         }
         return plan;
+    }
+
+    /**
+     * Statistics of this pipeline's own dynamic allocator (reuses, peak bytes in use, bytes reserved), as of now.
+     *
+     * @throws IllegalStateException when the pipeline is closed
+     */
+    public AllocatorStats dynamicAllocatorStats() {
+        ensureOpen();
+        return dynamic.allocator().stats();
     }
 
     /** True when {@link #run()} needs a {@link #resize()} first. */
