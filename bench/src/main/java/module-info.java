@@ -5,4 +5,6 @@ module dev.ingot.bench {
     requires jmh.core;
     requires io.netty.buffer;
 
+    exports dev.ingot.bench;
+    opens dev.ingot.bench.cli to info.picocli;
 }
