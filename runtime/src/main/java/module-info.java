@@ -1,9 +1,14 @@
 /**
  * Tensors, the CPU backend and its memory model (MNN's Backend, Execution, Pipeline), the work-stealing executor,
  * the expression layer and zero-copy interop.
+ *
+ * <p>Ops are found with {@link java.util.ServiceLoader}: a module {@code provides dev.ingot.runtime.OpCreator}.
  */
 module dev.ingot.runtime {
     requires transitive dev.ingot.allocator;
 
     exports dev.ingot.runtime;
+    exports dev.ingot.runtime.parallel;
+
+    uses dev.ingot.runtime.OpCreator;
 }

@@ -1,0 +1,221 @@
+package dev.ingot.ops.norm.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Instance-norm backward over raw segments. Per (n, c) instance with M elements, S = sum(dy) and
+ * D = sum(dy * (x - mean)):
+ * <pre>
+ *   dx = a * (dy - S / M) + b * (x - mean),   a = gamma * invstd,   b = -a * invstd^2 * D / M
+ *   dgamma[c] = sum over n of invstd * D,    dbeta[c] = sum over n of S
+ * </pre>
+ * which is gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) with xhat = (x - mean) * invstd, written as an
+ * affine map of dy and x so no xhat buffer is needed. D is summed centred, so a mean far above the spread loses no
+ * digits.
+ *
+ * <p>With saved statistics, the saved (float32) mean serves as the centring shift and the exact mean of x is
+ * recovered from the same pass (shift + sum(x - shift) / M), so a rounded saved mean costs no accuracy. The same
+ * pass yields the variance, so a saved invstd that is merely the float32 rounding of 1 / sqrt(var + eps) is
+ * replaced by the double value; a saved invstd that differs by more than that is used as given. Without saved
+ * statistics, mean and invstd are recomputed from x (one more read of each unit, from cache).
+ *
+ * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
+ * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.
+ */
+public final class BackwardPass {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final long TASK_ELEMENTS = 1L << 15;
+
+    private final NormGeometry geo;
+    private final double eps;
+    private final PlaneKernels plane;
+    private final RowKernels rows;
+    private final double[] stats;
+    private final double[] mean;
+    private final double[] var;
+    private final double[] meanDy;
+    private final double[] a;
+    private final double[] b;
+    private final double[] dgammaPart;
+    private final double[] dbetaPart;
+
+    private final Parallel.Task fusedTask = this::fusedGroups;
+    private final Parallel.Task statsTask = this::statsUnits;
+    private final Parallel.Task mergeTask = this::mergeGroups;
+    private final Parallel.Task writeTask = this::writeUnits;
+
+    private MemorySegment x;
+    private MemorySegment dy;
+    private MemorySegment savedMean;
+    private MemorySegment savedInvstd;
+    private MemorySegment gamma;
+    private MemorySegment dx;
+
+    /**
+     * @param geo     the problem shape and its cut into units
+     * @param eps     added to the variance when the statistics are recomputed; positive and finite
+     * @param kernels plane kernels to use (see {@link Kernels})
+     */
+    public BackwardPass(NormGeometry geo, double eps, PlaneKernels kernels) {
+        this.geo = geo;
+        this.eps = eps;
+        this.plane = kernels;
+        this.rows = Kernels.rows();
+        this.stats = new double[geo.statsLength()];
+        int n = geo.instances();
+        this.mean = new double[n];
+        this.var = new double[n];
+        this.meanDy = new double[n];
+        this.a = new double[n];
+        this.b = new double[n];
+        this.dgammaPart = new double[n];
+        this.dbetaPart = new double[n];
+    }
+
+    /**
+     * Computes dx and, where the segments are not null, dgamma and dbeta ([C]). {@code savedMean} and
+     * {@code savedInvstd} ([N, C]) are both given or both null (recompute); {@code gamma} null means 1. {@code dx}
+     * may be the memory of {@code dy}.
+     */
+    public void run(MemorySegment x, MemorySegment dy, MemorySegment savedMean, MemorySegment savedInvstd,
+                    MemorySegment gamma, MemorySegment dx, MemorySegment dgamma, MemorySegment dbeta,
+                    Parallel parallel) {
+        if ((savedMean == null) != (savedInvstd == null)) {
+            throw new IllegalArgumentException("saved statistics: expected mean and invstd both or neither, got "
+                    + (savedMean == null ? "invstd only" : "mean only"));
+        }
+        this.x = x;
+        this.dy = dy;
+        this.savedMean = savedMean;
+        this.savedInvstd = savedInvstd;
+        this.gamma = gamma;
+        this.dx = dx;
+        try {
+            if (geo.unitsPerGroup() == 1) {
+                parallel.forRange(geo.groups(), groupGrain(), fusedTask);
+            } else {
+                parallel.forRange(geo.units(), 1, statsTask);
+                parallel.forRange(geo.groups(), 1, mergeTask);
+                parallel.forRange(geo.units(), 1, writeTask);
+            }
+        } finally {
+            this.x = this.dy = this.savedMean = this.savedInvstd = this.gamma = this.dx = null;
+        }
+        if (dgamma != null) {
+            sumOverBatch(dgammaPart, dgamma);
+        }
+        if (dbeta != null) {
+            sumOverBatch(dbetaPart, dbeta);
+        }
+    }
+
+    private void sumOverBatch(double[] partials, MemorySegment out) {
+        int channels = geo.channels();
+        for (int c = 0; c < channels; c++) {
+            double s = 0;
+            for (int n = 0; n < geo.batch(); n++) {
+                s += partials[n * channels + c];
+            }
+            out.setAtIndex(F32, c, (float) s);
+        }
+    }
+
+    private int groupGrain() {
+        long perGroup = geo.elements() / geo.groups();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TASK_ELEMENTS / perGroup));
+    }
+
+    private void fusedGroups(int from, int to) {
+        for (int g = from; g < to; g++) {
+            unitSums(g, 0);
+            merge(g);
+            write(g, 0);
+        }
+    }
+
+    private void statsUnits(int from, int to) {
+        int units = geo.unitsPerGroup();
+        for (int u = from; u < to; u++) {
+            unitSums(u / units, u % units);
+        }
+    }
+
+    private void mergeGroups(int from, int to) {
+        for (int g = from; g < to; g++) {
+            merge(g);
+        }
+    }
+
+    private void writeUnits(int from, int to) {
+        int units = geo.unitsPerGroup();
+        for (int u = from; u < to; u++) {
+            write(u / units, u % units);
+        }
+    }
+
+    /** Picks the unit's centring shift (saved mean, or the unit's own mean), then takes the four sums. */
+    private void unitSums(int g, int k) {
+        long start = geo.unitStart(g, k);
+        long size = geo.unitSize(k);
+        int base = geo.statsBase(g, k);
+        if (geo.channelsLast()) {
+            int channels = geo.channels();
+            if (savedMean != null) {
+                for (int c = 0; c < channels; c++) {
+                    stats[base + StatsLayout.SHIFT * channels + c] = savedMean.getAtIndex(F32, (long) g * channels + c);
+                }
+            } else {
+                rows.means(x, start, size, channels, stats, base);
+            }
+            rows.gradSums(x, start, dy, start, size, channels, stats, base);
+        } else {
+            stats[base + StatsLayout.SHIFT] = savedMean != null
+                    ? savedMean.getAtIndex(F32, g)
+                    : plane.sum(x, start, size) / size;
+            plane.gradSums(x, start, dy, start, size, stats, base);
+        }
+    }
+
+    private void merge(int g) {
+        int channels = geo.unitChannels();
+        double m = geo.spatial();
+        for (int cc = 0; cc < channels; cc++) {
+            int i = geo.channelsLast() ? g * geo.channels() + cc : g;
+            int c = i % geo.channels();
+            Moments.meanAndVariance(geo, stats, g, cc, mean, var, i);
+            double invstd = 1.0 / Math.sqrt(var[i] + eps);
+            if (savedInvstd != null) {
+                invstd = refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
+            }
+            double sumDy = Moments.sumDy(geo, stats, g, cc);
+            double sumDyX = Moments.sumDyCentred(geo, stats, g, cc, mean[i]);
+            double scale = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
+            meanDy[i] = sumDy / m;
+            a[i] = scale;
+            b[i] = -scale * invstd * invstd * (sumDyX / m);
+            dgammaPart[i] = invstd * sumDyX;
+            dbetaPart[i] = sumDy;
+        }
+    }
+
+    /**
+     * The saved invstd to use: when it is the float32 rounding of the invstd just computed from x (within one
+     * float32 ulp), the double value, so that rounding costs no accuracy where dx nearly cancels (tiny planes,
+     * variance far above eps); otherwise the saved value as given.
+     */
+    private static double refineSaved(double saved, double exact) {
+        return Math.abs(saved - exact) <= Math.ulp((float) exact) ? exact : saved;
+    }
+
+    private void write(int g, int k) {
+        long start = geo.unitStart(g, k);
+        long size = geo.unitSize(k);
+        if (geo.channelsLast()) {
+            rows.gradInput(x, start, dy, start, dx, start, size, geo.channels(), mean, meanDy, a, b,
+                    g * geo.channels());
+        } else {
+            plane.gradInput(x, start, dy, start, dx, start, size, mean[g], meanDy[g], a[g], b[g]);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.ingot.ops.norm.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Instance-norm forward over raw segments: y = (x - mean) * invstd * gamma + beta per (n, c) instance, plus the saved
+ * mean and invstd = 1 / sqrt(var + eps) (biased variance).
+ *
+ * <p>Planes that fit in one unit are done by one task each, start to finish (sums, then the write while the plane is
+ * still in cache). Larger planes run in three phases: per-unit sums, a per-instance merge in unit order, and the
+ * per-unit write. Work is spread over the {@link Parallel} given to {@link #run}; the output is bitwise the same
+ * for any thread count.
+ *
+ * <p>A pass owns its scratch (sized at construction, for one geometry) and is not thread-safe: one {@code run} at a
+ * time. {@code run} allocates nothing.
+ */
+public final class ForwardPass {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Aim for at least this many elements per task, so tiny planes are not scheduled one by one. */
+    private static final long TASK_ELEMENTS = 1L << 15;
+
+    private final NormGeometry geo;
+    private final double eps;
+    private final PlaneKernels plane;
+    private final RowKernels rows;
+    private final double[] stats;
+    private final double[] mean;
+    private final double[] var;
+    private final double[] scale;
+    private final double[] bias;
+
+    private final Parallel.Task fusedTask = this::fusedGroups;
+    private final Parallel.Task statsTask = this::statsUnits;
+    private final Parallel.Task mergeTask = this::mergeGroups;
+    private final Parallel.Task writeTask = this::writeUnits;
+
+    private MemorySegment x;
+    private MemorySegment gamma;
+    private MemorySegment beta;
+    private MemorySegment y;
+    private MemorySegment meanOut;
+    private MemorySegment invstdOut;
+
+    /**
+     * @param geo     the problem shape and its cut into units
+     * @param eps     added to the variance; positive and finite (checked by the op)
+     * @param kernels plane kernels to use (see {@link Kernels})
+     */
+    public ForwardPass(NormGeometry geo, double eps, PlaneKernels kernels) {
+        this.geo = geo;
+        this.eps = eps;
+        this.plane = kernels;
+        this.rows = Kernels.rows();
+        this.stats = new double[geo.statsLength()];
+        int n = geo.instances();
+        this.mean = new double[n];
+        this.var = new double[n];
+        this.scale = new double[n];
+        this.bias = new double[n];
+    }
+
+    /**
+     * Computes y, mean and invstd. {@code gamma} and {@code beta} may be null (then 1 and 0). Segments hold dense
+     * float32 values in the geometry's layout; mean and invstd are [N, C]. {@code y} may be the memory of {@code x}.
+     */
+    public void run(MemorySegment x, MemorySegment gamma, MemorySegment beta,
+                    MemorySegment y, MemorySegment meanOut, MemorySegment invstdOut, Parallel parallel) {
+        this.x = x;
+        this.gamma = gamma;
+        this.beta = beta;
+        this.y = y;
+        this.meanOut = meanOut;
+        this.invstdOut = invstdOut;
+        try {
+            if (geo.unitsPerGroup() == 1) {
+                parallel.forRange(geo.groups(), groupGrain(), fusedTask);
+            } else {
+                parallel.forRange(geo.units(), 1, statsTask);
+                parallel.forRange(geo.groups(), 1, mergeTask);
+                parallel.forRange(geo.units(), 1, writeTask);
+            }
+        } finally {
+            this.x = this.gamma = this.beta = this.y = this.meanOut = this.invstdOut = null;
+        }
+    }
+
+    private int groupGrain() {
+        long perGroup = geo.elements() / geo.groups();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TASK_ELEMENTS / perGroup));
+    }
+
+    private void fusedGroups(int from, int to) {
+        for (int g = from; g < to; g++) {
+            unitSums(g, 0);
+            merge(g);
+            write(g, 0);
+        }
+    }
+
+    private void statsUnits(int from, int to) {
+        int units = geo.unitsPerGroup();
+        for (int u = from; u < to; u++) {
+            unitSums(u / units, u % units);
+        }
+    }
+
+    private void mergeGroups(int from, int to) {
+        for (int g = from; g < to; g++) {
+            merge(g);
+        }
+    }
+
+    private void writeUnits(int from, int to) {
+        int units = geo.unitsPerGroup();
+        for (int u = from; u < to; u++) {
+            write(u / units, u % units);
+        }
+    }
+
+    /** First read of a unit: its mean, then sums centred on it (the second read hits cache). */
+    private void unitSums(int g, int k) {
+        long start = geo.unitStart(g, k);
+        long size = geo.unitSize(k);
+        int base = geo.statsBase(g, k);
+        if (geo.channelsLast()) {
+            rows.means(x, start, size, geo.channels(), stats, base);
+            rows.centredSums(x, start, size, geo.channels(), stats, base);
+        } else {
+            stats[base + StatsLayout.SHIFT] = plane.sum(x, start, size) / size;
+            plane.centredSums(x, start, size, stats, base);
+        }
+    }
+
+    private void merge(int g) {
+        int channels = geo.unitChannels();
+        for (int cc = 0; cc < channels; cc++) {
+            int i = geo.channelsLast() ? g * geo.channels() + cc : g;
+            int c = i % geo.channels();
+            Moments.meanAndVariance(geo, stats, g, cc, mean, var, i);
+            double invstd = 1.0 / Math.sqrt(var[i] + eps);
+            scale[i] = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
+            bias[i] = beta == null ? 0.0 : beta.getAtIndex(F32, c);
+            meanOut.setAtIndex(F32, i, (float) mean[i]);
+            invstdOut.setAtIndex(F32, i, (float) invstd);
+        }
+    }
+
+    private void write(int g, int k) {
+        long start = geo.unitStart(g, k);
+        long size = geo.unitSize(k);
+        if (geo.channelsLast()) {
+            rows.normalize(x, start, y, start, size, geo.channels(), mean, scale, bias, g * geo.channels());
+        } else {
+            plane.normalize(x, start, y, start, size, mean[g], scale[g], bias[g]);
+        }
+    }
+}

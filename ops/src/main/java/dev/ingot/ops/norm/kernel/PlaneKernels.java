@@ -1,0 +1,41 @@
+package dev.ingot.ops.norm.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Kernels over one contiguous run of float32 elements: a whole NCHW plane or a fixed chunk of one.
+ *
+ * <p>Offsets and counts are in elements, not bytes. Segments hold native-order float32 values. Sums are accumulated
+ * in double; each method's summation order depends only on its arguments, so results are reproducible. Partial
+ * sums go to a {@code double[]} laid out as {@link StatsLayout} with one channel per unit. Implementations are
+ * stateless and thread-safe; they allocate nothing.
+ */
+public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKernels {
+
+    /** Returns the sum of {@code x[offset, offset + count)}. */
+    double sum(MemorySegment x, long offset, long count);
+
+    /**
+     * Reads {@code shift = stats[base + SHIFT]} and writes {@code stats[base + SUM_X] = sum(x - shift)} and
+     * {@code stats[base + SUM_SQ] = sum((x - shift)^2)}.
+     */
+    void centredSums(MemorySegment x, long offset, long count, double[] stats, int base);
+
+    /**
+     * Reads {@code shift = stats[base + SHIFT]} and writes the four sums {@code SUM_X}, {@code SUM_SQ},
+     * {@code SUM_DY} and {@code SUM_DY_X} (sum of dy * (x - shift)).
+     */
+    void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                  double[] stats, int base);
+
+    /** Writes {@code y = (x - mean) * scale + bias}, computed in double and rounded once to float. */
+    void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
+                   double mean, double scale, double bias);
+
+    /**
+     * Writes {@code dx = a * (dy - meanDy) + b * (x - meanX)}, computed in double and rounded once to float.
+     * {@code dx} may be the same memory as {@code dy} (element i is read before it is written).
+     */
+    void gradInput(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx, long dxOffset,
+                   long count, double meanX, double meanDy, double a, double b);
+}

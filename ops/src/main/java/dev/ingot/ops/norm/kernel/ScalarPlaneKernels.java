@@ -1,0 +1,89 @@
+package dev.ingot.ops.norm.kernel;
+
+import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Plain Java plane kernels: the fallback when the Vector API is absent, and the reference the vector ones are tested against. */
+public final class ScalarPlaneKernels implements PlaneKernels {
+    static final ScalarPlaneKernels INSTANCE = new ScalarPlaneKernels();
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private ScalarPlaneKernels() {
+    }
+
+    @Override
+    public double sum(MemorySegment x, long offset, long count) {
+        // Four accumulators hide the add latency; their order of combination is fixed.
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        long i = offset;
+        final long end = offset + count;
+        for (; i + 4 <= end; i += 4) {
+            s0 += x.getAtIndex(F32, i);
+            s1 += x.getAtIndex(F32, i + 1);
+            s2 += x.getAtIndex(F32, i + 2);
+            s3 += x.getAtIndex(F32, i + 3);
+        }
+        for (; i < end; i++) {
+            s0 += x.getAtIndex(F32, i);
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
+    public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
+        final double shift = stats[base + SHIFT];
+        double sum = 0, sq = 0;
+        final long end = offset + count;
+        for (long i = offset; i < end; i++) {
+            double d = x.getAtIndex(F32, i) - shift;
+            sum += d;
+            sq += d * d;
+        }
+        stats[base + SUM_X] = sum;
+        stats[base + SUM_SQ] = sq;
+    }
+
+    @Override
+    public void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                         double[] stats, int base) {
+        final double shift = stats[base + SHIFT];
+        double sum = 0, sq = 0, sumDy = 0, sumDyX = 0;
+        for (long i = 0; i < count; i++) {
+            double d = x.getAtIndex(F32, xOffset + i) - shift;
+            double g = dy.getAtIndex(F32, dyOffset + i);
+            sum += d;
+            sq += d * d;
+            sumDy += g;
+            sumDyX += g * d;
+        }
+        stats[base + SUM_X] = sum;
+        stats[base + SUM_SQ] = sq;
+        stats[base + SUM_DY] = sumDy;
+        stats[base + SUM_DY_X] = sumDyX;
+    }
+
+    @Override
+    public void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
+                          double mean, double scale, double bias) {
+        for (long i = 0; i < count; i++) {
+            double v = (x.getAtIndex(F32, xOffset + i) - mean) * scale + bias;
+            y.setAtIndex(F32, yOffset + i, (float) v);
+        }
+    }
+
+    @Override
+    public void gradInput(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,
+                          long dxOffset, long count, double meanX, double meanDy, double a, double b) {
+        for (long i = 0; i < count; i++) {
+            double v = a * (dy.getAtIndex(F32, dyOffset + i) - meanDy) + b * (x.getAtIndex(F32, xOffset + i) - meanX);
+            dx.setAtIndex(F32, dxOffset + i, (float) v);
+        }
+    }
+}

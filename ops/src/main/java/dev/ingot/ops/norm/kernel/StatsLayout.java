@@ -1,0 +1,26 @@
+package dev.ingot.ops.norm.kernel;
+
+/**
+ * Where the kernels put a work unit's partial sums in a {@code double[]} scratch array.
+ *
+ * <p>A unit covers {@code channels} instances (1 for a chunk of an NCHW plane, C for a block of channels-last rows).
+ * Its fields are stored field-major from a base index: field {@code f} of channel {@code c} lives at
+ * {@code base + f * channels + c}, so a channels-last kernel walks each field contiguously.
+ */
+public final class StatsLayout {
+    /** The value every element was centred on (the chunk mean, or a saved mean). */
+    public static final int SHIFT = 0;
+    /** Sum of (x - shift). */
+    public static final int SUM_X = 1;
+    /** Sum of (x - shift)^2. */
+    public static final int SUM_SQ = 2;
+    /** Sum of dy. */
+    public static final int SUM_DY = 3;
+    /** Sum of dy * (x - shift). */
+    public static final int SUM_DY_X = 4;
+    /** Number of fields per channel. */
+    public static final int FIELDS = 5;
+
+    private StatsLayout() {
+    }
+}

@@ -1,0 +1,113 @@
+package dev.ingot.ops.norm.kernel;
+
+import static dev.ingot.ops.norm.kernel.StatsLayout.FIELDS;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ingot.ops.norm.testing.PassHarness;
+import dev.ingot.ops.norm.testing.Problem;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The plane kernels, scalar and Vector API, against each other and a float64 reference, over every tail length. */
+class KernelsTest {
+    private static final PlaneKernels SCALAR = Kernels.scalar();
+    private static final PlaneKernels VECTOR = Kernels.vector().orElseThrow(
+            () -> new AssertionError("tests run with --add-modules jdk.incubator.vector; vector kernels must load"));
+
+    @Test
+    void providerPicksVectorKernelsWhenTheModuleIsPresentUnlessScalarIsForced() {
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose(""));
+        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose("vector"));
+        assertSame(SCALAR, Kernels.choose("scalar"));
+        assertSame(SCALAR, Kernels.choose(" Scalar "));
+        assertInstanceOf(VectorPlaneKernels.class, Kernels.plane(), "default choice in the test JVM");
+    }
+
+    @Test
+    void sumsMatchTheFloat64ReferenceForEveryTailLength() {
+        Random r = new Random(1);
+        Arena arena = Arena.ofAuto();
+        for (int count = 0; count <= 4 * VectorPlaneKernels.lanes() + 3; count++) {
+            for (int offset : new int[] {0, 1, 3}) {
+                float[] x = Problem.uniform(r, offset + count, 995, 1005);
+                float[] dy = Problem.uniform(r, offset + count, -1, 1);
+                MemorySegment xs = PassHarness.segment(arena, x);
+                MemorySegment dys = PassHarness.segment(arena, dy);
+                double shift = 1000.25;
+                double sum = 0, sumX = 0, sumSq = 0, sumDy = 0, sumDyX = 0;
+                for (int i = offset; i < offset + count; i++) {
+                    double d = x[i] - shift;
+                    sum += x[i];
+                    sumX += d;
+                    sumSq += d * d;
+                    sumDy += dy[i];
+                    sumDyX += dy[i] * d;
+                }
+                for (PlaneKernels k : new PlaneKernels[] {SCALAR, VECTOR}) {
+                    String what = k.getClass().getSimpleName() + " count=" + count + " offset=" + offset;
+                    assertEquals(sum, k.sum(xs, offset, count), 1e-12 * Math.max(1, Math.abs(sum)), what);
+                    double[] stats = new double[FIELDS];
+                    stats[SHIFT] = shift;
+                    k.centredSums(xs, offset, count, stats, 0);
+                    assertEquals(sumX, stats[SUM_X], 1e-12 * Math.max(1, Math.abs(sumSq)), what);
+                    assertEquals(sumSq, stats[SUM_SQ], 1e-12 * Math.max(1, sumSq), what);
+                    double[] grad = new double[2 * FIELDS];
+                    grad[FIELDS + SHIFT] = shift;
+                    k.gradSums(xs, offset, dys, offset, count, grad, FIELDS);
+                    assertEquals(sumX, grad[FIELDS + SUM_X], 1e-12 * Math.max(1, Math.abs(sumSq)), what);
+                    assertEquals(sumSq, grad[FIELDS + SUM_SQ], 1e-12 * Math.max(1, sumSq), what);
+                    assertEquals(sumDy, grad[FIELDS + SUM_DY], 1e-12 * count, what);
+                    assertEquals(sumDyX, grad[FIELDS + SUM_DY_X], 1e-12 * Math.max(1, sumSq), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void writeKernelsAgreeBitwiseAndMatchTheFormula() {
+        Random r = new Random(2);
+        Arena arena = Arena.ofAuto();
+        for (int count = 0; count <= 4 * VectorPlaneKernels.lanes() + 3; count++) {
+            float[] x = Problem.uniform(r, count + 2, -3, 3);
+            float[] dy = Problem.uniform(r, count + 2, -1, 1);
+            MemorySegment xs = PassHarness.segment(arena, x);
+            MemorySegment dys = PassHarness.segment(arena, dy);
+            double mean = 0.3, scale = 1.7, bias = -0.4, meanDy = 0.05, a = 1.3, b = -0.2;
+            float[][] y = new float[2][];
+            float[][] dx = new float[2][];
+            float[][] dxInPlace = new float[2][];
+            PlaneKernels[] kernels = {SCALAR, VECTOR};
+            for (int j = 0; j < 2; j++) {
+                MemorySegment ys = arena.allocate(4L * count + 4);
+                kernels[j].normalize(xs, 2, ys, 1, count, mean, scale, bias);
+                y[j] = PassHarness.floats(ys);
+                MemorySegment dxs = arena.allocate(4L * count);
+                kernels[j].gradInput(xs, 2, dys, 2, dxs, 0, count, mean, meanDy, a, b);
+                dx[j] = PassHarness.floats(dxs);
+                MemorySegment inPlace = PassHarness.segment(arena, dy);
+                kernels[j].gradInput(xs, 0, inPlace, 0, inPlace, 0, count, mean, meanDy, a, b);
+                dxInPlace[j] = PassHarness.floats(inPlace);
+            }
+            for (int i = 0; i < count; i++) {
+                assertEquals((float) ((x[i + 2] - mean) * scale + bias), y[0][i + 1]);
+                assertEquals((float) (a * (dy[i + 2] - meanDy) + b * (x[i + 2] - mean)), dx[0][i]);
+                assertEquals((float) (a * (dy[i] - meanDy) + b * (x[i] - mean)), dxInPlace[0][i]);
+            }
+            assertArrayEquals(y[0], y[1], "normalize, count " + count);
+            assertArrayEquals(dx[0], dx[1], "gradInput, count " + count);
+            assertArrayEquals(dxInPlace[0], dxInPlace[1], "gradInput in place, count " + count);
+        }
+    }
+}

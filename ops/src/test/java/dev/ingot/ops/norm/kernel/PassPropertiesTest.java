@@ -1,0 +1,121 @@
+package dev.ingot.ops.norm.kernel;
+
+import static dev.ingot.ops.norm.testing.Reference.relativeError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ingot.ops.norm.testing.PassHarness;
+import dev.ingot.ops.norm.testing.PassHarness.Config;
+import dev.ingot.ops.norm.testing.Problem;
+import dev.ingot.ops.norm.testing.Reference;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
+
+/** Properties of the passes over random small shapes, layouts, unit sizes and kernel sets. */
+class PassPropertiesTest {
+
+    private static Config config(boolean channelsLast, boolean vector, int unit) {
+        PlaneKernels k = vector ? Kernels.vector().orElseThrow() : Kernels.scalar();
+        return new Config(channelsLast, unit, k, Parallel.SERIAL);
+    }
+
+    @Property(tries = 60)
+    void backwardIsTheGradientOfTheForwardByFiniteDifferences(
+            @ForAll @IntRange(min = 1, max = 2) int n, @ForAll @IntRange(min = 1, max = 3) int c,
+            @ForAll @IntRange(min = 1, max = 12) int m, @ForAll long seed, @ForAll boolean channelsLast,
+            @ForAll boolean vector, @ForAll @IntRange(min = 0, max = 5) int unit, @ForAll boolean savedStats) {
+        Problem p = Problem.random(seed, n, c, m, true, true, 1e-3);
+        Config cfg = config(channelsLast, vector, unit);
+        PassHarness.Forward fwd = PassHarness.forward(p, cfg);
+        PassHarness.Backward grad = PassHarness.backward(p, cfg, savedStats ? fwd : null, true, true, false);
+
+        // Loss L = sum(dy * y(x, gamma, beta)), differentiated numerically in float64 (central differences).
+        double[] x = Reference.widen(p.x());
+        double[] gamma = Reference.widen(p.gamma());
+        double[] beta = Reference.widen(p.beta());
+        double[] dxNumeric = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            dxNumeric[i] = centralDifference(p, x, gamma, beta, x, i);
+        }
+        double[] dgammaNumeric = new double[c];
+        double[] dbetaNumeric = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            dgammaNumeric[ch] = centralDifference(p, x, gamma, beta, gamma, ch);
+            dbetaNumeric[ch] = centralDifference(p, x, gamma, beta, beta, ch);
+        }
+        assertTrue(relativeError(grad.dx(), dxNumeric) <= 1e-5, "dx vs finite differences: "
+                + relativeError(grad.dx(), dxNumeric));
+        assertTrue(relativeError(grad.dgamma(), dgammaNumeric) <= 1e-5, "dgamma vs finite differences");
+        assertTrue(relativeError(grad.dbeta(), dbetaNumeric) <= 1e-5, "dbeta vs finite differences");
+    }
+
+    private static double centralDifference(Problem p, double[] x, double[] gamma, double[] beta,
+                                            double[] varied, int index) {
+        double saved = varied[index];
+        double h = 1e-6 * Math.max(1, Math.abs(saved));
+        varied[index] = saved + h;
+        double up = loss(p, x, gamma, beta);
+        varied[index] = saved - h;
+        double down = loss(p, x, gamma, beta);
+        varied[index] = saved;
+        return (up - down) / (2 * h);
+    }
+
+    private static double loss(Problem p, double[] x, double[] gamma, double[] beta) {
+        double[] y = Reference.forward(x, p.n(), p.c(), p.m(), gamma, beta, p.eps()).y();
+        double l = 0;
+        for (int i = 0; i < y.length; i++) {
+            l += p.dy()[i] * y[i];
+        }
+        return l;
+    }
+
+    @Property(tries = 100)
+    void dxSumsToZeroOverEachPlaneAndDbetaIsTheSumOfDy(
+            @ForAll @IntRange(min = 1, max = 3) int n, @ForAll @IntRange(min = 1, max = 4) int c,
+            @ForAll @IntRange(min = 1, max = 60) int m, @ForAll long seed, @ForAll boolean channelsLast,
+            @ForAll boolean vector, @ForAll @IntRange(min = 0, max = 9) int unit, @ForAll boolean savedStats) {
+        Problem p = Problem.random(seed, n, c, m, true, true, 1e-5);
+        Config cfg = config(channelsLast, vector, unit);
+        PassHarness.Backward grad = PassHarness.backward(p, cfg,
+                savedStats ? PassHarness.forward(p, cfg) : null, true, true, false);
+        for (int plane = 0; plane < n * c; plane++) {
+            double sum = 0, magnitude = 0;
+            for (int i = plane * m; i < (plane + 1) * m; i++) {
+                sum += grad.dx()[i];
+                magnitude += Math.abs(grad.dx()[i]);
+            }
+            assertTrue(Math.abs(sum) <= 1e-6 * magnitude, "plane " + plane + ": sum dx = " + sum);
+        }
+        for (int ch = 0; ch < c; ch++) {
+            double sumDy = 0, magnitude = 0;
+            for (int b = 0; b < n; b++) {
+                for (int i = (b * c + ch) * m; i < (b * c + ch + 1) * m; i++) {
+                    sumDy += p.dy()[i];
+                    magnitude += Math.abs(p.dy()[i]);
+                }
+            }
+            assertEquals(sumDy, grad.dbeta()[ch], 1e-6 * magnitude, "dbeta[" + ch + "]");
+        }
+    }
+
+    @Property(tries = 100)
+    void rescalingXByAPositiveFactorLeavesYUnchanged(
+            @ForAll @IntRange(min = 1, max = 3) int n, @ForAll @IntRange(min = 1, max = 4) int c,
+            @ForAll @IntRange(min = 1, max = 60) int m, @ForAll long seed, @ForAll boolean channelsLast,
+            @ForAll boolean vector, @ForAll @IntRange(min = 0, max = 9) int unit,
+            @ForAll @DoubleRange(min = 0.1, max = 10) double factor) {
+        Problem p = Problem.random(seed, n, c, m, true, true, 1e-9);
+        float[] scaled = p.x().clone();
+        for (int i = 0; i < scaled.length; i++) {
+            scaled[i] = (float) (scaled[i] * factor);
+        }
+        Config cfg = config(channelsLast, vector, unit);
+        float[] y = PassHarness.forward(p, cfg).y();
+        float[] yScaled = PassHarness.forward(p.withX(scaled), cfg).y();
+        double err = relativeError(yScaled, Reference.widen(y));
+        assertTrue(err <= 1e-5, "y changed by " + err + " under x -> " + factor + " x");
+    }
+}

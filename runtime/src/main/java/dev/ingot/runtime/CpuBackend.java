@@ -1,0 +1,388 @@
+package dev.ingot.runtime;
+
+import dev.ingot.allocator.AllocatorOptions;
+import dev.ingot.allocator.EagerBufferAllocator;
+import dev.ingot.allocator.LeakReport;
+import dev.ingot.allocator.MemoryChunk;
+import dev.ingot.allocator.SegmentSource;
+import dev.ingot.runtime.parallel.ParallelExecutor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The CPU backend, as MNN's {@code CPUBackend}: it owns the memory of the tensors it makes and the executor their
+ * ops run on.
+ *
+ * <p><b>Memory.</b> One static allocator (an {@link EagerBufferAllocator}) holds STATIC tensors: parameters,
+ * pipeline inputs, anything that lives until released. DYNAMIC memory is acquired and released only between
+ * {@link #onResizeBegin()} and {@link #onResizeEnd()}, in execution order, so later tensors reuse earlier ones'
+ * memory; it is placed eagerly or deferred by {@link MemoryMode}. DYNAMIC tensors get their segments when the resize
+ * ends (deferred placement is only known then) and keep them until the next resize of the same region. The backend
+ * has one dynamic region of its own (for executions driven by hand) and every {@link Pipeline} gets a separate one,
+ * so pipelines on one backend never share dynamic memory and may run at the same time from different threads.
+ *
+ * <p><b>Ownership.</b> Tensors from {@link #newTensor} belong to this backend: closing one releases the STATIC
+ * memory it holds. {@link #close()} frees all memory, including what was never released, and reports such tensors
+ * as leaks through {@link System.Logger} (and {@link #leaksAtClose()}). An executor passed in stays the caller's.
+ *
+ * <p><b>Thread-safety.</b> STATIC acquire/release, {@link #newTensor} and {@link #onExecuteBegin()} may be called
+ * from any thread. Resizes are serialized: {@link #onResizeBegin()} takes a lock that {@link #onResizeEnd()}
+ * releases, and DYNAMIC acquire/release are only allowed on the thread holding it.
+ */
+public final class CpuBackend implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CpuBackend.class.getName());
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final String name;
+    private final MemoryMode memoryMode;
+    private final ParallelExecutor executor;
+    private final boolean ownsExecutor;
+    private final EagerBufferAllocator staticAllocator;
+    private final Map<Tensor, MemoryChunk> staticChunks = new IdentityHashMap<>();
+    private final Set<DynamicMemory> regions = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final DynamicMemory ownRegion;
+    private final ReentrantLock resizeLock = new ReentrantLock();
+    private final AtomicInteger executing = new AtomicInteger();
+    private final Tensor.Owner tensorOwner = this::tensorClosed;
+    private DynamicMemory resizing;
+    private volatile boolean closed;
+    private LeakReport leaksAtClose;
+
+    /** A backend with deferred dynamic memory and its own executor of {@link ParallelExecutor#defaultThreads()}. */
+    public CpuBackend() {
+        this(builder());
+    }
+
+    private CpuBackend(Builder builder) {
+        this.name = "cpu-" + INSTANCES.incrementAndGet();
+        this.memoryMode = builder.memoryMode;
+        this.ownsExecutor = builder.executor == null;
+        this.executor = ownsExecutor
+                ? new ParallelExecutor(builder.threads > 0 ? builder.threads : ParallelExecutor.defaultThreads())
+                : builder.executor;
+        this.staticAllocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withName(name + "-static"));
+        this.ownRegion = newDynamicMemory();
+    }
+
+    /** A builder: memory mode, executor or thread count. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** How DYNAMIC memory is placed. */
+    public MemoryMode memoryMode() {
+        return memoryMode;
+    }
+
+    /** The executor ops use for {@code parallelFor}. */
+    public ParallelExecutor executor() {
+        return executor;
+    }
+
+    /**
+     * A new tensor of this backend with no memory yet: {@link #acquire} gives it some. Closing it releases STATIC
+     * memory it still holds.
+     */
+    public Tensor newTensor(TensorType type) {
+        ensureOpen();
+        if (type == null) {
+            throw new IllegalArgumentException("type: expected a TensorType, got null");
+        }
+        return Tensor.unbacked(type, tensorOwner);
+    }
+
+    /**
+     * Gives {@code tensor} memory of the given storage type. STATIC memory is bound at once; DYNAMIC and
+     * DYNAMIC_SEPARATE memory only between {@link #onResizeBegin()} and {@link #onResizeEnd()} on the resizing
+     * thread, and bound when the resize ends.
+     *
+     * @throws IllegalArgumentException when the tensor is not one of this backend's
+     * @throws IllegalStateException    when it already holds memory of that kind, DYNAMIC memory is asked for
+     *                                  outside a resize, or the backend is closed
+     * @throws dev.ingot.allocator.AllocationLimitException when an allocator limit is reached
+     */
+    public void acquire(Tensor tensor, StorageType storage) {
+        ensureOpen();
+        checkOwn(tensor);
+        if (storage == StorageType.STATIC) {
+            acquireStatic(tensor);
+        } else {
+            resizingRegion("acquire").acquire(tensor, storage == StorageType.DYNAMIC_SEPARATE);
+        }
+    }
+
+    /**
+     * Gives back memory acquired with the same storage type. A released STATIC tensor loses its memory at once;
+     * a released DYNAMIC tensor keeps its memory for its ops' execution, while tensors acquired after the release
+     * may share it.
+     *
+     * @throws IllegalStateException when the tensor holds no such memory, or DYNAMIC release happens outside a
+     *                               resize
+     */
+    public void release(Tensor tensor, StorageType storage) {
+        ensureOpen();
+        checkOwn(tensor);
+        if (storage == StorageType.STATIC) {
+            releaseStatic(tensor);
+        } else {
+            resizingRegion("release").release(tensor);
+        }
+    }
+
+    /**
+     * Starts a resize on the backend's own dynamic region: the tensors acquired DYNAMIC in its previous resize
+     * lose their memory. Blocks while another thread resizes.
+     */
+    public void onResizeBegin() {
+        beginResize(ownRegion);
+    }
+
+    /** Ends the resize: DYNAMIC memory is placed and bound. Must be called by the thread that began it. */
+    public void onResizeEnd() {
+        endResize();
+    }
+
+    /** Marks the start of an execution; does not allocate. */
+    public void onExecuteBegin() {
+        ensureOpen();
+        executing.incrementAndGet();
+    }
+
+    /** Marks the end of an execution started with {@link #onExecuteBegin()}. */
+    public void onExecuteEnd() {
+        executing.decrementAndGet();
+    }
+
+    /** Bytes of STATIC memory in use. */
+    public long staticBytesInUse() {
+        return staticAllocator.stats().inUse();
+    }
+
+    /** What was still held when the backend closed (empty before close or when nothing leaked). */
+    public synchronized LeakReport leaksAtClose() {
+        return leaksAtClose == null ? new LeakReport(0, 0, List.of()) : leaksAtClose;
+    }
+
+    /**
+     * Frees all memory: STATIC tensors still held (reported as leaks), every dynamic region (pipelines built on
+     * this backend can no longer run), and closes the executor when the backend made it. Idempotent.
+     *
+     * @throws IllegalStateException when an execution is in progress
+     */
+    @Override
+    public void close() {
+        List<Tensor> leaked;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (executing.get() > 0) {
+                throw new IllegalStateException("backend " + name + " closed while " + executing.get()
+                        + " executions are running");
+            }
+            closed = true;
+            leaked = new ArrayList<>(staticChunks.keySet());
+            leaksAtClose = staticAllocator.liveChunks();
+            for (Tensor tensor : leaked) {
+                tensor.unbind();
+            }
+            staticChunks.clear();
+            for (DynamicMemory region : regions) {
+                region.close();
+            }
+            regions.clear();
+        }
+        staticAllocator.close();
+        if (!leaked.isEmpty()) {
+            List<String> types = leaked.stream().limit(10).map(t -> t.type().toString()).toList();
+            LOG.log(System.Logger.Level.WARNING, () -> "backend " + name + " closed with " + leaked.size()
+                    + " STATIC tensors never released (" + leaksAtClose.bytes() + " bytes), e.g. " + types);
+        }
+        if (ownsExecutor) {
+            executor.close();
+        }
+    }
+
+    /** True once closed. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "CpuBackend " + name + " (" + memoryMode + ", " + executor.parallelism() + " threads)";
+    }
+
+    // ---- for Pipeline -------------------------------------------------------------------------------------------
+
+    /** A new dynamic region with its own allocator; closed by its user or by {@link #close()}. */
+    synchronized DynamicMemory newDynamicMemory() {
+        ensureOpen();
+        DynamicMemory region = DynamicMemory.create(memoryMode, name + "-dynamic-" + (regions.size() + 1));
+        regions.add(region);
+        return region;
+    }
+
+    synchronized void closeDynamicMemory(DynamicMemory region) {
+        if (regions.remove(region)) {
+            region.close();
+        }
+    }
+
+    /** Takes the resize lock and starts a round on {@code region}. */
+    void beginResize(DynamicMemory region) {
+        ensureOpen();
+        resizeLock.lock();
+        if (resizeLock.getHoldCount() > 1) {
+            resizeLock.unlock();
+            throw new IllegalStateException("onResizeBegin: a resize is already in progress on this thread");
+        }
+        try {
+            ensureOpen();
+            region.begin();
+            resizing = region;
+        } catch (RuntimeException e) {
+            resizeLock.unlock();
+            throw e;
+        }
+    }
+
+    /** Ends the round: binds memory, releases the lock (also when binding fails). */
+    void endResize() {
+        DynamicMemory region = resizingRegion("onResizeEnd");
+        try {
+            region.end();
+        } catch (RuntimeException e) {
+            region.abort();
+            throw e;
+        } finally {
+            resizing = null;
+            resizeLock.unlock();
+        }
+    }
+
+    /** Abandons the round after a failure: nothing of it stays bound; releases the lock. */
+    void abortResize() {
+        if (!resizeLock.isHeldByCurrentThread()) {
+            return;
+        }
+        try {
+            if (resizing != null) {
+                resizing.abort();
+            }
+        } finally {
+            resizing = null;
+            resizeLock.unlock();
+        }
+    }
+
+    // ---- internals ------------------------------------------------------------------------------------------------
+
+    private DynamicMemory resizingRegion(String what) {
+        if (!resizeLock.isHeldByCurrentThread() || resizing == null) {
+            throw new IllegalStateException(what + " of DYNAMIC memory outside onResizeBegin()/onResizeEnd() on this"
+                    + " thread");
+        }
+        return resizing;
+    }
+
+    private void acquireStatic(Tensor tensor) {
+        long size = tensor.byteSize();
+        synchronized (this) {
+            ensureOpen();
+            if (staticChunks.containsKey(tensor)) {
+                throw new IllegalStateException("tensor " + tensor.type() + " already holds STATIC memory");
+            }
+            MemoryChunk chunk = size == 0 ? null : staticAllocator.alloc(size);
+            staticChunks.put(tensor, chunk);
+            tensor.bind(chunk == null ? MemorySegment.NULL : chunk.segment());
+        }
+    }
+
+    private void releaseStatic(Tensor tensor) {
+        MemoryChunk chunk;
+        synchronized (this) {
+            if (!staticChunks.containsKey(tensor)) {
+                throw new IllegalStateException("tensor " + tensor.type() + " holds no STATIC memory");
+            }
+            chunk = staticChunks.remove(tensor);
+            tensor.unbind();
+        }
+        if (chunk != null) {
+            staticAllocator.free(chunk);
+        }
+    }
+
+    /** True when the tensor holds STATIC memory of this backend. */
+    synchronized boolean holdsStatic(Tensor tensor) {
+        return staticChunks.containsKey(tensor);
+    }
+
+    private void tensorClosed(Tensor tensor) {
+        if (!closed && holdsStatic(tensor)) {
+            releaseStatic(tensor);
+        }
+    }
+
+    private void checkOwn(Tensor tensor) {
+        if (tensor == null || tensor.owner() != tensorOwner) {
+            throw new IllegalArgumentException("tensor: expected a tensor made by this backend's newTensor(), got "
+                    + tensor);
+        }
+        if (tensor.isClosed()) {
+            throw new IllegalStateException("tensor " + tensor.type() + " is closed");
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("backend " + name + " is closed");
+        }
+    }
+
+    /** Options for a {@link CpuBackend}; not thread-safe. */
+    public static final class Builder {
+        private MemoryMode memoryMode = MemoryMode.DEFERRED;
+        private ParallelExecutor executor;
+        private int threads;
+
+        private Builder() {
+        }
+
+        /** How DYNAMIC memory is placed; default {@link MemoryMode#DEFERRED}. */
+        public Builder memoryMode(MemoryMode mode) {
+            if (mode == null) {
+                throw new IllegalArgumentException("mode: expected a MemoryMode, got null");
+            }
+            this.memoryMode = mode;
+            return this;
+        }
+
+        /** Use this executor (the caller closes it) instead of making one. */
+        public Builder executor(ParallelExecutor callerOwned) {
+            this.executor = callerOwned;
+            return this;
+        }
+
+        /** Threads of the executor the backend makes (default: {@link ParallelExecutor#defaultThreads()}). */
+        public Builder threads(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("threads: expected >= 1, got " + count);
+            }
+            this.threads = count;
+            return this;
+        }
+
+        public CpuBackend build() {
+            return new CpuBackend(this);
+        }
+    }
+}

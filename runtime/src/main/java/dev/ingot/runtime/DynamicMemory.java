@@ -1,0 +1,250 @@
+package dev.ingot.runtime;
+
+import dev.ingot.allocator.AllocatorOptions;
+import dev.ingot.allocator.BufferAllocator;
+import dev.ingot.allocator.DeferBufferAllocator;
+import dev.ingot.allocator.EagerBufferAllocator;
+import dev.ingot.allocator.MemoryChunk;
+import dev.ingot.allocator.SegmentSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One region of DYNAMIC memory: the backend's own, or one pipeline's. Each region has its own allocator, so
+ * pipelines never share dynamic memory and may run at the same time.
+ *
+ * <p>One planning round runs from {@link #begin()} to {@link #end()}: tensors are acquired and released in
+ * execution order, and at the end every tensor acquired in the round is bound to its memory — released ones too,
+ * since their memory is theirs during their ops' execution even though later tensors reuse it. The next
+ * {@code begin()} takes all of it away. Used under the backend's resize lock; not thread-safe by itself.
+ */
+abstract sealed class DynamicMemory implements AutoCloseable {
+
+    /** A tensor acquired in the current round. */
+    static final class Entry {
+        final Tensor tensor;
+        final MemoryChunk chunk;
+        boolean released;
+
+        Entry(Tensor tensor, MemoryChunk chunk) {
+            this.tensor = tensor;
+            this.chunk = chunk;
+        }
+    }
+
+    final MemoryMode mode;
+    final List<Entry> round = new ArrayList<>();
+    final Map<Tensor, Entry> live = new IdentityHashMap<>();
+    private long liveBytes;
+    private long peakLiveBytes;
+    private long totalBytes;
+    private boolean closed;
+
+    DynamicMemory(MemoryMode mode) {
+        this.mode = mode;
+    }
+
+    static DynamicMemory create(MemoryMode mode, String name) {
+        AllocatorOptions options = AllocatorOptions.defaults().withName(name);
+        return switch (mode) {
+            case EAGER -> new Eager(new EagerBufferAllocator(SegmentSource.arena(), options));
+            case DEFERRED -> new Deferred(new DeferBufferAllocator(SegmentSource.arena(), options));
+        };
+    }
+
+    /** Starts a round: the previous round's tensors lose their memory. */
+    void begin() {
+        ensureOpen();
+        dropRound();
+        liveBytes = 0;
+        peakLiveBytes = 0;
+        totalBytes = 0;
+    }
+
+    void acquire(Tensor tensor, boolean separate) {
+        ensureOpen();
+        if (live.containsKey(tensor)) {
+            throw new IllegalStateException("tensor " + tensor.type() + " already holds DYNAMIC memory");
+        }
+        tensor.unbind();
+        long size = tensor.byteSize();
+        MemoryChunk chunk = size == 0 ? null : separate ? allocator().allocSeparate(size) : allocator().alloc(size);
+        Entry entry = new Entry(tensor, chunk);
+        round.add(entry);
+        live.put(tensor, entry);
+        long footprint = footprint(size);
+        liveBytes += footprint;
+        totalBytes += footprint;
+        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+    }
+
+    void release(Tensor tensor) {
+        ensureOpen();
+        Entry entry = live.remove(tensor);
+        if (entry == null) {
+            throw new IllegalStateException("tensor " + tensor.type() + " holds no DYNAMIC memory of this round");
+        }
+        entry.released = true;
+        liveBytes -= footprint(tensor.byteSize());
+        if (entry.chunk != null) {
+            allocator().free(entry.chunk);
+        }
+    }
+
+    /** Ends the round: places memory where needed and binds every tensor of the round. */
+    abstract void end();
+
+    /** Undoes a failed round: nothing stays bound. */
+    void abort() {
+        dropRound();
+    }
+
+    /** Largest sum of footprints alive at once in the last round, in bytes. */
+    long peakLiveBytes() {
+        return peakLiveBytes;
+    }
+
+    /** Sum of the footprints of every tensor acquired in the last round, in bytes. */
+    long totalBytes() {
+        return totalBytes;
+    }
+
+    /** Bytes the region needs at its peak: eager, the live peak; deferred, the planned block. */
+    abstract long peakBytes();
+
+    /** Bytes reserved from the system for this region right now. */
+    long reservedBytes() {
+        return allocator().totalSize();
+    }
+
+    abstract BufferAllocator allocator();
+
+    /** Takes the previous round's memory away: unbinds tensors, returns chunks. */
+    abstract void dropRound();
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        dropRound();
+        closed = true;
+        allocator().close();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the dynamic memory of this pipeline or backend is closed");
+        }
+    }
+
+    static long footprint(long size) {
+        return (size + BufferAllocator.DEFAULT_ALIGNMENT - 1) & -BufferAllocator.DEFAULT_ALIGNMENT;
+    }
+
+    static void bindIfOpen(Tensor tensor, MemorySegment memory) {
+        if (!tensor.isClosed()) {
+            tensor.bind(memory);
+        }
+    }
+
+    /**
+     * Eager mode. A released chunk goes back to the free list at once (that is how later tensors reuse it), and
+     * the allocator's own segment for it dies with the free. The memory itself stays in the pool, so at the end of
+     * the round each tensor is bound to a view of its chunk's address range, scoped to an arena of this round
+     * that the next round (or close) closes before the pool's blocks can go back to the system.
+     */
+    static final class Eager extends DynamicMemory {
+        private final EagerBufferAllocator allocator;
+        private Arena roundScope;
+
+        Eager(EagerBufferAllocator allocator) {
+            super(MemoryMode.EAGER);
+            this.allocator = allocator;
+        }
+
+        @Override
+        BufferAllocator allocator() {
+            return allocator;
+        }
+
+        @Override
+        void end() {
+            roundScope = Arena.ofShared();
+            for (Entry entry : round) {
+                MemorySegment memory = entry.chunk == null ? MemorySegment.NULL
+                        : MemorySegment.ofAddress(entry.chunk.address())
+                                .reinterpret(entry.chunk.size(), roundScope, null);
+                bindIfOpen(entry.tensor, memory);
+            }
+        }
+
+        @Override
+        long peakBytes() {
+            return peakLiveBytes();
+        }
+
+        @Override
+        void dropRound() {
+            for (Entry entry : round) {
+                entry.tensor.unbind();
+                if (!entry.released && entry.chunk != null) {
+                    allocator.free(entry.chunk);
+                }
+            }
+            round.clear();
+            live.clear();
+            if (roundScope != null) {
+                roundScope.close();
+                roundScope = null;
+            }
+        }
+    }
+
+    /** Deferred mode: the allocator plans offsets when the round ends, and every chunk keeps memory until reset. */
+    static final class Deferred extends DynamicMemory {
+        private final DeferBufferAllocator allocator;
+
+        Deferred(DeferBufferAllocator allocator) {
+            super(MemoryMode.DEFERRED);
+            this.allocator = allocator;
+        }
+
+        @Override
+        BufferAllocator allocator() {
+            return allocator;
+        }
+
+        @Override
+        void end() {
+            allocator.apply();
+            for (Entry entry : round) {
+                bindIfOpen(entry.tensor, entry.chunk == null ? MemorySegment.NULL : entry.chunk.segment());
+            }
+        }
+
+        @Override
+        long peakBytes() {
+            return round.isEmpty() ? 0 : allocator.plannedSize();
+        }
+
+        @Override
+        void dropRound() {
+            for (Entry entry : round) {
+                entry.tensor.unbind();
+            }
+            round.clear();
+            live.clear();
+            allocator.reset();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.ingot.runtime;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Copies a tensor into another of the same logical shape and dtype in any {@link Layout}: NCHW, CHANNELS_LAST and
+ * NC4HW4 in every direction. NC4HW4 padding lanes of the destination are written as zeros. Allocates nothing.
+ * Stateless and thread-safe; the two tensors must not overlap.
+ */
+public final class LayoutConverter {
+
+    private LayoutConverter() {
+    }
+
+    /**
+     * Copies {@code source} into {@code target}.
+     *
+     * @throws IllegalArgumentException when shapes or dtypes differ
+     * @throws IllegalStateException    when a tensor is unbacked or closed, or the target is read-only
+     */
+    public static void convert(Tensor source, Tensor target) {
+        TensorType from = source.type();
+        TensorType to = target.type();
+        if (!from.shape().equals(to.shape()) || from.dtype() != to.dtype()) {
+            throw new IllegalArgumentException("target: expected shape " + from.shape() + " " + from.dtype()
+                    + " like the source, got " + to.shape() + " " + to.dtype());
+        }
+        if (target.isReadOnly()) {
+            throw new IllegalStateException("target " + to + " is read-only");
+        }
+        MemorySegment in = source.segment();
+        MemorySegment out = target.segment();
+        if (from.layout() == to.layout()) {
+            MemorySegment.copy(in, 0, out, 0, from.byteSize());
+            return;
+        }
+        if (to.layout() == Layout.NC4HW4) {
+            out.fill((byte) 0);
+        }
+        long batch = from.batch();
+        long channels = from.channels();
+        long spatial = from.spatialSize();
+        boolean single = from.dtype() == DType.FLOAT32;
+        for (long n = 0; n < batch; n++) {
+            for (long c = 0; c < channels; c++) {
+                for (long s = 0; s < spatial; s++) {
+                    long src = from.elementOffset(n, c, s);
+                    long dst = to.elementOffset(n, c, s);
+                    if (single) {
+                        out.setAtIndex(ValueLayout.JAVA_FLOAT, dst, in.getAtIndex(ValueLayout.JAVA_FLOAT, src));
+                    } else {
+                        out.setAtIndex(ValueLayout.JAVA_DOUBLE, dst, in.getAtIndex(ValueLayout.JAVA_DOUBLE, src));
+                    }
+                }
+            }
+        }
+    }
+}

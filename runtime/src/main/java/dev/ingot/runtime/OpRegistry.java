@@ -1,0 +1,76 @@
+package dev.ingot.runtime;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Op type name to {@link OpCreator}. {@link #standard()} holds every creator found by {@link ServiceLoader}
+ * (loaded once, cached); {@link #of} builds a registry from explicit creators. Immutable and thread-safe.
+ */
+public final class OpRegistry {
+
+    private static final class Standard {
+        static final OpRegistry INSTANCE = load();
+
+        private static OpRegistry load() {
+            return of(ServiceLoader.load(OpCreator.class, OpRegistry.class.getClassLoader()).stream()
+                    .map(ServiceLoader.Provider::get).toList());
+        }
+    }
+
+    private final TreeMap<String, OpCreator> creators;
+
+    private OpRegistry(TreeMap<String, OpCreator> creators) {
+        this.creators = creators;
+    }
+
+    /** The creators found through {@link ServiceLoader}; loaded at first use. */
+    public static OpRegistry standard() {
+        return Standard.INSTANCE;
+    }
+
+    /**
+     * A registry of exactly these creators.
+     *
+     * @throws IllegalArgumentException when two creators claim the same op type
+     */
+    public static OpRegistry of(List<? extends OpCreator> list) {
+        TreeMap<String, OpCreator> map = new TreeMap<>();
+        for (OpCreator creator : list) {
+            OpCreator previous = map.putIfAbsent(creator.opType(), creator);
+            if (previous != null) {
+                throw new IllegalArgumentException("op type '" + creator.opType() + "': expected one creator, got "
+                        + previous.getClass().getName() + " and " + creator.getClass().getName());
+            }
+        }
+        return new OpRegistry(map);
+    }
+
+    /** The known op types, sorted. */
+    public Set<String> opTypes() {
+        return Collections.unmodifiableSet(creators.keySet());
+    }
+
+    /** True when {@code opType} is known. */
+    public boolean contains(String opType) {
+        return creators.containsKey(opType);
+    }
+
+    /**
+     * A new execution of {@code opType}.
+     *
+     * @throws IllegalArgumentException when the op type is unknown (the message lists the known ones) or an
+     *                                  attribute is invalid
+     */
+    public Execution create(String opType, Attributes attributes, CpuBackend backend) {
+        OpCreator creator = creators.get(opType);
+        if (creator == null) {
+            throw new IllegalArgumentException("opType: unknown op type '" + opType + "'; known: " + creators.keySet()
+                    + (creators.isEmpty() ? " (is the ops module on the module path?)" : ""));
+        }
+        return creator.create(attributes, backend);
+    }
+}

@@ -1,0 +1,521 @@
+package dev.ingot.runtime;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An ordered list of ops over tensors, planned once per input shape and run many times: MNN's {@code Pipeline}.
+ *
+ * <p><b>Building.</b> A {@link Builder} declares inputs (tensors the pipeline owns, whose shapes may change),
+ * parameters (tensors the caller or the pipeline holds in STATIC memory, fixed shape), ops (by type name through
+ * an {@link OpRegistry}, or as {@link Execution} instances) whose outputs are new tensors, in-place updates of
+ * parameters ({@link Builder#update}), and which tensors are outputs.
+ *
+ * <p><b>Resize</b> ({@link #resize()}) propagates shapes through {@link Execution#outputTypes}, then walks the ops
+ * in order: it acquires every op output as DYNAMIC memory, lets the op plan ({@link Execution#onResize}), and
+ * releases each intermediate after its last consumer, so later outputs reuse that memory. Pipeline inputs, outputs
+ * and parameters are never released, and no op output is ever placed over them — unlike MNN, inputs are never
+ * overwritten. The result is a {@link MemoryPlan}. Resizing again is needed only when an input shape changes
+ * ({@link #setInputShape}, {@link #resize(Map)}); it rebinds every dynamic tensor, so segments and reshape views
+ * taken earlier from them must not be kept.
+ *
+ * <p><b>Run</b> ({@link #run()}) executes the ops in order and allocates nothing. Outputs stay readable after it
+ * until the next resize or {@link #close()}.
+ *
+ * <p><b>Memory and threads.</b> The pipeline has its own dynamic memory on its backend, so two pipelines on one
+ * backend can run at the same time from different threads. One pipeline is used by one thread at a time
+ * (a concurrent second call is detected on a best-effort basis and refused with {@link IllegalStateException}).
+ * {@link #close()} frees the pipeline's dynamic memory and the STATIC memory of its own inputs and parameters;
+ * tensors passed in by the caller stay the caller's.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    private enum Role { INPUT, OWNED_PARAMETER, EXTERNAL_PARAMETER, INTERMEDIATE, OUTPUT }
+
+    private record Step(Execution execution, List<Tensor> inputs, List<Tensor> outputs, boolean inPlace) {
+    }
+
+    private final CpuBackend backend;
+    private final DynamicMemory dynamic;
+    private final Map<Tensor, Role> roles;
+    private final List<Tensor> inputs;
+    private final List<Tensor> outputs;
+    private final Step[] steps;
+    private final Map<Tensor, Shape> pendingShapes = new IdentityHashMap<>();
+    private MemoryPlan plan;
+    private boolean needsResize = true;
+    private volatile boolean busy;
+    private boolean closed;
+
+    private Pipeline(Builder builder) {
+        this.backend = builder.backend;
+        this.roles = new IdentityHashMap<>(builder.roles);
+        this.inputs = List.copyOf(builder.inputs);
+        this.outputs = List.copyOf(builder.outputs);
+        this.steps = builder.steps.toArray(new Step[0]);
+        for (Tensor output : outputs) {
+            roles.put(output, Role.OUTPUT);
+        }
+        this.dynamic = backend.newDynamicMemory();
+    }
+
+    /** A builder for a pipeline on {@code backend} whose ops come from {@link OpRegistry#standard()}. */
+    public static Builder builder(CpuBackend backend) {
+        return new Builder(backend, null);
+    }
+
+    /** A builder for a pipeline on {@code backend} whose ops come from {@code registry}. */
+    public static Builder builder(CpuBackend backend, OpRegistry registry) {
+        return new Builder(backend, registry);
+    }
+
+    /** The pipeline inputs, in declaration order. */
+    public List<Tensor> inputs() {
+        return inputs;
+    }
+
+    /** The pipeline outputs, in declaration order. */
+    public List<Tensor> outputs() {
+        return outputs;
+    }
+
+    /** The plan of the last successful resize. @throws IllegalStateException before the first one */
+    public MemoryPlan plan() {
+        if (plan == null) {
+            throw new IllegalStateException("pipeline has no plan yet: call resize()");
+        }
+        return plan;
+    }
+
+    /** True when {@link #run()} needs a {@link #resize()} first. */
+    public boolean needsResize() {
+        return needsResize;
+    }
+
+    /**
+     * Sets the shape an input will have from the next {@link #resize()} on; its data is lost then.
+     *
+     * @throws IllegalArgumentException when {@code input} is not an input of this pipeline
+     */
+    public void setInputShape(Tensor input, Shape shape) {
+        ensureOpen();
+        if (roles.get(input) != Role.INPUT) {
+            throw new IllegalArgumentException("input: expected one of this pipeline's inputs, got " + input);
+        }
+        if (shape == null) {
+            throw new IllegalArgumentException("shape: expected a Shape, got null");
+        }
+        if (!shape.equals(input.shape()) || pendingShapes.containsKey(input)) {
+            pendingShapes.put(input, shape);
+            needsResize = true;
+        }
+    }
+
+    /** Sets several input shapes, then resizes. */
+    public MemoryPlan resize(Map<Tensor, Shape> shapes) {
+        shapes.forEach(this::setInputShape);
+        return resize();
+    }
+
+    /**
+     * Plans memory for the current input shapes; does nothing (and returns the current plan) when nothing
+     * changed since the last successful resize. On failure the pipeline holds no dynamic memory and needs another
+     * resize.
+     *
+     * @throws IllegalArgumentException when an op refuses its input shapes (the message names the op)
+     */
+    public MemoryPlan resize() {
+        ensureOpen();
+        if (!needsResize) {
+            return plan;
+        }
+        enter();
+        try {
+            TensorType[] newTypes = propagateTypes();
+            reacquireInputs();
+            applyTypes(newTypes);
+            plan = planDynamicMemory();
+            needsResize = false;
+            return plan;
+        } finally {
+            busy = false;
+        }
+    }
+
+    /**
+     * Runs every op once, in order. Allocates nothing.
+     *
+     * @throws IllegalStateException when a resize is needed first, the pipeline is closed, or it is running on
+     *                               another thread
+     */
+    public void run() {
+        if (needsResize || closed) {
+            throw new IllegalStateException(closed ? "pipeline is closed"
+                    : "pipeline needs resize() first: it was never resized, an input shape changed, or the last"
+                    + " resize failed");
+        }
+        enter();
+        try {
+            backend.onExecuteBegin();
+            try {
+                for (Step step : steps) {
+                    step.execution.onExecute(step.inputs, step.outputs);
+                }
+            } finally {
+                backend.onExecuteEnd();
+            }
+        } finally {
+            busy = false;
+        }
+    }
+
+    /**
+     * Frees the pipeline's dynamic memory and the STATIC memory of its own inputs and parameters; its tensors
+     * lose their memory. Caller-provided parameters are left alone. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (busy) {
+            throw new IllegalStateException("pipeline closed while it is running or resizing");
+        }
+        closed = true;
+        backend.closeDynamicMemory(dynamic);
+        for (Map.Entry<Tensor, Role> e : roles.entrySet()) {
+            if (e.getValue() != Role.EXTERNAL_PARAMETER) {
+                e.getKey().close();
+            }
+        }
+    }
+
+    // ---- resize steps ---------------------------------------------------------------------------------------------
+
+    private TensorType[] propagateTypes() {
+        Map<Tensor, TensorType> types = new IdentityHashMap<>();
+        for (Map.Entry<Tensor, Role> e : roles.entrySet()) {
+            types.put(e.getKey(), e.getKey().type());
+        }
+        pendingShapes.forEach((input, shape) -> types.put(input, input.type().withShape(shape)));
+        List<TensorType> produced = new ArrayList<>();
+        for (Step step : steps) {
+            List<TensorType> in = new ArrayList<>(step.inputs.size());
+            for (Tensor t : step.inputs) {
+                in.add(types.get(t));
+            }
+            List<TensorType> out = step.execution.outputTypes(in);
+            checkOutputs(step, out);
+            for (int i = 0; i < out.size(); i++) {
+                Tensor target = step.outputs.get(i);
+                if (step.inPlace && !out.get(i).equals(target.type())) {
+                    throw new IllegalArgumentException("op " + step.execution.name() + ": in-place output " + i
+                            + " must keep the type of its parameter " + target.type() + ", got " + out.get(i));
+                }
+                types.put(target, out.get(i));
+                produced.add(out.get(i));
+            }
+        }
+        return produced.toArray(new TensorType[0]);
+    }
+
+    private static void checkOutputs(Step step, List<TensorType> out) {
+        if (out == null || out.size() != step.outputs.size()) {
+            throw new IllegalStateException("op " + step.execution.name() + ": outputTypes gave "
+                    + (out == null ? "null" : out.size() + " types") + ", expected " + step.outputs.size());
+        }
+    }
+
+    /** Inputs whose shape changed get new STATIC memory of the new size. */
+    private void reacquireInputs() {
+        for (Map.Entry<Tensor, Shape> e : pendingShapes.entrySet()) {
+            Tensor input = e.getKey();
+            if (backend.holdsStatic(input)) {
+                backend.release(input, StorageType.STATIC);
+            }
+            input.retype(input.type().withShape(e.getValue()));
+        }
+        pendingShapes.clear();
+        for (Tensor input : inputs) {
+            if (!backend.holdsStatic(input)) {
+                backend.acquire(input, StorageType.STATIC);
+            }
+        }
+    }
+
+    private void applyTypes(TensorType[] produced) {
+        int k = 0;
+        for (Step step : steps) {
+            for (Tensor out : step.outputs) {
+                if (!step.inPlace) {
+                    out.unbind();
+                    out.retype(produced[k]);
+                }
+                k++;
+            }
+        }
+    }
+
+    private MemoryPlan planDynamicMemory() {
+        Map<Tensor, int[]> usesLeft = new IdentityHashMap<>();
+        for (Step step : steps) {
+            for (Tensor t : step.inputs) {
+                if (roles.get(t) == Role.INTERMEDIATE) {
+                    usesLeft.computeIfAbsent(t, k -> new int[1])[0]++;
+                }
+            }
+        }
+        backend.beginResize(dynamic);
+        boolean ended = false;
+        try {
+            for (Step step : steps) {
+                if (!step.inPlace) {
+                    for (Tensor out : step.outputs) {
+                        backend.acquire(out, StorageType.DYNAMIC);
+                    }
+                }
+                step.execution.onResize(step.inputs, step.outputs);
+                for (Tensor in : step.inputs) {
+                    int[] left = usesLeft.get(in);
+                    if (left != null && --left[0] == 0) {
+                        backend.release(in, StorageType.DYNAMIC);
+                    }
+                }
+                if (!step.inPlace) {
+                    for (Tensor out : step.outputs) {
+                        if (roles.get(out) == Role.INTERMEDIATE && !usesLeft.containsKey(out)) {
+                            backend.release(out, StorageType.DYNAMIC); // never read: free at once
+                        }
+                    }
+                }
+            }
+            backend.endResize();
+            ended = true;
+        } finally {
+            if (!ended) {
+                backend.abortResize();
+                needsResize = true;
+            }
+        }
+        return new MemoryPlan(dynamic.mode, steps.length, dynamic.round.size(), dynamic.peakBytes(),
+                dynamic.peakLiveBytes(), dynamic.totalBytes(), dynamic.reservedBytes(), ownStaticBytes());
+    }
+
+    private long ownStaticBytes() {
+        long bytes = 0;
+        for (Map.Entry<Tensor, Role> e : roles.entrySet()) {
+            if (e.getValue() == Role.INPUT || e.getValue() == Role.OWNED_PARAMETER) {
+                bytes += DynamicMemory.footprint(e.getKey().byteSize());
+            }
+        }
+        return bytes;
+    }
+
+    private void enter() {
+        if (busy) {
+            throw new IllegalStateException("pipeline is already running or resizing on another thread");
+        }
+        busy = true;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("pipeline is closed");
+        }
+    }
+
+    /**
+     * Declares a pipeline. Tensors returned by the builder are handles for the pipeline's tensors: write inputs
+     * through them, read outputs after {@link Pipeline#run()}. Not thread-safe.
+     */
+    public static final class Builder {
+        private final CpuBackend backend;
+        private final OpRegistry registry;
+        private final Map<Tensor, Role> roles = new IdentityHashMap<>();
+        private final List<Tensor> inputs = new ArrayList<>();
+        private final List<Tensor> outputs = new ArrayList<>();
+        private final List<Step> steps = new ArrayList<>();
+        private boolean built;
+
+        private Builder(CpuBackend backend, OpRegistry registry) {
+            if (backend == null) {
+                throw new IllegalArgumentException("backend: expected a CpuBackend, got null");
+            }
+            this.backend = backend;
+            this.registry = registry;
+        }
+
+        /**
+         * A pipeline input in STATIC memory owned by the pipeline; its shape may change with
+         * {@link Pipeline#setInputShape}. It gets memory at the first resize.
+         */
+        public Tensor input(TensorType type) {
+            checkOpen();
+            Tensor t = backend.newTensor(type);
+            roles.put(t, Role.INPUT);
+            inputs.add(t);
+            return t;
+        }
+
+        /** A parameter in STATIC memory owned by the pipeline, backed at once (write its values any time). */
+        public Tensor parameter(TensorType type) {
+            checkOpen();
+            Tensor t = backend.newTensor(type);
+            backend.acquire(t, StorageType.STATIC);
+            roles.put(t, Role.OWNED_PARAMETER);
+            return t;
+        }
+
+        /**
+         * A parameter the caller provides and owns (wrapped, owned or backend memory); its type is fixed. The
+         * pipeline never frees it; the caller keeps it backed while the pipeline runs.
+         */
+        public Tensor parameter(Tensor external) {
+            checkOpen();
+            if (external == null || external.isClosed()) {
+                throw new IllegalArgumentException("external: expected an open tensor, got " + external);
+            }
+            Role previous = roles.putIfAbsent(external, Role.EXTERNAL_PARAMETER);
+            if (previous != null && previous != Role.EXTERNAL_PARAMETER) {
+                throw new IllegalArgumentException("external: already a " + previous + " of this pipeline");
+            }
+            return external;
+        }
+
+        /** Adds an op by type name; returns its single output. */
+        public Tensor op(String opType, Attributes attributes, Tensor... opInputs) {
+            return single(ops(opType, attributes, opInputs), opType);
+        }
+
+        /** Adds an op by type name; returns all its outputs. */
+        public List<Tensor> ops(String opType, Attributes attributes, Tensor... opInputs) {
+            checkOpen();
+            OpRegistry ops = registry != null ? registry : OpRegistry.standard();
+            return add(ops.create(opType, attributes == null ? Attributes.empty() : attributes, backend), opInputs);
+        }
+
+        /** Adds an execution; returns its single output. */
+        public Tensor op(Execution execution, Tensor... opInputs) {
+            return single(add(execution, opInputs), execution.name());
+        }
+
+        /** Adds an execution; returns all its outputs, new tensors of the types it declares. */
+        public List<Tensor> add(Execution execution, Tensor... opInputs) {
+            checkOpen();
+            List<Tensor> in = checkInputs(execution, opInputs);
+            List<TensorType> types = execution.outputTypes(typesOf(in));
+            List<Tensor> out = new ArrayList<>(types.size());
+            for (TensorType type : types) {
+                Tensor t = backend.newTensor(type);
+                roles.put(t, Role.INTERMEDIATE);
+                out.add(t);
+            }
+            steps.add(new Step(execution, in, List.copyOf(out), false));
+            return List.copyOf(out);
+        }
+
+        /**
+         * Adds an execution that writes its outputs in place into {@code targets}, which must be parameters of
+         * this pipeline of exactly the declared output types (e.g. an SGD step updating weights). The op may also
+         * read the targets among its inputs.
+         */
+        public Builder update(Execution execution, List<Tensor> opInputs, List<Tensor> targets) {
+            checkOpen();
+            List<Tensor> in = checkInputs(execution, opInputs.toArray(new Tensor[0]));
+            for (Tensor target : targets) {
+                Role role = roles.get(target);
+                if (role != Role.OWNED_PARAMETER && role != Role.EXTERNAL_PARAMETER) {
+                    throw new IllegalArgumentException("targets: expected parameters of this pipeline, got "
+                            + target + (role == null ? "" : " (a " + role + ")"));
+                }
+                if (target.isReadOnly()) {
+                    throw new IllegalArgumentException("targets: " + target + " is read-only");
+                }
+            }
+            List<TensorType> types = execution.outputTypes(typesOf(in));
+            if (types.size() != targets.size()) {
+                throw new IllegalArgumentException("targets: op " + execution.name() + " declares " + types.size()
+                        + " outputs, got " + targets.size() + " targets");
+            }
+            for (int i = 0; i < types.size(); i++) {
+                if (!types.get(i).equals(targets.get(i).type())) {
+                    throw new IllegalArgumentException("targets[" + i + "]: op " + execution.name()
+                            + " writes " + types.get(i) + ", got parameter " + targets.get(i).type());
+                }
+            }
+            steps.add(new Step(execution, in, List.copyOf(targets), true));
+            return this;
+        }
+
+        /** Marks op outputs as pipeline outputs: never released, readable after {@link Pipeline#run()}. */
+        public Builder output(Tensor... tensors) {
+            checkOpen();
+            for (Tensor t : tensors) {
+                if (roles.get(t) != Role.INTERMEDIATE && roles.get(t) != Role.OUTPUT) {
+                    throw new IllegalArgumentException("output: expected an op output of this pipeline, got " + t);
+                }
+                if (!outputs.contains(t)) {
+                    outputs.add(t);
+                }
+            }
+            return this;
+        }
+
+        /**
+         * Builds the pipeline and resizes it once.
+         *
+         * @throws IllegalArgumentException when an op refuses its input shapes
+         */
+        public Pipeline build() {
+            checkOpen();
+            built = true;
+            Pipeline pipeline = new Pipeline(this);
+            try {
+                pipeline.resize();
+            } catch (RuntimeException e) {
+                pipeline.close();
+                throw e;
+            }
+            return pipeline;
+        }
+
+        private List<Tensor> checkInputs(Execution execution, Tensor[] opInputs) {
+            if (execution == null) {
+                throw new IllegalArgumentException("execution: expected an Execution, got null");
+            }
+            for (int i = 0; i < opInputs.length; i++) {
+                if (opInputs[i] == null || !roles.containsKey(opInputs[i])) {
+                    throw new IllegalArgumentException("op " + execution.name() + ": input " + i
+                            + " is not a tensor of this pipeline (declare it with input(), parameter() or as an"
+                            + " op output first): " + opInputs[i]);
+                }
+            }
+            return List.copyOf(Arrays.asList(opInputs));
+        }
+
+        private static List<TensorType> typesOf(List<Tensor> tensors) {
+            List<TensorType> types = new ArrayList<>(tensors.size());
+            for (Tensor t : tensors) {
+                types.add(t.type());
+            }
+            return types;
+        }
+
+        private static Tensor single(List<Tensor> outs, String op) {
+            if (outs.size() != 1) {
+                throw new IllegalArgumentException("op " + op + ": expected one output, it has " + outs.size()
+                        + "; use ops()/add() for several");
+            }
+            return outs.get(0);
+        }
+
+        private void checkOpen() {
+            if (built) {
+                throw new IllegalStateException("builder already built its pipeline");
+            }
+        }
+    }
+}

@@ -1,0 +1,440 @@
+package dev.ingot.runtime;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * A tensor: a {@link TensorType} (logical shape, dtype, layout) over a {@link MemorySegment}.
+ *
+ * <p><b>Where the memory comes from, and who frees it.</b>
+ * <ul>
+ *   <li>{@link #wrap(MemorySegment, TensorType) wrap}: zero copy over memory the caller owns. The caller keeps the
+ *       memory alive for as long as the tensor is used; {@link #close()} only invalidates the tensor. A read-only
+ *       segment gives a read-only tensor.</li>
+ *   <li>{@link #allocate(TensorType)} and {@link #copyOf(float[], Shape) copyOf}: owned off-heap memory;
+ *       {@link #close()} gives it back.</li>
+ *   <li>{@link CpuBackend#newTensor(TensorType)}: an unbacked tensor whose memory the backend binds on
+ *       {@link CpuBackend#acquire acquire} (STATIC at once, DYNAMIC when the resize ends) and takes away on
+ *       {@link CpuBackend#release release}; {@link #close()} releases STATIC memory it still holds.</li>
+ *   <li>{@link #reshape(Shape)}: a view sharing its base's memory; valid while the base is.</li>
+ * </ul>
+ * Elements are in native byte order.
+ *
+ * <p><b>Thread-safety.</b> Reading the type and segment from several threads is safe once the tensor is backed;
+ * the memory itself has no synchronisation (as with any array). Binding, resizing and closing are not thread-safe:
+ * they belong to the thread that owns the tensor's pipeline or backend resize.
+ */
+public final class Tensor implements AutoCloseable {
+
+    /** What to do when the tensor is closed. */
+    interface Owner {
+        void tensorClosed(Tensor tensor);
+    }
+
+    private static final Owner NOBODY = tensor -> { };
+
+    private TensorType type;
+    private MemorySegment segment;
+    private final Tensor base;
+    private final boolean readOnly;
+    private final Owner owner;
+    /** Keeps wrapped NIO buffers reachable while the tensor is. */
+    @SuppressWarnings("unused")
+    private final Object keepAlive;
+    private boolean closed;
+
+    private Tensor(TensorType type, MemorySegment segment, Tensor base, boolean readOnly, Owner owner,
+                   Object keepAlive) {
+        this.type = type;
+        this.segment = segment;
+        this.base = base;
+        this.readOnly = readOnly;
+        this.owner = owner;
+        this.keepAlive = keepAlive;
+    }
+
+    /** An unbacked tensor whose memory a backend binds later. */
+    static Tensor unbacked(TensorType type, Owner owner) {
+        return new Tensor(type, null, null, false, owner, null);
+    }
+
+    // ---- creation ---------------------------------------------------------------------------------------------
+
+    /**
+     * Wraps memory without copying. The tensor sees the first {@code type.byteSize()} bytes of the segment.
+     * The caller owns the memory and keeps it alive while the tensor is used; {@link #close()} does not free it.
+     *
+     * @throws IllegalArgumentException when the segment is too small or not aligned to the dtype's size
+     */
+    public static Tensor wrap(MemorySegment segment, TensorType type) {
+        return wrap(segment, type, null);
+    }
+
+    /**
+     * Wraps a direct buffer's remaining bytes without copying; the tensor keeps the buffer reachable.
+     * A read-only buffer gives a read-only tensor. The buffer's byte order is irrelevant: elements are read in
+     * native order.
+     *
+     * @throws IllegalArgumentException when the buffer is not direct, too small or misaligned
+     */
+    public static Tensor wrap(ByteBuffer direct, TensorType type) {
+        if (direct == null || !direct.isDirect()) {
+            throw new IllegalArgumentException("direct: expected a direct ByteBuffer, got "
+                    + (direct == null ? "null" : "a heap buffer"));
+        }
+        return wrap(MemorySegment.ofBuffer(direct), type, direct);
+    }
+
+    /**
+     * Wraps a direct float buffer's remaining elements as a float32 NCHW tensor, without copying.
+     *
+     * @throws IllegalArgumentException when the buffer is not direct, not in native order, or too small
+     */
+    public static Tensor wrap(FloatBuffer direct, Shape shape) {
+        if (direct == null || !direct.isDirect()) {
+            throw new IllegalArgumentException("direct: expected a direct FloatBuffer, got "
+                    + (direct == null ? "null" : "a heap buffer"));
+        }
+        if (direct.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException("direct: expected native byte order " + ByteOrder.nativeOrder()
+                    + ", got " + direct.order());
+        }
+        return wrap(MemorySegment.ofBuffer(direct), new TensorType(shape, DType.FLOAT32, Layout.NCHW), direct);
+    }
+
+    private static Tensor wrap(MemorySegment segment, TensorType type, Object keepAlive) {
+        if (segment == null || type == null) {
+            throw new IllegalArgumentException("segment, type: expected non-null, got " + segment + ", " + type);
+        }
+        long needed = type.byteSize();
+        if (segment.byteSize() < needed) {
+            throw new IllegalArgumentException("segment: expected at least " + needed + " bytes for " + type
+                    + ", got " + segment.byteSize());
+        }
+        int alignment = type.dtype().byteSize();
+        if (segment.maxByteAlignment() < alignment) {
+            throw new IllegalArgumentException("segment: expected an address aligned to " + alignment + " bytes for "
+                    + type.dtype() + ", got alignment " + segment.maxByteAlignment()
+                    + (segment.isNative() ? " (address 0x" + Long.toHexString(segment.address()) + ")" : ""));
+        }
+        return new Tensor(type, segment.asSlice(0, needed), null, segment.isReadOnly(), NOBODY, keepAlive);
+    }
+
+    /**
+     * A new zero-filled tensor in owned off-heap memory (64-byte aligned); {@link #close()} frees it.
+     * Creating and closing costs an arena each: use a backend for tensors made per request.
+     */
+    public static Tensor allocate(TensorType type) {
+        if (type == null) {
+            throw new IllegalArgumentException("type: expected non-null, got null");
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment memory = arena.allocate(type.byteSize(), 64);
+        return new Tensor(type, memory, null, false, tensor -> arena.close(), null);
+    }
+
+    /** An owned float32 NCHW copy of {@code data} (logical order); {@link #close()} frees it. */
+    public static Tensor copyOf(float[] data, Shape shape) {
+        return copyOf(data, shape, Layout.NCHW);
+    }
+
+    /** An owned float32 copy of {@code data} (logical NCHW order) stored in {@code layout}. */
+    public static Tensor copyOf(float[] data, Shape shape, Layout layout) {
+        Tensor tensor = allocate(new TensorType(shape, DType.FLOAT32, layout));
+        try {
+            tensor.copyFrom(data);
+        } catch (RuntimeException e) {
+            tensor.close();
+            throw e;
+        }
+        return tensor;
+    }
+
+    /** An owned float64 NCHW copy of {@code data} (logical order); {@link #close()} frees it. */
+    public static Tensor copyOf(double[] data, Shape shape) {
+        Tensor tensor = allocate(new TensorType(shape, DType.FLOAT64, Layout.NCHW));
+        try {
+            tensor.copyFrom(data);
+        } catch (RuntimeException e) {
+            tensor.close();
+            throw e;
+        }
+        return tensor;
+    }
+
+    // ---- what it is -------------------------------------------------------------------------------------------
+
+    /** The tensor's type; for a pipeline tensor it may change when the pipeline is resized. */
+    public TensorType type() {
+        return type;
+    }
+
+    /** The logical shape {@code [N, C, spatial...]}. */
+    public Shape shape() {
+        return type.shape();
+    }
+
+    /** The element type. */
+    public DType dtype() {
+        return type.dtype();
+    }
+
+    /** The memory layout. */
+    public Layout layout() {
+        return type.layout();
+    }
+
+    /**
+     * Element strides of the logical dimensions (a copy).
+     *
+     * @throws IllegalStateException for {@link Layout#NC4HW4}
+     */
+    public long[] strides() {
+        return type.strides();
+    }
+
+    /** Logical element count. */
+    public long elementCount() {
+        return type.elementCount();
+    }
+
+    /** Bytes of storage (NC4HW4 padding included). */
+    public long byteSize() {
+        return type.byteSize();
+    }
+
+    /** True when writes are refused: wrapped read-only memory (a read-only mapping, a read-only buffer). */
+    public boolean isReadOnly() {
+        return base != null ? base.isReadOnly() : readOnly;
+    }
+
+    /** True when memory is bound and the tensor is open. */
+    public boolean isBacked() {
+        if (closed) {
+            return false;
+        }
+        return base != null ? base.isBacked() : segment != null;
+    }
+
+    /**
+     * The backing memory, exactly {@link #byteSize()} bytes. A read-only tensor gives a read-only segment, whose
+     * writes the JDK refuses with {@link IllegalArgumentException}.
+     * Does not allocate.
+     *
+     * @throws IllegalStateException when the tensor is closed or not backed (not yet acquired/resized, released)
+     */
+    public MemorySegment segment() {
+        if (closed) {
+            throw new IllegalStateException("tensor " + type + " is closed");
+        }
+        if (base != null) {
+            MemorySegment shared = base.segment();
+            if (shared.byteSize() != type.byteSize()) {
+                throw new IllegalStateException("view " + type + " is stale: its base is now " + base.type());
+            }
+            return shared;
+        }
+        MemorySegment current = segment;
+        if (current == null) {
+            throw new IllegalStateException("tensor " + type + " has no memory: it was not acquired, its resize has"
+                    + " not ended, or it was released");
+        }
+        return current;
+    }
+
+    // ---- element copies ---------------------------------------------------------------------------------------
+
+    /** A copy of the elements in logical order ({@code [N, C, spatial...]} row-major), whatever the layout. */
+    public float[] toFloatArray() {
+        MemorySegment memory = segment();
+        float[] out = new float[arrayLength()];
+        if (layout() == Layout.NCHW && dtype() == DType.FLOAT32) {
+            MemorySegment.copy(memory, ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+            return out;
+        }
+        forEachLogical((i, offset) -> out[(int) i] = (float) get(memory, offset));
+        return out;
+    }
+
+    /** A copy of the elements in logical order, widened to double. */
+    public double[] toDoubleArray() {
+        MemorySegment memory = segment();
+        double[] out = new double[arrayLength()];
+        forEachLogical((i, offset) -> out[(int) i] = get(memory, offset));
+        return out;
+    }
+
+    /**
+     * Overwrites the elements with {@code data} given in logical order. NC4HW4 padding lanes are set to zero.
+     *
+     * @throws IllegalArgumentException when the length differs from {@link #elementCount()}
+     * @throws IllegalStateException    when the tensor is read-only, closed or unbacked
+     */
+    public void copyFrom(float[] data) {
+        MemorySegment memory = writableSegment(data == null ? -1 : data.length);
+        if (layout() == Layout.NCHW && dtype() == DType.FLOAT32) {
+            MemorySegment.copy(data, 0, memory, ValueLayout.JAVA_FLOAT, 0, data.length);
+            return;
+        }
+        if (layout() == Layout.NC4HW4) {
+            memory.fill((byte) 0);
+        }
+        forEachLogical((i, offset) -> set(memory, offset, data[(int) i]));
+    }
+
+    /** Overwrites the elements with {@code data} given in logical order (narrowed for float32). */
+    public void copyFrom(double[] data) {
+        MemorySegment memory = writableSegment(data == null ? -1 : data.length);
+        if (layout() == Layout.NC4HW4) {
+            memory.fill((byte) 0);
+        }
+        forEachLogical((i, offset) -> set(memory, offset, data[(int) i]));
+    }
+
+    private MemorySegment writableSegment(long length) {
+        if (length != elementCount()) {
+            throw new IllegalArgumentException("data: expected " + elementCount() + " elements for " + type
+                    + ", got " + (length < 0 ? "null" : length));
+        }
+        if (isReadOnly()) {
+            throw new IllegalStateException("tensor " + type + " is read-only");
+        }
+        return segment();
+    }
+
+    private int arrayLength() {
+        long count = elementCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor " + type + " has " + count + " elements, more than a Java"
+                    + " array holds");
+        }
+        return (int) count;
+    }
+
+    private double get(MemorySegment memory, long elementOffset) {
+        return dtype() == DType.FLOAT32
+                ? memory.getAtIndex(ValueLayout.JAVA_FLOAT, elementOffset)
+                : memory.getAtIndex(ValueLayout.JAVA_DOUBLE, elementOffset);
+    }
+
+    private void set(MemorySegment memory, long elementOffset, double value) {
+        if (dtype() == DType.FLOAT32) {
+            memory.setAtIndex(ValueLayout.JAVA_FLOAT, elementOffset, (float) value);
+        } else {
+            memory.setAtIndex(ValueLayout.JAVA_DOUBLE, elementOffset, value);
+        }
+    }
+
+    @FunctionalInterface
+    private interface ElementVisitor {
+        void visit(long logicalIndex, long storageOffset);
+    }
+
+    /** Visits every element in logical order with its storage offset. */
+    private void forEachLogical(ElementVisitor visitor) {
+        TensorType t = type;
+        long batch = t.batch();
+        long channels = t.channels();
+        long spatial = t.spatialSize();
+        long logical = 0;
+        for (long n = 0; n < batch; n++) {
+            for (long c = 0; c < channels; c++) {
+                for (long s = 0; s < spatial; s++) {
+                    visitor.visit(logical++, t.elementOffset(n, c, s));
+                }
+            }
+        }
+    }
+
+    // ---- views and conversions --------------------------------------------------------------------------------
+
+    /**
+     * A view with another shape over the same memory, without copying. Possible for {@link Layout#NCHW} (any shape
+     * with the same element count); for other layouts only the same shape. The view is valid while this tensor
+     * is backed with the same size; closing the view does not affect this tensor.
+     *
+     * @throws IllegalArgumentException when the element count differs or the layout does not allow it
+     */
+    public Tensor reshape(Shape newShape) {
+        if (newShape == null || newShape.elementCount() != elementCount()) {
+            throw new IllegalArgumentException("newShape: expected " + elementCount() + " elements like "
+                    + shape() + ", got " + newShape);
+        }
+        if (layout() != Layout.NCHW && !newShape.equals(shape())) {
+            throw new IllegalArgumentException("newShape: layout " + layout() + " cannot be reshaped from "
+                    + shape() + " to " + newShape + " without copying; convertTo(Layout.NCHW) first");
+        }
+        Tensor root = base != null ? base : this;
+        return new Tensor(type.withShape(newShape), null, root, false, NOBODY, null);
+    }
+
+    /** An owned copy of this tensor in {@code target} layout; the caller closes it. */
+    public Tensor convertTo(Layout target) {
+        Tensor out = allocate(new TensorType(shape(), dtype(), target));
+        try {
+            LayoutConverter.convert(this, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------------------------
+
+    /**
+     * Closes the tensor: owned memory is given back (off-heap copies, STATIC backend memory), wrapped memory is
+     * left to its owner. Afterwards {@link #segment()} throws. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        owner.tensorClosed(this);
+        segment = null;
+    }
+
+    /** True once {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Binds memory (backend use). */
+    void bind(MemorySegment memory) {
+        if (closed) {
+            throw new IllegalStateException("tensor " + type + " is closed");
+        }
+        this.segment = memory;
+    }
+
+    /** Takes the memory away (backend use). */
+    void unbind() {
+        this.segment = null;
+    }
+
+    /** Changes the type of an unbacked backend tensor (pipeline resize). */
+    void retype(TensorType newType) {
+        this.type = newType;
+    }
+
+    /** What close() notifies. */
+    Owner owner() {
+        return owner;
+    }
+
+    /** True for views made by {@link #reshape}. */
+    boolean isView() {
+        return base != null;
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + type + (closed ? " (closed)" : isBacked() ? "" : " (unbacked)");
+    }
+}

@@ -1,0 +1,56 @@
+package dev.ingot.runtime.parallel;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ParallelExecutorPropertiesTest {
+
+    private static final ParallelExecutor ONE = new ParallelExecutor(1);
+    private static final ParallelExecutor THREE = new ParallelExecutor(3);
+
+    @AfterContainer
+    static void closeExecutors() {
+        ONE.close();
+        THREE.close();
+    }
+
+    private static List<String> expectedRanges(int count, int grain) {
+        List<String> ranges = new ArrayList<>();
+        for (int from = 0; from < count; from += grain) {
+            ranges.add(from + ".." + Math.min(count, from + grain));
+        }
+        return ranges;
+    }
+
+    @Property(tries = 150)
+    void everyIndexOnceInTheFixedRanges(@ForAll @IntRange(min = 0, max = 5000) int count,
+                                        @ForAll @IntRange(min = 1, max = 700) int grain,
+                                        @ForAll boolean single) {
+        ParallelExecutor executor = single ? ONE : THREE;
+        AtomicIntegerArray hits = new AtomicIntegerArray(count);
+        ConcurrentLinkedQueue<String> ranges = new ConcurrentLinkedQueue<>();
+        executor.parallelFor(count, grain, (from, to) -> {
+            ranges.add(from + ".." + to);
+            for (int i = from; i < to; i++) {
+                hits.incrementAndGet(i);
+            }
+        });
+        for (int i = 0; i < count; i++) {
+            assertEquals(1, hits.get(i), "index " + i);
+        }
+        List<String> seen = new ArrayList<>(ranges);
+        seen.sort((a, b) -> Integer.compare(Integer.parseInt(a.split("\\.\\.")[0]),
+                Integer.parseInt(b.split("\\.\\.")[0])));
+        assertEquals(expectedRanges(count, grain), seen, "ranges depend on count and grain only");
+    }
+
+}

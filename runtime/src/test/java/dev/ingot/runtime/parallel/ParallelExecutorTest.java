@@ -1,0 +1,188 @@
+package dev.ingot.runtime.parallel;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ParallelExecutorTest {
+
+    private static ParallelExecutor ONE;
+    private static ParallelExecutor THREE;
+
+    @BeforeAll
+    static void openExecutors() {
+        ONE = new ParallelExecutor(1);
+        THREE = new ParallelExecutor(3);
+    }
+
+    @AfterAll
+    static void closeExecutors() {
+        ONE.close();
+        THREE.close();
+    }
+
+    @Test
+    void workBelowTheGrainRunsOnTheCaller() {
+        Thread caller = Thread.currentThread();
+        Thread[] ran = new Thread[1];
+        THREE.parallelFor(10, 10, (from, to) -> ran[0] = Thread.currentThread());
+        assertSame(caller, ran[0]);
+        THREE.parallelFor(0, 1, (from, to) -> {
+            throw new AssertionError("nothing to run");
+        });
+    }
+
+    @Test
+    void argumentsAreChecked() {
+        assertThrows(IllegalArgumentException.class, () -> THREE.parallelFor(-1, 1, (a, b) -> { }));
+        assertThrows(IllegalArgumentException.class, () -> THREE.parallelFor(10, 0, (a, b) -> { }));
+        assertThrows(IllegalArgumentException.class, () -> THREE.parallelFor(10, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> new ParallelExecutor(0));
+    }
+
+    @Test
+    void exceptionReachesTheCallerAndStopsTheRest() {
+        RuntimeException boom = new IllegalStateException("boom");
+        int count = 2000;
+        AtomicInteger ran = new AtomicInteger();
+        CountDownLatch failing = new CountDownLatch(1);
+        ParallelExecutionException e = assertThrows(ParallelExecutionException.class,
+                () -> THREE.parallelFor(count, 1, (from, to) -> {
+                    if (from == 0) {
+                        failing.countDown();
+                        throw boom;
+                    }
+                    try {
+                        failing.await(30, TimeUnit.SECONDS);
+                        Thread.sleep(1);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ran.incrementAndGet();
+                }));
+        assertSame(boom, e.getCause());
+        assertEquals(0, e.from());
+        assertEquals(1, e.to());
+        assertTrue(ran.get() < count / 2, "ranges after the failure are skipped, ran " + ran.get());
+        // the executor stays usable
+        AtomicLong sum = new AtomicLong();
+        THREE.parallelFor(100, 7, (from, to) -> sum.addAndGet(to - from));
+        assertEquals(100, sum.get());
+        assertThrows(ParallelExecutionException.class, () -> ONE.parallelFor(10, 2, (from, to) -> {
+            throw new IllegalArgumentException("single thread too");
+        }));
+    }
+
+    @Test
+    void nestedParallelForNeverDeadlocks() {
+        for (ParallelExecutor executor : List.of(ONE, THREE)) {
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                AtomicLong total = new AtomicLong();
+                executor.parallelFor(24, 1, (from, to) -> executor.parallelFor(300, 7,
+                        (a, b) -> executor.parallelFor(b - a, 2, (c, d) -> total.addAndGet(d - c))));
+                assertEquals(24L * 300, total.get());
+            });
+        }
+    }
+
+    @Test
+    void manyCallersShareOneExecutor() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<Long>> results = new ArrayList<>();
+            for (int c = 0; c < 6; c++) {
+                int grain = c + 1;
+                results.add(callers.submit(() -> {
+                    long sum = 0;
+                    for (int round = 0; round < 300; round++) {
+                        AtomicLong s = new AtomicLong();
+                        THREE.parallelFor(97, grain, (from, to) -> {
+                            long local = 0;
+                            for (int i = from; i < to; i++) {
+                                local += i;
+                            }
+                            s.addAndGet(local);
+                        });
+                        sum += s.get();
+                    }
+                    return sum;
+                }));
+            }
+            for (Future<Long> r : results) {
+                assertEquals(300L * (96 * 97 / 2), r.get(120, TimeUnit.SECONDS));
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void closeEndsOwnThreadsButLeavesACallerPoolRunning() throws Exception {
+        ParallelExecutor own = new ParallelExecutor(2);
+        Set<Thread> workers = ConcurrentHashMap.newKeySet();
+        own.parallelFor(64, 1, (from, to) -> {
+            if (Thread.currentThread().getName().startsWith("ingot-worker-")) {
+                workers.add(Thread.currentThread());
+            }
+        });
+        assertEquals(2, own.parallelism());
+        own.close();
+        for (Thread worker : workers) {
+            worker.join(30_000);
+            assertFalse(worker.isAlive(), worker.getName());
+        }
+        assertThrows(IllegalStateException.class, () -> own.parallelFor(10, 1, (a, b) -> { }));
+
+        ForkJoinPool pool = new ForkJoinPool(2);
+        try {
+            ParallelExecutor borrowed = new ParallelExecutor(pool);
+            AtomicLong sum = new AtomicLong();
+            borrowed.parallelFor(50, 3, (from, to) -> sum.addAndGet(to - from));
+            borrowed.close();
+            assertFalse(pool.isShutdown(), "a caller-owned pool stays the caller's");
+            assertEquals(50, sum.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void defaultThreadsComesFromThePropertyOrTheMachine() {
+        String old = System.getProperty(ParallelExecutor.THREADS_PROPERTY);
+        try {
+            System.clearProperty(ParallelExecutor.THREADS_PROPERTY);
+            assertEquals(Runtime.getRuntime().availableProcessors(), ParallelExecutor.defaultThreads());
+            System.setProperty(ParallelExecutor.THREADS_PROPERTY, "3");
+            assertEquals(3, ParallelExecutor.defaultThreads());
+            System.setProperty(ParallelExecutor.THREADS_PROPERTY, "zero");
+            assertThrows(IllegalArgumentException.class, ParallelExecutor::defaultThreads);
+        } finally {
+            if (old == null) {
+                System.clearProperty(ParallelExecutor.THREADS_PROPERTY);
+            } else {
+                System.setProperty(ParallelExecutor.THREADS_PROPERTY, old);
+            }
+        }
+    }
+}
