@@ -4,5 +4,8 @@ module dev.ingot.bench {
     requires info.picocli;
     requires jmh.core;
     requires io.netty.buffer;
+    requires jdk.incubator.vector;
 
+    exports dev.ingot.bench;
+    opens dev.ingot.bench.cli to info.picocli;
 }

@@ -8,6 +8,7 @@ module dev.ingot.runtime {
     requires transitive dev.ingot.allocator;
 
     exports dev.ingot.runtime;
+    exports dev.ingot.runtime.io;
     exports dev.ingot.runtime.parallel;
     exports dev.ingot.runtime.express;
 

@@ -71,7 +71,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException when the segment is too small or not aligned to the dtype's size
      */
     public static Tensor wrap(MemorySegment segment, TensorType type) {
-        return wrap(segment, type, null);
+        return wrapKeeping(segment, type, null);
     }
 
     /**
@@ -86,7 +86,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("direct: expected a direct ByteBuffer, got "
                     + (direct == null ? "null" : "a heap buffer"));
         }
-        return wrap(MemorySegment.ofBuffer(direct), type, direct);
+        return wrapKeeping(MemorySegment.ofBuffer(direct), type, direct);
     }
 
     /**
@@ -103,10 +103,25 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("direct: expected native byte order " + ByteOrder.nativeOrder()
                     + ", got " + direct.order());
         }
-        return wrap(MemorySegment.ofBuffer(direct), new TensorType(shape, DType.FLOAT32, Layout.NCHW), direct);
+        return wrapKeeping(MemorySegment.ofBuffer(direct), new TensorType(shape, DType.FLOAT32, Layout.NCHW), direct);
     }
 
-    private static Tensor wrap(MemorySegment segment, TensorType type, Object keepAlive) {
+    /**
+     * Wraps memory without copying and takes over its release: {@link #close()} runs {@code release} once (for
+     * example {@code free} for memory from {@code malloc}, or closing the arena of a file mapping). Until then the
+     * caller must not free the memory.
+     *
+     * @throws IllegalArgumentException when the segment is too small or misaligned; {@code release} is not run then
+     */
+    public static Tensor wrap(MemorySegment segment, TensorType type, Runnable release) {
+        if (release == null) {
+            throw new IllegalArgumentException("release: expected an action, got null");
+        }
+        Tensor view = wrapKeeping(segment, type, null);
+        return new Tensor(type, view.segment, null, view.readOnly, tensor -> release.run(), null);
+    }
+
+    private static Tensor wrapKeeping(MemorySegment segment, TensorType type, Object keepAlive) {
         if (segment == null || type == null) {
             throw new IllegalArgumentException("segment, type: expected non-null, got " + segment + ", " + type);
         }

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Side by side: ingot's InstanceNorm kernels (JMH) against PyTorch's CPU F.instance_norm on the same shapes.
+
+For every shape and thread count it alternates: PyTorch as is, PyTorch with glibc malloc tuned not to hand memory
+back (which removes its page-fault churn on large outputs), then ingot's JMH benchmarks (backward, forward, triad),
+and prints one table of medians. LibTorch through DJL joins when bench/target/libtorch-benchmarks.jar exists
+(built with ./mvnw -Plibtorch package).
+
+Usage: bench/scripts/compare_pytorch.py [--shapes 1x64x56x56,...] [--threads 1,2] [--quick]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-torch installs here, not into other interpreters
+SHAPES = ["1x64x56x56", "8x64x64x64", "4x32x1024", "2x16x16x32x32", "8x128x128x128", "1x3x512x512", "16x256x32x32"]
+TUNED_MALLOC = {
+    "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
+    "MALLOC_TRIM_THRESHOLD_": str(1 << 40),
+    "MALLOC_TOP_PAD_": str(1 << 30),
+}
+BYTES_PER_ELEMENT = 12  # backward reads x and dy and writes dx, float32
+
+
+def ensure_torch():
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import torch"], capture_output=True)
+    if probe.returncode == 0:
+        return
+    print("python3-torch is missing; installing it with apt-get ...", file=sys.stderr)
+    apt = ["apt-get", "install", "-y", "-q", "python3-torch", "python3-numpy"]
+    if os.geteuid() != 0:
+        apt = ["sudo"] + apt
+    subprocess.run(apt, check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def find_java():
+    finder = ROOT / ".mvn" / "find-jdk.sh"
+    out = subprocess.run(["bash", "-c", f'. "{finder}" && ingot_find_jdk && echo "$JAVA_HOME"'],
+                         capture_output=True, text=True, check=True)
+    return str(Path(out.stdout.strip()) / "bin" / "java")
+
+
+def torch_times(shape, threads, tuned, seconds):
+    env = dict(os.environ)
+    if tuned:
+        env.update(TUNED_MALLOC)
+    script = Path(__file__).with_name("torch_instance_norm.py")
+    out = subprocess.run([SYSTEM_PYTHON, str(script), "--shape", shape, "--threads", str(threads),
+                          "--seconds", str(seconds)], capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def jmh_medians(java, jar, pattern, shape, threads, quick):
+    """Median of the measured iterations of each benchmark matching pattern, in microseconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "jmh.json"
+        iterations = ["-wi", "2", "-i", "3", "-w", "1s", "-r", "1s"] if quick else ["-wi", "3", "-i", "7"]
+        cmd = [java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-jar", str(jar),
+               pattern, "-p", f"shape={shape}", "-p", f"threads={threads}", "-f", "1", "-tu", "us", "-bm", "avgt",
+               "-rf", "json", "-rff", str(result)] + iterations
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        medians = {}
+        for entry in json.loads(result.read_text()):
+            name = entry["benchmark"].rsplit(".", 2)[-2] + "." + entry["benchmark"].rsplit(".", 1)[-1]
+            raw = [score for fork in entry["primaryMetric"]["rawData"] for score in fork]
+            medians[name] = statistics.median(raw)
+        return medians
+
+
+def elements(shape):
+    count = 1
+    for dim in shape.split("x"):
+        count *= int(dim)
+    return count
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--quick", action="store_true", help="shorter runs, wider error")
+    args = parser.parse_args()
+
+    ensure_torch()
+    java = find_java()
+    jar = ROOT / "bench" / "target" / "benchmarks.jar"
+    if not jar.exists():
+        subprocess.run([str(ROOT / "mvnw"), "-q", "-B", "-DskipTests", "package"], cwd=ROOT, check=True)
+    libtorch_jar = ROOT / "bench" / "target" / "libtorch-benchmarks.jar"
+    seconds = 1.0 if args.quick else 3.0
+
+    header = ("shape", "thr", "torch bwd us", "torch tuned", "ingot bwd us", "vs tuned", "GB/s", "% triad",
+              "in-place us", "torch tuned fwd us", "ingot fwd us", "fwd speed-up", "libtorch bwd us")
+    rows = []
+    for shape in args.shapes.split(","):
+        for threads in [int(t) for t in args.threads.split(",")]:
+            print(f"{shape} x {threads} thread(s) ...", file=sys.stderr, flush=True)
+            as_is = torch_times(shape, threads, False, seconds)
+            tuned = torch_times(shape, threads, True, seconds)
+            ingot = jmh_medians(java, jar, "InstanceNorm(Grad)?Bench|StreamBench", shape, threads, args.quick)
+            libtorch = "-"
+            if libtorch_jar.exists():
+                lt = jmh_medians(java, libtorch_jar, "LibTorchInstanceNormBench.backward", shape, threads, args.quick)
+                libtorch = f"{lt['LibTorchInstanceNormBench.backward']:.1f}"
+            backward = ingot["InstanceNormGradBench.backward"]
+            triad = ingot["StreamBench.triad"]
+            gbps = elements(shape) * BYTES_PER_ELEMENT / (backward * 1e-6) / 1e9
+            rows.append((shape, threads, f"{as_is['backward_us']:.1f}", f"{tuned['backward_us']:.1f}",
+                         f"{backward:.1f}", f"{tuned['backward_us'] / backward:.2f}x",
+                         f"{gbps:.1f}", f"{100 * triad / backward:.0f}%",
+                         f"{ingot['InstanceNormGradBench.backwardInPlace']:.1f}",
+                         f"{tuned['forward_us']:.1f}",
+                         f"{ingot['InstanceNormBench.forward']:.1f}",
+                         f"{tuned['forward_us'] / ingot['InstanceNormBench.forward']:.2f}x",
+                         libtorch))
+    print_table(header, rows)
+
+
+def print_table(header, rows):
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    line = lambda cells: "| " + " | ".join(str(c).rjust(w) for c, w in zip(cells, widths)) + " |"
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line(row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+package dev.ingot.bench.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ingot} command: lists the subcommands and dispatches to them. */
+@Command(
+        name = "ingot",
+        mixinStandardHelpOptions = true,
+        versionProvider = IngotVersion.class,
+        description = "Off-heap tensor runtime for the JVM: pooled memory, planned executions, InstanceNorm.",
+        subcommands = {DemoCommand.class, InstanceNormCommand.class, CommandLine.HelpCommand.class})
+public final class IngotCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command line and returns its exit code: 0 success, 2 bad input or usage, 1 internal failure. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new IngotCli());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExecutionExceptionHandler(new CliErrorHandler());
+        commandLine.setParameterExceptionHandler(CliErrorHandler::handleParameterException);
+        return commandLine.execute(args);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.ingot.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class IngotCliTest {
+
+    @Test
+    void helpListsEverySubcommand() {
+        CliRun run = CliRun.of("--help");
+        assertEquals(0, run.exitCode());
+        assertTrue(run.out().contains("demo"), run.out());
+    }
+
+    @Test
+    void unknownSubcommandIsAUsageErrorInTwoLines() {
+        CliRun run = CliRun.of("no-such-command");
+        assertEquals(2, run.exitCode());
+        assertEquals(2, run.errLines().size(), run.err());
+        assertTrue(run.errLines().getFirst().contains("no-such-command"), run.err());
+        assertTrue(run.out().isEmpty(), run.out());
+    }
+
+    @Test
+    void unknownOptionNamesTheOption() {
+        CliRun run = CliRun.of("demo", "--no-such-option");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.errLines().getFirst().contains("--no-such-option"), run.err());
+    }
+
+    @Test
+    void demoShowsReusePlanningLimitAndLeak() {
+        CliRun run = CliRun.of("demo");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("reuse rate"), run.out());
+        assertTrue(run.out().contains("lower bound"), run.out());
+        assertTrue(run.out().contains("refused"), run.out());
+        assertTrue(run.out().contains("1 live chunk(s), 65536 bytes"), run.out());
+        assertTrue(run.out().contains("forgetAChunk"), "the leak names its allocation site: " + run.out());
+    }
+}
