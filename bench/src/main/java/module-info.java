@@ -5,6 +5,7 @@ module dev.ingot.bench {
     requires jmh.core;
     requires io.netty.buffer;
     requires jdk.incubator.vector;
+    requires jdk.management;
 
     exports dev.ingot.bench;
     opens dev.ingot.bench.cli to info.picocli;
