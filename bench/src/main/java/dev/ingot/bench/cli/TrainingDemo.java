@@ -1,6 +1,7 @@
 package dev.ingot.bench.cli;
 
 import dev.ingot.allocator.AllocatorStats;
+import dev.ingot.bench.JitWarmUp;
 import dev.ingot.bench.StyleLayer;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.MemoryMode;
@@ -30,8 +31,7 @@ public final class TrainingDemo {
     public static final long[] DEFAULT_SHAPE = {4, 32, 32, 32};
     /** Shape of the layer whose gradients are checked against finite differences (each element costs two runs). */
     static final long[] CHECK_SHAPE = {2, 3, 5, 5};
-    /** Shape of the warm-up layer, and most steps it runs (it stops once a round of steps allocates nothing). */
-    static final long[] WARM_UP_SHAPE = {2, 4, 8, 8};
+    /** Most steps of the JIT warm-up (it stops once a round of steps allocates nothing). */
     static final int WARM_UP_MAX_STEPS = 8000;
     private static final long SEED = 20240611L;
 
@@ -135,29 +135,12 @@ public final class TrainingDemo {
         return trainer;
     }
 
-    /**
-     * Runs the same kind of training step on a small layer first, so the JIT compiles the kernels as it would in a
-     * long-running service: interpreted code reaches memory through method handles that allocate, compiled code
-     * does not, and the heap count below is about the steady state.
-     */
+    /** Compiles the training step's code first (see {@link JitWarmUp}) so the heap count is the steady state. */
     private void warmUp(CpuBackend backend) {
         long start = System.nanoTime();
-        StyleLayer small = StyleLayer.create(new Graph(backend), WARM_UP_SHAPE, SEED + 2);
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        int done = 0;
-        try (Trainer trainer = compile(backend, small)) {
-            long allocated = Long.MAX_VALUE;
-            while (done < WARM_UP_MAX_STEPS && allocated > 0) {
-                long before = bean.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < 100; i++) {
-                    trainer.step();
-                }
-                allocated = bean.getCurrentThreadAllocatedBytes() - before;
-                done += 100;
-            }
-        }
+        int done = JitWarmUp.run(backend, WARM_UP_MAX_STEPS);
         out.printf(Locale.ROOT, "  (JIT warm-up: %d steps on a %s layer, %.0f ms)%n", done,
-                Arrays.toString(WARM_UP_SHAPE), (System.nanoTime() - start) / 1e6);
+                Arrays.toString(JitWarmUp.SHAPE), (System.nanoTime() - start) / 1e6);
     }
 
     private record Training(float first, float last, double stepsPerSecond, double heapBytesPerStep) {
@@ -212,8 +195,8 @@ public final class TrainingDemo {
                 check.passed() ? "passed" : "FAILED");
         out.printf(Locale.ROOT, "Time per step: %.3f ms (%.1f steps/s)%n", 1000 / training.stepsPerSecond,
                 training.stepsPerSecond);
-        out.printf("Memory plan of one step (%d ops, %d DYNAMIC tensors; inputs, parameters and momentum are STATIC: %s):%n",
-                plan.ops(), plan.dynamicTensors(), Bytes.format(plan.staticBytes()));
+        out.printf("Memory plan of one step (%d ops, %d DYNAMIC tensors; inputs, parameters and momentum are"
+                + " STATIC: %s):%n", plan.ops(), plan.dynamicTensors(), Bytes.format(plan.staticBytes()));
         printPlan("deferred", plan);
         printPlan("eager", eagerPlan);
         out.printf(Locale.ROOT, "Dynamic allocator (deferred): %d allocations, reuse rate %.0f%%, peak in use %s,"
