@@ -21,7 +21,7 @@ final class Job {
     private static final int CLOSED = 1 << 30;
 
     private final ParallelExecutor executor;
-    /** Slot in the executor's pool, or -1 for a job made because all slots were taken. */
+    /** Slot in the executor's pool. */
     final int slot;
     final Helper[] helpers;
 

@@ -5,6 +5,7 @@ import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs loop bodies over index ranges on a work-stealing {@link ForkJoinPool}: the role of MNN's
@@ -19,8 +20,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * caller with no dispatch at all, and a call makes progress even when the pool is busy with other callers. Up to
  * {@link #parallelism()} helper tasks are queued on the pool; each claims ranges from a shared counter until none
  * are left. A helper that only gets to run after all ranges were claimed does nothing and is not waited for. Many
- * pipelines may share one executor: every call gets helpers on the same FIFO-scheduled pool, and no call is ever
- * refused or silently serialised behind a fixed number of slots.
+ * pipelines may share one executor: every call gets helpers on the same FIFO-scheduled pool and no call is ever
+ * refused or parked behind another caller (MNN's pool has two task slots and runs a third user serially); a call
+ * runs on its caller alone only while the pool is backlogged (see Allocation, and {@link #backloggedCalls()}).
  *
  * <p><b>Nesting</b> (a body calling {@code parallelFor}) never deadlocks: a caller only waits for helpers that are
  * already running a range, and those never wait for anything but their own running helpers.
@@ -28,9 +30,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p><b>Failures.</b> When a body throws, the remaining unclaimed ranges are skipped, ranges already running finish,
  * and the caller gets a {@link ParallelExecutionException} whose cause is the first exception thrown.
  *
- * <p><b>Allocation.</b> At steady state a call allocates nothing: call state lives in a pool of reusable jobs
- * whose helper tasks are re-armed with {@link java.util.concurrent.ForkJoinTask#reinitialize()}. Only when more
- * calls are in flight at once than the pool holds is a job allocated.
+ * <p><b>Allocation.</b> A call allocates nothing: call state lives in a fixed pool of reusable jobs (eight per
+ * worker thread, at least 32) whose helper tasks are re-armed with
+ * {@link java.util.concurrent.ForkJoinTask#reinitialize()}. A job is free again once its last helper has run, even
+ * if only to find nothing left. When every job is still taken — the pool is so backlogged that queued helpers have
+ * not started yet — a call runs all its ranges on the caller instead of queueing more: the same ranges, no
+ * allocation, and the backlog drains instead of growing.
  *
  * <p>Thread-safety: all methods may be called from any thread. {@link #close()} shuts down a pool this executor
  * made (and waits for its threads); a pool passed in by the caller stays the caller's to shut down.
@@ -49,6 +54,7 @@ public final class ParallelExecutor implements AutoCloseable {
     /** 0 = free, 1 = taken, per slot of {@link #jobs}. */
     private final AtomicIntegerArray taken;
     private final AtomicInteger hint = new AtomicInteger();
+    private final LongAdder backlogged = new LongAdder();
     private volatile boolean closed;
 
     /**
@@ -69,7 +75,7 @@ public final class ParallelExecutor implements AutoCloseable {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.parallelism = pool.getParallelism();
-        int slots = Math.max(16, 4 * parallelism);
+        int slots = Math.max(32, 8 * parallelism);
         this.jobs = new Job[slots];
         this.taken = new AtomicIntegerArray(slots);
         for (int i = 0; i < slots; i++) {
@@ -110,6 +116,14 @@ public final class ParallelExecutor implements AutoCloseable {
     }
 
     /**
+     * Calls since creation that found every job taken (helpers of earlier calls still queued) and so ran on their
+     * caller alone. A number that grows fast means loop bodies too small for the pool to help with.
+     */
+    public long backloggedCalls() {
+        return backlogged.sum();
+    }
+
+    /**
      * Runs {@code body} over {@code [0, count)} in ranges of {@code grain} indices (the last may be shorter),
      * returning when every range has run. See the class comment for the guarantees.
      *
@@ -143,6 +157,11 @@ public final class ParallelExecutor implements AutoCloseable {
             return;
         }
         Job job = acquire();
+        if (job == null) {
+            backlogged.increment();
+            runSerially(count, grain, ranges, body); // pool backlogged: see the class comment
+            return;
+        }
         job.start(body, count, grain, ranges, helpersWanted);
         for (int i = 0; i < helpersWanted; i++) {
             Job.Helper helper = job.helpers[i];
@@ -176,7 +195,10 @@ public final class ParallelExecutor implements AutoCloseable {
         }
     }
 
-    /** A free job; its helpers may still be returning from their previous run (see {@link #rearm}). */
+    /**
+     * A free job, or null when every job still has helpers queued or running. Its helpers may still be returning
+     * from their previous run (see {@link #rearm}).
+     */
     private Job acquire() {
         int slots = jobs.length;
         int start = hint.get();
@@ -187,7 +209,7 @@ public final class ParallelExecutor implements AutoCloseable {
                 return jobs[i];
             }
         }
-        return new Job(this, -1, parallelism); // more calls in flight than slots: rare, left to the GC
+        return null;
     }
 
     /**
@@ -206,9 +228,7 @@ public final class ParallelExecutor implements AutoCloseable {
 
     /** Called by the last holder of a job. */
     void recycle(Job job) {
-        if (job.slot >= 0) {
-            taken.set(job.slot, 0);
-        }
+        taken.set(job.slot, 0);
     }
 
     /**
