@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * are left. A helper that only gets to run after all ranges were claimed does nothing and is not waited for. Many
  * pipelines may share one executor: every call gets helpers on the same FIFO-scheduled pool and no call is ever
  * refused or parked behind another caller (MNN's pool has two task slots and runs a third user serially); a call
- * runs on its caller alone only while the pool is backlogged (see Allocation, and {@link #backloggedCalls()}).
+ * gets fewer helpers only while earlier helpers are still queued (see Allocation).
  *
  * <p><b>Nesting</b> (a body calling {@code parallelFor}) never deadlocks: a caller only waits for helpers that are
  * already running a range, and those never wait for anything but their own running helpers.
@@ -30,12 +30,12 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Failures.</b> When a body throws, the remaining unclaimed ranges are skipped, ranges already running finish,
  * and the caller gets a {@link ParallelExecutionException} whose cause is the first exception thrown.
  *
- * <p><b>Allocation.</b> A call allocates nothing: call state lives in a fixed pool of reusable jobs (eight per
- * worker thread, at least 32) whose helper tasks are re-armed with
- * {@link java.util.concurrent.ForkJoinTask#reinitialize()}. A job is free again once its last helper has run, even
- * if only to find nothing left. When every job is still taken — the pool is so backlogged that queued helpers have
- * not started yet — a call runs all its ranges on the caller instead of queueing more: the same ranges, no
- * allocation, and the backlog drains instead of growing.
+ * <p><b>Allocation.</b> A call allocates nothing: its state lives in a fixed pool of reusable jobs (eight per
+ * worker thread, at least 32), and helpers come from a fixed pool of tasks (four per worker thread, at least 8)
+ * re-armed with {@link java.util.concurrent.ForkJoinTask#reinitialize()}. A call forks only helpers that are
+ * neither queued nor running, so the pool's queue never holds more than that many; when all are out, the call
+ * proceeds with fewer (or none) and the caller does the rest. Only when more calls are in progress at once than
+ * there are jobs does a call run all its ranges on the caller alone ({@link #backloggedCalls()} counts those).
  *
  * <p>Thread-safety: all methods may be called from any thread. {@link #close()} shuts down a pool this executor
  * made (and waits for its threads); a pool passed in by the caller stays the caller's to shut down.
@@ -52,8 +52,10 @@ public final class ParallelExecutor implements AutoCloseable {
     private final int parallelism;
     private final Job[] jobs;
     /** 0 = free, 1 = taken, per slot of {@link #jobs}. */
-    private final AtomicIntegerArray taken;
-    private final AtomicInteger hint = new AtomicInteger();
+    private final AtomicIntegerArray jobTaken;
+    private final Job.Helper[] helpers;
+    /** 0 = free, 1 = queued or running, per slot of {@link #helpers}. */
+    private final AtomicIntegerArray helperTaken;
     private final LongAdder backlogged = new LongAdder();
     private volatile boolean closed;
 
@@ -75,11 +77,17 @@ public final class ParallelExecutor implements AutoCloseable {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.parallelism = pool.getParallelism();
-        int slots = Math.max(32, 8 * parallelism);
-        this.jobs = new Job[slots];
-        this.taken = new AtomicIntegerArray(slots);
-        for (int i = 0; i < slots; i++) {
-            jobs[i] = new Job(this, i, parallelism);
+        int jobSlots = Math.max(32, 8 * parallelism);
+        this.jobs = new Job[jobSlots];
+        this.jobTaken = new AtomicIntegerArray(jobSlots);
+        for (int i = 0; i < jobSlots; i++) {
+            jobs[i] = new Job(i);
+        }
+        int helperSlots = Math.max(8, 4 * parallelism);
+        this.helpers = new Job.Helper[helperSlots];
+        this.helperTaken = new AtomicIntegerArray(helperSlots);
+        for (int i = 0; i < helperSlots; i++) {
+            helpers[i] = new Job.Helper(this, i);
         }
     }
 
@@ -115,10 +123,7 @@ public final class ParallelExecutor implements AutoCloseable {
         return parallelism;
     }
 
-    /**
-     * Calls since creation that found every job taken (helpers of earlier calls still queued) and so ran on their
-     * caller alone. A number that grows fast means loop bodies too small for the pool to help with.
-     */
+    /** Calls since creation that found every job in use by other calls in progress, and so ran on their caller. */
     public long backloggedCalls() {
         return backlogged.sum();
     }
@@ -156,16 +161,19 @@ public final class ParallelExecutor implements AutoCloseable {
             runSerially(count, grain, ranges, body);
             return;
         }
-        Job job = acquire();
+        Job job = acquireJob();
         if (job == null) {
             backlogged.increment();
-            runSerially(count, grain, ranges, body); // pool backlogged: see the class comment
+            runSerially(count, grain, ranges, body); // every job in use: see the class comment
             return;
         }
-        job.start(body, count, grain, ranges, helpersWanted);
+        job.start(body, count, grain, ranges);
         for (int i = 0; i < helpersWanted; i++) {
-            Job.Helper helper = job.helpers[i];
-            rearm(helper);
+            Job.Helper helper = acquireHelper();
+            if (helper == null) {
+                break; // the helpers are all queued or running already: more would only wait in line
+            }
+            helper.job = job;
             if (inPool) {
                 helper.fork();
             } else {
@@ -174,13 +182,12 @@ public final class ParallelExecutor implements AutoCloseable {
         }
         job.work();
         Throwable failure = job.finish();
+        int failedFrom = job.failedFrom();
+        int failedTo = job.failedTo();
+        jobTaken.set(job.slot, 0);
         if (failure != null) {
-            int from = job.failedFrom();
-            int to = job.failedTo();
-            job.unref();
-            throw new ParallelExecutionException(from, to, failure);
+            throw new ParallelExecutionException(failedFrom, failedTo, failure);
         }
-        job.unref();
     }
 
     private static void runSerially(int count, int grain, int ranges, RangeTask body) {
@@ -196,39 +203,40 @@ public final class ParallelExecutor implements AutoCloseable {
     }
 
     /**
-     * A free job, or null when every job still has helpers queued or running. Its helpers may still be returning
-     * from their previous run (see {@link #rearm}).
+     * A free job, or null when all are in use by calls in progress. The scan starts at slot 0 so that a lone
+     * caller keeps reusing the same job, and late helpers pointed at it help its next call.
      */
-    private Job acquire() {
-        int slots = jobs.length;
-        int start = hint.get();
-        for (int k = 0; k < slots; k++) {
-            int i = (start + k) % slots;
-            if (taken.get(i) == 0 && taken.compareAndSet(i, 0, 1)) {
-                hint.lazySet((i + 1) % slots);
+    private Job acquireJob() {
+        for (int i = 0; i < jobs.length; i++) {
+            if (jobTaken.get(i) == 0 && jobTaken.compareAndSet(i, 0, 1)) {
                 return jobs[i];
             }
         }
         return null;
     }
 
-    /**
-     * Waits until the helpers' previous {@code exec} has fully returned (the last holder hands the job back a few
-     * instructions before that), then resets them.
-     */
-    private static void rearm(Job.Helper helper) {
-        if (helper.wasForked) {
-            while (!helper.isDone()) {
-                Thread.onSpinWait();
+    /** A helper that is neither queued nor running, re-armed for forking; null when there is none. */
+    private Job.Helper acquireHelper() {
+        for (int i = 0; i < helpers.length; i++) {
+            if (helperTaken.get(i) == 0 && helperTaken.compareAndSet(i, 0, 1)) {
+                Job.Helper helper = helpers[i];
+                if (helper.wasForked) {
+                    // its exec has returned (it gave the slot back) but the pool may not have marked it done yet
+                    while (!helper.isDone()) {
+                        Thread.onSpinWait();
+                    }
+                    helper.reinitialize();
+                }
+                helper.wasForked = true;
+                return helper;
             }
-            helper.reinitialize();
         }
-        helper.wasForked = true;
+        return null;
     }
 
-    /** Called by the last holder of a job. */
-    void recycle(Job job) {
-        taken.set(job.slot, 0);
+    /** Called by a helper at the end of its exec. */
+    void recycle(Job.Helper helper) {
+        helperTaken.set(helper.slot, 0);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
@@ -51,6 +52,23 @@ class ParallelExecutorTest {
         THREE.parallelFor(0, 1, (from, to) -> {
             throw new AssertionError("nothing to run");
         });
+    }
+
+    @Test
+    void poolThreadsTakePart() {
+        CyclicBarrier both = new CyclicBarrier(2);
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        THREE.parallelFor(2, 1, (from, to) -> {
+            threads.add(Thread.currentThread());
+            try {
+                both.await(60, TimeUnit.SECONDS); // only passes if a second thread runs the other range
+            } catch (Exception e) {
+                throw new IllegalStateException("no helper joined", e);
+            }
+        });
+        assertEquals(2, threads.size());
+        assertTrue(threads.contains(Thread.currentThread()), "the caller takes part");
+        assertEquals(0, THREE.backloggedCalls());
     }
 
     @Test
