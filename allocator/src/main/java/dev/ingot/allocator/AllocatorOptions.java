@@ -18,9 +18,11 @@ package dev.ingot.allocator;
  *                         (bigger requests get a block of their own size); at least 1
  * @param limit            cap, in bytes, on what the allocator may reserve from its source; {@link Long#MAX_VALUE}
  *                         for none
+ * @param logger           where {@code close()} reports leaks (at WARNING); by default the
+ *                         {@link System.Logger} named {@value #LOGGER_NAME}
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize,
-                               long limit) {
+                               long limit, System.Logger logger) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -28,6 +30,8 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static final String TRACK_PROPERTY = "ingot.allocator.trackAllocations";
     /** Default {@link #minBlockSize()}: 1 MiB, large enough that blocks are rare, small enough to trim often. */
     public static final long DEFAULT_MIN_BLOCK_SIZE = 1L << 20;
+    /** Name of the default leak logger. */
+    public static final String LOGGER_NAME = "dev.ingot.allocator";
 
     public AllocatorOptions {
         if (name == null) {
@@ -35,6 +39,9 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         }
         if (minBlockSize < 1) {
             throw new IllegalArgumentException("minBlockSize: expected at least 1 byte, got " + minBlockSize);
+        }
+        if (logger == null) {
+            throw new IllegalArgumentException("logger: expected a System.Logger, got null");
         }
         if (limit < 0) {
             throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + limit);
@@ -44,26 +51,30 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit. */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY),
-                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE);
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
     }
 
     public AllocatorOptions withName(String newName) {
-        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit);
+        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit, logger);
     }
 
     public AllocatorOptions withChecked(boolean newChecked) {
-        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit);
+        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit, logger);
     }
 
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
-        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit);
+        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit, logger);
     }
 
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
-        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit);
+        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit, logger);
     }
 
     public AllocatorOptions withLimit(long newLimit) {
-        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit);
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit, logger);
+    }
+
+    public AllocatorOptions withLogger(System.Logger newLogger) {
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, newLogger);
     }
 }

@@ -38,7 +38,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safety: every method may be called from any thread; they are serialized by the allocator's monitor.
  */
 public final class DeferBufferAllocator implements BufferAllocator {
-    private static final System.Logger LOG = System.getLogger(DeferBufferAllocator.class.getName());
     private static final AtomicLong INSTANCES = new AtomicLong();
     private static final long NEVER = Long.MAX_VALUE;
 
@@ -55,6 +54,9 @@ public final class DeferBufferAllocator implements BufferAllocator {
             this.born = born;
         }
     }
+
+    /** Stack frames per allocation site in the close-time leak warning. */
+    private static final int LOGGED_FRAMES = 12;
 
     private final String name;
     private final AllocatorOptions options;
@@ -289,7 +291,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
             supply.close();
         }
         if (!leaks.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, () -> "allocator '" + name + "' closed with " + leaks.describe(12));
+            options.logger().log(System.Logger.Level.WARNING,
+                    () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
         }
     }
 

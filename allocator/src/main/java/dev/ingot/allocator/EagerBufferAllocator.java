@@ -39,10 +39,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * chunk's segment. Closing a checked-mode chunk scope (a thread handshake) happens after the lock is released.
  */
 public final class EagerBufferAllocator implements BufferAllocator {
-    private static final System.Logger LOG = System.getLogger(EagerBufferAllocator.class.getName());
     private static final AtomicLong INSTANCES = new AtomicLong();
 
     private final ReentrantLock lock = new ReentrantLock();
+    /** Stack frames per allocation site in the close-time leak warning. */
+    private static final int LOGGED_FRAMES = 12;
+
     private final String name;
     private final AllocatorOptions options;
     private final BlockSupply supply;
@@ -265,7 +267,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
         scopes.forEach(EagerBufferAllocator::closeScope);
         if (!leaks.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, () -> "allocator '" + name + "' closed with " + leaks.describe(12));
+            options.logger().log(System.Logger.Level.WARNING,
+                    () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
         }
     }
 
