@@ -69,6 +69,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private boolean barrierOpen;
     private OffsetPlanner.Plan plan;
     private MemorySegment block;
+    /** What the source returned: {@link #block} itself, or a larger block it is an aligned slice of. */
+    private MemorySegment reservedBlock;
     private Arena planScope;
     private long peakInUse;
     private long allocations;
@@ -170,6 +172,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      *
      * @throws AllocationLimitException when the planned block exceeds the limit; nothing changes then
      */
+    @SuppressWarnings("restricted") // checked mode moves the slices into the plan's scope with reinterpret
     public synchronized void apply() {
         compute();
         if (block != null || plan.size() == 0) {
@@ -180,10 +183,18 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
         long alignment = MAX_ALIGNMENT;
         MemorySegment memory = supply.reserve(plan.size(), alignment);
-        if (memory.address() % alignment != 0) {
+        long skip = Sizes.alignUp(memory.address(), alignment) - memory.address();
+        if (skip != 0) {
+            // The source ignored the alignment: take a block with room to start at an aligned address.
             supply.giveBack(memory);
-            throw new IllegalStateException("source returned a block at 0x" + Long.toHexString(memory.address())
-                    + ", expected an address aligned to " + alignment + " bytes");
+            if (!supply.fits(plan.size() + alignment)) {
+                throw supply.refuse(plan.size() + alignment, live.bytes());
+            }
+            reservedBlock = supply.reserve(plan.size() + alignment, alignment);
+            skip = Sizes.alignUp(reservedBlock.address(), alignment) - reservedBlock.address();
+            memory = reservedBlock.asSlice(skip, plan.size());
+        } else {
+            reservedBlock = memory;
         }
         block = memory;
         planScope = options.checked() ? Arena.ofShared() : null;
@@ -356,8 +367,9 @@ public final class DeferBufferAllocator implements BufferAllocator {
             planScope.close();
             planScope = null;
         }
-        if (block != null) {
-            supply.giveBack(block);
+        if (reservedBlock != null) {
+            supply.giveBack(reservedBlock);
+            reservedBlock = null;
             block = null;
         }
     }

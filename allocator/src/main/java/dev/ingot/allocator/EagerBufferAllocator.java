@@ -380,7 +380,12 @@ public final class EagerBufferAllocator implements BufferAllocator {
         return group != null ? group : shared;
     }
 
-    /** Carves the chunk from {@code piece}, keeping the alignment padding and the remainder free. */
+    /**
+     * Carves the chunk from {@code piece}, keeping the alignment padding and the remainder free. In checked mode the
+     * chunk's segment is moved into a scope of its own with {@code reinterpret}, a restricted method: the module
+     * needs {@code --enable-native-access=dev.ingot.allocator} to run it without a warning.
+     */
+    @SuppressWarnings("restricted")
     private void place(MemoryChunk chunk, FreePiece piece, long footprint, long alignment) {
         FreeList list = piece.list();
         Block block = piece.block();
