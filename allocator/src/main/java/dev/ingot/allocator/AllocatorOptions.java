@@ -18,11 +18,15 @@ package dev.ingot.allocator;
  *                         (bigger requests get a block of their own size); at least 1
  * @param limit            cap, in bytes, on what the allocator may reserve from its source; {@link Long#MAX_VALUE}
  *                         for none
+ * @param maxPooled        free bytes an {@link EagerBufferAllocator} keeps pooled: when a free or a barrier leaves
+ *                         more, wholly free blocks go back to the source at once; {@link Long#MAX_VALUE} (default)
+ *                         keeps everything until {@code release(false)}, as MNN does; 0 returns every block as soon
+ *                         as it empties
  * @param logger           where {@code close()} reports leaks (at WARNING); by default the
  *                         {@link System.Logger} named {@value #LOGGER_NAME}
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize,
-                               long limit, System.Logger logger) {
+                               long limit, long maxPooled, System.Logger logger) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -40,6 +44,9 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         if (minBlockSize < 1) {
             throw new IllegalArgumentException("minBlockSize: expected at least 1 byte, got " + minBlockSize);
         }
+        if (maxPooled < 0) {
+            throw new IllegalArgumentException("maxPooled: expected a byte count >= 0, got " + maxPooled);
+        }
         if (logger == null) {
             throw new IllegalArgumentException("logger: expected a System.Logger, got null");
         }
@@ -48,33 +55,37 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         }
     }
 
-    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit. */
+    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY),
-                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
     }
 
     public AllocatorOptions withName(String newName) {
-        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit, logger);
+        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit, maxPooled, logger);
     }
 
     public AllocatorOptions withChecked(boolean newChecked) {
-        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit, logger);
+        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit, maxPooled, logger);
     }
 
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
-        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit, logger);
+        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit, maxPooled, logger);
     }
 
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
-        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit, logger);
+        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit, maxPooled, logger);
     }
 
     public AllocatorOptions withLimit(long newLimit) {
-        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit, logger);
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit, maxPooled, logger);
+    }
+
+    public AllocatorOptions withMaxPooled(long newMaxPooled) {
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, newMaxPooled, logger);
     }
 
     public AllocatorOptions withLogger(System.Logger newLogger) {
-        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, newLogger);
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, maxPooled, newLogger);
     }
 }

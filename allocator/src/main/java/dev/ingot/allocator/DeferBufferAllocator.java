@@ -288,6 +288,10 @@ public final class DeferBufferAllocator implements BufferAllocator {
         pendingFrees.clear();
     }
 
+    /**
+     * Returns the block and reports the chunks never freed as leaks. A caller whose never-freed chunks are meant to
+     * live to the end (static data) frees them or calls {@link #reset()} first.
+     */
     @Override
     public void close() {
         LeakReport leaks;

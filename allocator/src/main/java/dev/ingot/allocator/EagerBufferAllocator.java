@@ -19,7 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * its alignment padding); the rest of a split piece stays free. Chunk footprints are rounded up to 64 bytes. A
  * freed chunk is merged at once with free neighbours in the same block (MNN merges only when a whole block is
  * free), so a block that empties becomes one piece again. A new block is at least
- * {@link AllocatorOptions#minBlockSize()} bytes. {@link #allocSeparate} reserves a block for the chunk alone and
+ * {@link AllocatorOptions#minBlockSize()} bytes. Free memory stays pooled for reuse up to
+ * {@link AllocatorOptions#maxPooled()} bytes (unbounded by default, as in MNN); past that, blocks that empty go
+ * back to the source at once. {@link #allocSeparate} reserves a block for the chunk alone and
  * returns it to the source on {@code free}. {@code release(false)} returns wholly free blocks, {@code release(true)}
  * every block, taking back the live chunks too (they become unusable, as in MNN).
  *
@@ -163,6 +165,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 returnBlock(block);
             } else {
                 giveBackPiece(currentList(), block, placement.offset(), placement.footprint());
+                returnWhollyFreeBlocks(options.maxPooled());
             }
         } finally {
             lock.unlock();
@@ -180,7 +183,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 scopes = revokeAll("release(true) took its memory back");
                 returnAllBlocks();
             } else {
-                returnWhollyFreeBlocks();
+                returnWhollyFreeBlocks(0);
             }
         } finally {
             lock.unlock();
@@ -207,11 +210,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public AllocatorStats stats() {
         lock.lock();
         try {
-            long pooled = shared.bytes();
-            for (FreeList group : barrierGroups) {
-                pooled += group.bytes();
-            }
-            return new AllocatorStats(live.bytes(), pooled, supply.reserved(), peakInUse, allocations, reuses);
+            return new AllocatorStats(live.bytes(), pooledBytes(), supply.reserved(), peakInUse, allocations, reuses);
         } finally {
             lock.unlock();
         }
@@ -316,6 +315,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
             }
             barrierGroups.clear();
             barrierOpen = false;
+            returnWhollyFreeBlocks(options.maxPooled());
         } finally {
             lock.unlock();
         }
@@ -436,7 +436,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         long preferred = separate ? exact : Math.max(options.minBlockSize(), exact);
         long size = chooseBlockSize(preferred, exact);
         if (size < 0) {
-            returnWhollyFreeBlocks();
+            returnWhollyFreeBlocks(0);
             size = chooseBlockSize(preferred, exact);
         }
         if (size < 0) {
@@ -472,13 +472,28 @@ public final class EagerBufferAllocator implements BufferAllocator {
         supply.giveBack(block.memory);
     }
 
-    private void returnWhollyFreeBlocks() {
+    /**
+     * Returns wholly free blocks to the source until at most {@code keepPooled} free bytes remain pooled (or no
+     * wholly free block is left).
+     */
+    private void returnWhollyFreeBlocks(long keepPooled) {
         for (Block block : List.copyOf(blocks)) {
+            if (pooledBytes() <= keepPooled) {
+                return;
+            }
             if (block.isWhollyFreeIn(shared)) {
                 shared.remove(block.freeByOffset.firstEntry().getValue());
                 returnBlock(block);
             }
         }
+    }
+
+    private long pooledBytes() {
+        long pooled = shared.bytes();
+        for (FreeList group : barrierGroups) {
+            pooled += group.bytes();
+        }
+        return pooled;
     }
 
     private void returnAllBlocks() {

@@ -5,7 +5,8 @@
  * <ul>
  *   <li>{@link dev.ingot.allocator.EagerBufferAllocator} – a pool: chunks are carved best fit from blocks, freed
  *       chunks merge with free neighbours at once, and wholly free blocks go back to the source on
- *       {@code release(false)} (or when the limit needs room). Groups and barriers let several planning threads
+ *       {@code release(false)}/{@code trim()}, when the limit needs room, or as soon as they empty once more than
+ *       {@code AllocatorOptions.maxPooled()} bytes are pooled. Groups and barriers let several planning threads
  *       keep their freed memory private until they meet. Any thread may call it.</li>
  *   <li>{@link dev.ingot.allocator.DeferBufferAllocator} – a planner: {@code alloc}/{@code free} record lifetimes,
  *       {@code compute()} places all chunks in one block (greedy by size with restarts, measured against

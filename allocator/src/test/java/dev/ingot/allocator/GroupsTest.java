@@ -2,9 +2,12 @@ package dev.ingot.allocator;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,6 +66,49 @@ class GroupsTest {
             allocator.release(false);
             assertEquals(0, allocator.totalSize(), "the block is one free piece again, so it can go back");
         }
+    }
+
+    @Test
+    void plannersInParallelWithinABarrierNeverShareLiveMemory() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (EagerBufferAllocator allocator = allocator()) {
+            allocator.barrierBegin();
+            List<Future<List<MemoryChunk>>> plans = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int seed = t;
+                plans.add(pool.submit(() -> planInGroup(allocator, seed)));
+            }
+            List<MemoryChunk> kept = new ArrayList<>();
+            for (Future<List<MemoryChunk>> plan : plans) {
+                kept.addAll(plan.get(60, TimeUnit.SECONDS));
+            }
+            allocator.barrierEnd();
+            EagerAllocatorPropertyTest.assertNoOverlap(kept);
+            kept.forEach(EagerAllocatorPropertyTest::verify);
+            kept.forEach(allocator::free);
+            assertEquals(0, allocator.stats().inUse());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A planning thread: allocates and frees in its own group, returns the chunks it keeps. */
+    private static List<MemoryChunk> planInGroup(EagerBufferAllocator allocator, int seed) {
+        java.util.Random random = new java.util.Random(seed);
+        allocator.beginGroup();
+        List<MemoryChunk> kept = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            MemoryChunk chunk = allocator.alloc(1 + random.nextInt(3000));
+            EagerAllocatorPropertyTest.fill(chunk);
+            if (random.nextBoolean()) {
+                kept.add(chunk);
+            } else {
+                EagerAllocatorPropertyTest.verify(chunk);
+                allocator.free(chunk);
+            }
+        }
+        allocator.endGroup();
+        return kept;
     }
 
     @Test
