@@ -3,10 +3,8 @@ package dev.ingot.allocator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,19 +41,17 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class EagerBufferAllocator implements BufferAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
 
-    private final ReentrantLock lock = new ReentrantLock();
     /** Stack frames per allocation site in the close-time leak warning. */
     private static final int LOGGED_FRAMES = 12;
 
+    private final ReentrantLock lock = new ReentrantLock();
     private final String name;
     private final AllocatorOptions options;
     private final BlockSupply supply;
     private final FreeList shared = new FreeList();
     private final Set<Block> blocks = new LinkedHashSet<>();
     private final LiveChunks live = new LiveChunks();
-    private final Map<Thread, FreeList> openGroups = new HashMap<>();
-    private final List<FreeList> barrierGroups = new ArrayList<>();
-    private boolean barrierOpen;
+    private final PlanningGroups groups;
     private long nextBlockId;
     private long peakInUse;
     private long allocations;
@@ -81,6 +77,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         this.options = options;
         this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
         this.supply = new BlockSupply(name, source, options.limit());
+        this.groups = new PlanningGroups(name);
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -164,7 +161,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 }
                 returnBlock(block);
             } else {
-                giveBackPiece(currentList(), block, placement.offset(), placement.footprint());
+                currentList().addMerging(block, placement.offset(), placement.footprint());
                 returnWhollyFreeBlocks(options.maxPooled());
             }
         } finally {
@@ -282,10 +279,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         lock.lock();
         try {
             ensureOpen();
-            if (barrierOpen) {
-                throw new IllegalStateException("barrierBegin() on '" + name + "': a barrier is already open");
-            }
-            barrierOpen = true;
+            groups.beginBarrier();
         } finally {
             lock.unlock();
         }
@@ -301,20 +295,11 @@ public final class EagerBufferAllocator implements BufferAllocator {
         lock.lock();
         try {
             ensureOpen();
-            if (!barrierOpen) {
-                throw new IllegalStateException("barrierEnd() on '" + name + "' without barrierBegin()");
-            }
-            if (!openGroups.isEmpty()) {
-                throw new IllegalStateException("barrierEnd() on '" + name + "' while " + openGroups.size()
-                        + " group(s) are still open; call endGroup() in each planning thread first");
-            }
-            for (FreeList group : barrierGroups) {
+            for (FreeList group : groups.endBarrier()) {
                 for (FreePiece piece : group.drain()) {
-                    giveBackPiece(shared, piece.block(), piece.offset(), piece.size());
+                    shared.addMerging(piece.block(), piece.offset(), piece.size());
                 }
             }
-            barrierGroups.clear();
-            barrierOpen = false;
             returnWhollyFreeBlocks(options.maxPooled());
         } finally {
             lock.unlock();
@@ -331,17 +316,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         lock.lock();
         try {
             ensureOpen();
-            if (!barrierOpen) {
-                throw new IllegalStateException("beginGroup() on '" + name + "' outside barrierBegin()/barrierEnd()");
-            }
-            Thread thread = Thread.currentThread();
-            if (openGroups.containsKey(thread)) {
-                throw new IllegalStateException("beginGroup() on '" + name + "': thread " + thread.getName()
-                        + " already has an open group");
-            }
-            FreeList group = new FreeList();
-            openGroups.put(thread, group);
-            barrierGroups.add(group);
+            groups.beginGroup(Thread.currentThread());
         } finally {
             lock.unlock();
         }
@@ -355,10 +330,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public void endGroup() {
         lock.lock();
         try {
-            if (openGroups.remove(Thread.currentThread()) == null) {
-                throw new IllegalStateException("endGroup() on '" + name + "': thread "
-                        + Thread.currentThread().getName() + " has no open group");
-            }
+            groups.endGroup(Thread.currentThread());
         } finally {
             lock.unlock();
         }
@@ -376,7 +348,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     private FreeList currentList() {
-        FreeList group = openGroups.isEmpty() ? null : openGroups.get(Thread.currentThread());
+        FreeList group = groups.groupOf(Thread.currentThread());
         return group != null ? group : shared;
     }
 
@@ -411,23 +383,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
         live.add(chunk);
         allocations++;
         peakInUse = Math.max(peakInUse, live.bytes());
-    }
-
-    /** Returns a range to {@code list}, merged with the free neighbours that list holds in the same block. */
-    private static void giveBackPiece(FreeList list, Block block, long offset, long size) {
-        long start = offset;
-        long end = offset + size;
-        var before = block.freeByOffset.lowerEntry(start);
-        if (before != null && before.getValue().end() == start && before.getValue().list() == list) {
-            list.remove(before.getValue());
-            start = before.getValue().offset();
-        }
-        FreePiece after = block.freeByOffset.get(end);
-        if (after != null && after.list() == list) {
-            list.remove(after);
-            end = after.end();
-        }
-        list.add(new FreePiece(block, start, end - start, list));
     }
 
     /** Reserves a block for a chunk of {@code footprint} bytes, within the limit, or throws the refusal. */
@@ -489,21 +444,12 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     private long pooledBytes() {
-        long pooled = shared.bytes();
-        for (FreeList group : barrierGroups) {
-            pooled += group.bytes();
-        }
-        return pooled;
+        return shared.bytes() + groups.pooledBytes();
     }
 
     private void returnAllBlocks() {
         shared.drain();
-        for (FreeList group : barrierGroups) {
-            group.drain();
-        }
-        barrierGroups.clear();
-        openGroups.clear();
-        barrierOpen = false;
+        groups.clear();
         for (Block block : List.copyOf(blocks)) {
             returnBlock(block);
         }
