@@ -55,36 +55,48 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         }
     }
 
+    /** Options with no pool cap and the default leak logger (the first form of this record, kept for callers). */
+    public AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize, long limit) {
+        this(name, checked, trackAllocations, minBlockSize, limit, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
+    }
+
     /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY),
                 DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
     }
 
+    /** A copy with another name; empty lets the allocator pick one. */
     public AllocatorOptions withName(String newName) {
         return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with checked mode on or off. */
     public AllocatorOptions withChecked(boolean newChecked) {
         return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with allocation-site tracking on or off. */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
         return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with another minimum block size, in bytes. */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
         return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withLimit(long newLimit) {
         return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit, maxPooled, logger);
     }
 
+    /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withMaxPooled(long newMaxPooled) {
         return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, newMaxPooled, logger);
     }
 
+    /** A copy that reports leaks to another logger. */
     public AllocatorOptions withLogger(System.Logger newLogger) {
         return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, maxPooled, newLogger);
     }
