@@ -18,9 +18,15 @@ package dev.ingot.allocator;
  *                         (bigger requests get a block of their own size); at least 1
  * @param limit            cap, in bytes, on what the allocator may reserve from its source; {@link Long#MAX_VALUE}
  *                         for none
+ * @param maxPooled        free bytes an {@link EagerBufferAllocator} keeps pooled: when a free or a barrier leaves
+ *                         more, wholly free blocks go back to the source at once; {@link Long#MAX_VALUE} (default)
+ *                         keeps everything until {@code release(false)}, as MNN does; 0 returns every block as soon
+ *                         as it empties
+ * @param logger           where {@code close()} reports leaks (at WARNING); by default the
+ *                         {@link System.Logger} named {@value #LOGGER_NAME}
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize,
-                               long limit) {
+                               long limit, long maxPooled, System.Logger logger) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -28,6 +34,8 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static final String TRACK_PROPERTY = "ingot.allocator.trackAllocations";
     /** Default {@link #minBlockSize()}: 1 MiB, large enough that blocks are rare, small enough to trim often. */
     public static final long DEFAULT_MIN_BLOCK_SIZE = 1L << 20;
+    /** Name of the default leak logger. */
+    public static final String LOGGER_NAME = "dev.ingot.allocator";
 
     public AllocatorOptions {
         if (name == null) {
@@ -36,34 +44,60 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         if (minBlockSize < 1) {
             throw new IllegalArgumentException("minBlockSize: expected at least 1 byte, got " + minBlockSize);
         }
+        if (maxPooled < 0) {
+            throw new IllegalArgumentException("maxPooled: expected a byte count >= 0, got " + maxPooled);
+        }
+        if (logger == null) {
+            throw new IllegalArgumentException("logger: expected a System.Logger, got null");
+        }
         if (limit < 0) {
             throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + limit);
         }
     }
 
-    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit. */
+    /** Options with no pool cap and the default leak logger (the first form of this record, kept for callers). */
+    public AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize, long limit) {
+        this(name, checked, trackAllocations, minBlockSize, limit, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
+    }
+
+    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY),
-                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE);
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
     }
 
+    /** A copy with another name; empty lets the allocator pick one. */
     public AllocatorOptions withName(String newName) {
-        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit);
+        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with checked mode on or off. */
     public AllocatorOptions withChecked(boolean newChecked) {
-        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit);
+        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with allocation-site tracking on or off. */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
-        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit);
+        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with another minimum block size, in bytes. */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
-        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit);
+        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withLimit(long newLimit) {
-        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit);
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit, maxPooled, logger);
+    }
+
+    /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
+    public AllocatorOptions withMaxPooled(long newMaxPooled) {
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, newMaxPooled, logger);
+    }
+
+    /** A copy that reports leaks to another logger. */
+    public AllocatorOptions withLogger(System.Logger newLogger) {
+        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, limit, maxPooled, newLogger);
     }
 }

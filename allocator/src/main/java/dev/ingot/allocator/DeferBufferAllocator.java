@@ -38,7 +38,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safety: every method may be called from any thread; they are serialized by the allocator's monitor.
  */
 public final class DeferBufferAllocator implements BufferAllocator {
-    private static final System.Logger LOG = System.getLogger(DeferBufferAllocator.class.getName());
     private static final AtomicLong INSTANCES = new AtomicLong();
     private static final long NEVER = Long.MAX_VALUE;
 
@@ -56,6 +55,9 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
     }
 
+    /** Stack frames per allocation site in the close-time leak warning. */
+    private static final int LOGGED_FRAMES = 12;
+
     private final String name;
     private final AllocatorOptions options;
     private final BlockSupply supply;
@@ -67,6 +69,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private boolean barrierOpen;
     private OffsetPlanner.Plan plan;
     private MemorySegment block;
+    /** What the source returned: {@link #block} itself, or a larger block it is an aligned slice of. */
+    private MemorySegment reservedBlock;
     private Arena planScope;
     private long peakInUse;
     private long allocations;
@@ -168,6 +172,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      *
      * @throws AllocationLimitException when the planned block exceeds the limit; nothing changes then
      */
+    @SuppressWarnings("restricted") // checked mode moves the slices into the plan's scope with reinterpret
     public synchronized void apply() {
         compute();
         if (block != null || plan.size() == 0) {
@@ -178,10 +183,18 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
         long alignment = MAX_ALIGNMENT;
         MemorySegment memory = supply.reserve(plan.size(), alignment);
-        if (memory.address() % alignment != 0) {
+        long skip = Sizes.alignUp(memory.address(), alignment) - memory.address();
+        if (skip != 0) {
+            // The source ignored the alignment: take a block with room to start at an aligned address.
             supply.giveBack(memory);
-            throw new IllegalStateException("source returned a block at 0x" + Long.toHexString(memory.address())
-                    + ", expected an address aligned to " + alignment + " bytes");
+            if (!supply.fits(plan.size() + alignment)) {
+                throw supply.refuse(plan.size() + alignment, live.bytes());
+            }
+            reservedBlock = supply.reserve(plan.size() + alignment, alignment);
+            skip = Sizes.alignUp(reservedBlock.address(), alignment) - reservedBlock.address();
+            memory = reservedBlock.asSlice(skip, plan.size());
+        } else {
+            reservedBlock = memory;
         }
         block = memory;
         planScope = options.checked() ? Arena.ofShared() : null;
@@ -275,6 +288,10 @@ public final class DeferBufferAllocator implements BufferAllocator {
         pendingFrees.clear();
     }
 
+    /**
+     * Returns the block and reports the chunks never freed as leaks. A caller whose never-freed chunks are meant to
+     * live to the end (static data) frees them or calls {@link #reset()} first.
+     */
     @Override
     public void close() {
         LeakReport leaks;
@@ -289,7 +306,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
             supply.close();
         }
         if (!leaks.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, () -> "allocator '" + name + "' closed with " + leaks.describe(12));
+            options.logger().log(System.Logger.Level.WARNING,
+                    () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
         }
     }
 
@@ -353,8 +371,9 @@ public final class DeferBufferAllocator implements BufferAllocator {
             planScope.close();
             planScope = null;
         }
-        if (block != null) {
-            supply.giveBack(block);
+        if (reservedBlock != null) {
+            supply.giveBack(reservedBlock);
+            reservedBlock = null;
             block = null;
         }
     }
