@@ -381,6 +381,7 @@ public final class CpuBackend implements AutoCloseable {
             return this;
         }
 
+        /** A new backend; the caller closes it. */
         public CpuBackend build() {
             return new CpuBackend(this);
         }

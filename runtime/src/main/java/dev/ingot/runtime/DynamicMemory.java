@@ -52,7 +52,9 @@ abstract sealed class DynamicMemory implements AutoCloseable {
     static DynamicMemory create(MemoryMode mode, String name) {
         AllocatorOptions options = AllocatorOptions.defaults().withName(name);
         return switch (mode) {
-            case EAGER -> new Eager(new EagerBufferAllocator(SegmentSource.arena(), options));
+            // Eager views point into pooled blocks by address: no block may go back to the source mid-round.
+            case EAGER -> new Eager(new EagerBufferAllocator(SegmentSource.arena(),
+                    options.withMaxPooled(Long.MAX_VALUE)));
             case DEFERRED -> new Deferred(new DeferBufferAllocator(SegmentSource.arena(), options));
         };
     }
