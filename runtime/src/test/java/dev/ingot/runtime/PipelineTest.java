@@ -184,6 +184,18 @@ class PipelineTest {
     }
 
     @Test
+    void standardRegistryNamesWhatItKnowsForAnUnknownOp() {
+        OpRegistry standard = OpRegistry.standard();
+        assertSame(standard, OpRegistry.standard(), "loaded once");
+        try (CpuBackend backend = backend(MemoryMode.DEFERRED)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> standard.create("NoSuchOp", Attributes.empty(), backend));
+            assertTrue(e.getMessage().contains("NoSuchOp") && e.getMessage().contains("known: "
+                    + standard.opTypes()), e.getMessage());
+        }
+    }
+
+    @Test
     void inPlaceUpdateOfAParameterAndExternalParameters() {
         try (CpuBackend backend = backend(MemoryMode.DEFERRED);
              Tensor bias = Tensor.copyOf(new float[] {10, 20, 30}, Shape.of(3))) {

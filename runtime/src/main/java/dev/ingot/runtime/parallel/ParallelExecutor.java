@@ -2,6 +2,7 @@ package dev.ingot.runtime.parallel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -151,7 +152,7 @@ public final class ParallelExecutor implements AutoCloseable {
         }
         int ranges = count / grain + (count % grain == 0 ? 0 : 1);
         if (ranges == 1) {
-            body.run(0, count);
+            runSerially(count, grain, 1, body);
             return;
         }
         Thread current = Thread.currentThread();
@@ -176,8 +177,8 @@ public final class ParallelExecutor implements AutoCloseable {
             helper.job = job;
             if (inPool) {
                 helper.fork();
-            } else {
-                pool.execute(helper);
+            } else if (!submit(helper)) {
+                break;
             }
         }
         job.work();
@@ -199,6 +200,18 @@ public final class ParallelExecutor implements AutoCloseable {
             } catch (Throwable t) {
                 throw new ParallelExecutionException(from, to, t);
             }
+        }
+    }
+
+    /** Queues a helper from outside the pool; false (and the helper given back) when the pool shut down. */
+    private boolean submit(Job.Helper helper) {
+        try {
+            pool.execute(helper);
+            return true;
+        } catch (RejectedExecutionException e) {
+            helper.quietlyComplete();
+            recycle(helper);
+            return false;
         }
     }
 
