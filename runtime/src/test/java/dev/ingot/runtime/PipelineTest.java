@@ -137,6 +137,29 @@ class PipelineTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(MemoryMode.class)
+    void segmentsFromAnEarlierPlanCannotReachMemoryAfterAResize(MemoryMode mode) {
+        try (CpuBackend backend = backend(mode)) {
+            Pipeline.Builder b = Pipeline.builder(backend);
+            Tensor x = b.input(TensorType.float32(4, 8));
+            Tensor hidden = b.op(new TestOps.AddConstant(backend, 1f, false), x);
+            Tensor y = b.op(new TestOps.AddConstant(backend, 1f, false), hidden);
+            b.output(y);
+            try (Pipeline pipeline = b.build()) {
+                MemorySegment oldHidden = hidden.segment();
+                MemorySegment oldOutput = y.segment();
+                pipeline.setInputShape(x, Shape.of(8, 8));
+                pipeline.resize();
+                assertThrows(IllegalStateException.class,
+                        () -> oldHidden.get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0));
+                assertThrows(IllegalStateException.class,
+                        () -> oldOutput.get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0));
+                assertEquals(256, y.segment().byteSize());
+            }
+        }
+    }
+
     @Test
     void badShapeNamesTheOpAndLeavesThePipelineNeedingAResize() {
         try (CpuBackend backend = backend(MemoryMode.EAGER)) {

@@ -110,6 +110,11 @@ class ParallelExecutorTest {
         assertThrows(ParallelExecutionException.class, () -> ONE.parallelFor(10, 2, (from, to) -> {
             throw new IllegalArgumentException("single thread too");
         }));
+        ParallelExecutionException single = assertThrows(ParallelExecutionException.class,
+                () -> THREE.parallelFor(5, 10, (from, to) -> {
+                    throw boom;
+                }));
+        assertSame(boom, single.getCause(), "work below the grain fails the same way");
     }
 
     @Test
