@@ -327,7 +327,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
         if (!supply.fits(aliveFootprint + footprint)) {
             throw supply.refuse(size, live.bytes());
         }
-        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, options.trackAllocations());
+        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, LiveChunks.shouldTrack(options));
         chunk.placement = new Lifetime(chunks.size(), footprint, separate ? -1 : clock++);
         chunks.add(chunk);
         live.add(chunk);

@@ -94,7 +94,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public MemoryChunk alloc(long size, long alignment) {
         Sizes.checkSize(size);
         Sizes.checkAlignment(alignment);
-        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, options.trackAllocations());
+        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
         lock.lock();
         try {
@@ -121,7 +121,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     @Override
     public MemoryChunk allocSeparate(long size) {
         Sizes.checkSize(size);
-        MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, options.trackAllocations());
+        MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
         lock.lock();
         try {
