@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Limit. {@link #limit(long)} caps the bytes reserved from the source, pooled free bytes included. Before
  * refusing, the allocator shrinks the new block to the exact need and gives wholly free blocks back; only then
- * does it throw {@link AllocationLimitException}, leaving its state unchanged.
+ * does it throw {@link AllocationLimitException}. A refusal allocates nothing and leaves every live chunk and the
+ * counters as they were (only wholly free blocks may have gone back while trying).
  *
  * <p>Groups. A planning thread may call {@link #beginGroup()} inside a {@link #barrierBegin()} /
  * {@link #barrierEnd()} section: until {@link #endGroup()} its frees go to a private free list, and its allocations
@@ -35,8 +36,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * pool threads come and go.
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
- * a critical section is a few tree operations (O(log n) in the number of free pieces), plus the slice of the
- * chunk's segment. Closing a checked-mode chunk scope (a thread handshake) happens after the lock is released.
+ * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
+ * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. Closing a checked-mode chunk scope (a thread handshake) happens after the lock is released.
  */
 public final class EagerBufferAllocator implements BufferAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -94,7 +95,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public MemoryChunk alloc(long size, long alignment) {
         Sizes.checkSize(size);
         Sizes.checkAlignment(alignment);
-        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, options.trackAllocations());
+        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
         lock.lock();
         try {
@@ -121,7 +122,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     @Override
     public MemoryChunk allocSeparate(long size) {
         Sizes.checkSize(size);
-        MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, options.trackAllocations());
+        MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
         lock.lock();
         try {

@@ -39,7 +39,9 @@
  *       the block goes back to its source; from then on access throws.</li>
  * </ul>
  * Allocation sites are recorded only when tracking is on ({@code -Dingot.allocator.trackAllocations=true} or
- * {@code AllocatorOptions.withTrackAllocations(true)}): a stack capture per allocation is too dear to leave on.
+ * {@code AllocatorOptions.withTrackAllocations(true)}): a stack capture per allocation is too dear to leave on in
+ * production, so {@code withTrackingInterval(n)} records one allocation in n at random and still names the sites
+ * that leak repeatedly.
  *
  * <h2>Accounting and limits</h2>
  * {@link dev.ingot.allocator.AllocatorStats} separates bytes in use, pooled (free, ready for reuse) and reserved

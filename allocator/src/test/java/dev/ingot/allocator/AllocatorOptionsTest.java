@@ -18,6 +18,7 @@ class AllocatorOptionsTest {
         assertEquals(AllocatorOptions.DEFAULT_MIN_BLOCK_SIZE, defaults.minBlockSize());
         assertEquals(Long.MAX_VALUE, defaults.limit());
         assertEquals(Long.MAX_VALUE, defaults.maxPooled());
+        assertEquals(1, defaults.trackingInterval());
         assertEquals(AllocatorOptions.LOGGER_NAME, defaults.logger().getName());
     }
 
@@ -26,9 +27,9 @@ class AllocatorOptionsTest {
         AllocatorOptions base = AllocatorOptions.defaults();
         RecordingLogger logger = new RecordingLogger();
         AllocatorOptions changed = base.withName("n").withChecked(!base.checked())
-                .withTrackAllocations(!base.trackAllocations()).withMinBlockSize(4096).withLimit(1 << 20)
+                .withTrackAllocations(!base.trackAllocations()).withTrackingInterval(7).withMinBlockSize(4096).withLimit(1 << 20)
                 .withMaxPooled(8192).withLogger(logger);
-        assertEquals(new AllocatorOptions("n", !base.checked(), !base.trackAllocations(), 4096, 1 << 20, 8192,
+        assertEquals(new AllocatorOptions("n", !base.checked(), !base.trackAllocations(), 7, 4096, 1 << 20, 8192,
                 logger), changed);
         assertSame(logger, changed.logger());
     }
@@ -37,7 +38,12 @@ class AllocatorOptionsTest {
     void theFiveSettingFormKeepsTheOtherDefaults() {
         AllocatorOptions options = new AllocatorOptions("x", true, false, 100, 1000);
         assertEquals(Long.MAX_VALUE, options.maxPooled());
+        assertEquals(1, options.trackingInterval());
         assertEquals(AllocatorOptions.LOGGER_NAME, options.logger().getName());
+        RecordingLogger logger = new RecordingLogger();
+        AllocatorOptions seven = new AllocatorOptions("x", true, false, 100, 1000, 500, logger);
+        assertEquals(1, seven.trackingInterval());
+        assertEquals(500, seven.maxPooled());
     }
 
     @Test
@@ -47,6 +53,8 @@ class AllocatorOptionsTest {
                 .startsWith("name:"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withMinBlockSize(0)).getMessage()
                 .startsWith("minBlockSize:"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withTrackingInterval(0)).getMessage()
+                .startsWith("trackingInterval:"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withLimit(-1)).getMessage()
                 .startsWith("limit:"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withMaxPooled(-1)).getMessage()

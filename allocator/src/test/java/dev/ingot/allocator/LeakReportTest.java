@@ -75,7 +75,7 @@ class LeakReportTest {
         assertEquals(1100, report.bytes());
         assertEquals(1, report.sites().size());
         assertEquals(List.of(), report.sites().getFirst().stackTrace());
-        assertTrue(report.describe(5).contains("unknown site"));
+        assertTrue(report.describe(5).contains("untracked sites"));
     }
 
     @Test
@@ -91,6 +91,27 @@ class LeakReportTest {
         assertTrue(entry.message().contains("'logged'"), entry.message());
         assertTrue(entry.message().contains("1 live chunk(s), 700 bytes"), entry.message());
         assertTrue(entry.message().contains("LeakReportTest.allocateThere"), entry.message());
+    }
+
+    @Test
+    void samplingTracksAboutOneAllocationInTheInterval() {
+        EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withTrackAllocations(true).withTrackingInterval(10));
+        for (int i = 0; i < 2000; i++) {
+            allocateHere(allocator, 64);
+        }
+        LeakReport report = allocator.liveChunks();
+        assertEquals(2000, report.chunks());
+        assertEquals(2, report.sites().size(), "one sampled site and the untracked rest");
+        LeakReport.Site sampled = report.sites().stream().filter(s -> !s.stackTrace().isEmpty()).findFirst()
+                .orElseThrow();
+        assertEquals("allocateHere", sampled.stackTrace().getFirst().getMethodName());
+        // Binomial(2000, 0.1): mean 200, standard deviation about 13.4; 120..280 is six deviations either side.
+        assertTrue(sampled.chunks() > 120 && sampled.chunks() < 280, "sampled " + sampled.chunks());
+        assertEquals(2000 - sampled.chunks(), report.sites().stream().filter(s -> s.stackTrace().isEmpty())
+                .findFirst().orElseThrow().chunks());
+        allocator.release(true);
+        allocator.close();
     }
 
     @Test
