@@ -39,13 +39,16 @@ class InstanceNormPipelineTest {
         Set<String> provided = InstanceNorm.class.getModule().getDescriptor().provides().stream()
                 .filter(p -> p.service().equals(OpCreator.class.getName()))
                 .flatMap(p -> p.providers().stream()).collect(Collectors.toSet());
-        assertEquals(Set.of(InstanceNormCreator.class.getName(), InstanceNormGradCreator.class.getName()), provided);
+        // (containsAll: the module provides other ops too)
+        assertTrue(provided.containsAll(Set.of(InstanceNormCreator.class.getName(),
+                InstanceNormGradCreator.class.getName())), "provided " + provided);
         // The class-path registration lists the same creators.
         try (InputStream in = InstanceNorm.class.getResourceAsStream(
                 "/META-INF/services/dev.ingot.runtime.OpCreator")) {
             List<String> names = Arrays.stream(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"))
                     .map(String::trim).filter(s -> !s.isEmpty()).toList();
-            assertEquals(List.of(InstanceNormCreator.class.getName(), InstanceNormGradCreator.class.getName()), names);
+            assertTrue(names.containsAll(List.of(InstanceNormCreator.class.getName(),
+                    InstanceNormGradCreator.class.getName())), "listed " + names);
         }
     }
 
