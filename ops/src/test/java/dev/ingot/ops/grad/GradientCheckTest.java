@@ -40,7 +40,7 @@ class GradientCheckTest {
         return Arbitraries.of(List.copyOf(GradRegistry.standard().opTypes()));
     }
 
-    @Property(tries = 120)
+    @Property(tries = 200)
     void everyRuleMatchesFiniteDifferences(@ForAll("rules") String opType, @ForAll long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Graph g = new Graph(BACKEND);
