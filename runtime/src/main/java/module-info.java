@@ -8,6 +8,7 @@ module dev.ingot.runtime {
     requires transitive dev.ingot.allocator;
 
     exports dev.ingot.runtime;
+    exports dev.ingot.runtime.io;
     exports dev.ingot.runtime.parallel;
 
     uses dev.ingot.runtime.OpCreator;
