@@ -19,8 +19,9 @@ class KernelSelectionTest {
         assertEquals(module, Kernels.vector().isPresent(), "vector kernels load exactly when the module is present");
         if (module && !forcedScalar) {
             assertEquals("VectorPlaneKernels", Kernels.plane().getClass().getSimpleName());
+            assertEquals("VectorRowKernels", Kernels.selected().rows().getClass().getSimpleName());
         } else {
-            assertSame(Kernels.scalar(), Kernels.plane());
+            assertSame(Kernels.scalarSet(), Kernels.selected());
         }
     }
 }

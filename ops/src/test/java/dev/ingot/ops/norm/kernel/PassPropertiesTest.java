@@ -16,7 +16,7 @@ import net.jqwik.api.constraints.IntRange;
 class PassPropertiesTest {
 
     private static Config config(boolean channelsLast, boolean vector, int unit) {
-        PlaneKernels k = vector ? Kernels.vector().orElseThrow() : Kernels.scalar();
+        KernelSet k = vector ? Kernels.vectorSet().orElseThrow() : Kernels.scalarSet();
         return new Config(channelsLast, unit, k, Parallel.SERIAL);
     }
 
