@@ -12,15 +12,24 @@ package dev.ingot.allocator;
  *                         after free throws {@link IllegalStateException}; costs one shared-arena close (a thread
  *                         handshake, tens of microseconds) per free. Off: a segment kept after {@code free} still
  *                         reaches the pool's memory until its block goes back to the source.
- * @param trackAllocations capture the allocation stack of every chunk for {@link LeakReport}s; costs a stack walk per
- *                         allocation, so it is meant for debugging and tests
+ * @param trackAllocations capture allocation stacks for {@link LeakReport}s; costs a stack walk per tracked
+ *                         allocation, so every allocation is tracked only for debugging and tests
+ * @param trackingInterval with tracking on, capture the stack of one allocation in this many (chosen at random, so
+ *                         the sample is unbiased): 1 tracks all; 100 keeps the cost near 1 % of a full capture and
+ *                         still names the sites that leak often, which makes tracking affordable in production
  * @param minBlockSize     smallest block, in bytes, an {@link EagerBufferAllocator} reserves from its source
  *                         (bigger requests get a block of their own size); at least 1
  * @param limit            cap, in bytes, on what the allocator may reserve from its source; {@link Long#MAX_VALUE}
  *                         for none
+ * @param maxPooled        free bytes an {@link EagerBufferAllocator} keeps pooled: when a free or a barrier leaves
+ *                         more, wholly free blocks go back to the source at once; {@link Long#MAX_VALUE} (default)
+ *                         keeps everything until {@code release(false)}, as MNN does; 0 returns every block as soon
+ *                         as it empties
+ * @param logger           where {@code close()} reports leaks (at WARNING); by default the
+ *                         {@link System.Logger} named {@value #LOGGER_NAME}
  */
-public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize,
-                               long limit) {
+public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
+                               long minBlockSize, long limit, long maxPooled, System.Logger logger) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -28,42 +37,91 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static final String TRACK_PROPERTY = "ingot.allocator.trackAllocations";
     /** Default {@link #minBlockSize()}: 1 MiB, large enough that blocks are rare, small enough to trim often. */
     public static final long DEFAULT_MIN_BLOCK_SIZE = 1L << 20;
+    /** Name of the default leak logger. */
+    public static final String LOGGER_NAME = "dev.ingot.allocator";
 
     public AllocatorOptions {
         if (name == null) {
             throw new IllegalArgumentException("name: expected a string (empty for automatic), got null");
         }
+        if (trackingInterval < 1) {
+            throw new IllegalArgumentException("trackingInterval: expected at least 1, got " + trackingInterval);
+        }
         if (minBlockSize < 1) {
             throw new IllegalArgumentException("minBlockSize: expected at least 1 byte, got " + minBlockSize);
+        }
+        if (maxPooled < 0) {
+            throw new IllegalArgumentException("maxPooled: expected a byte count >= 0, got " + maxPooled);
+        }
+        if (logger == null) {
+            throw new IllegalArgumentException("logger: expected a System.Logger, got null");
         }
         if (limit < 0) {
             throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + limit);
         }
     }
 
-    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit. */
+    /** The five-setting form (the first form of this record): no pool cap, default leak logger, track all. */
+    public AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize, long limit) {
+        this(name, checked, trackAllocations, 1, minBlockSize, limit, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
+    }
+
+    /** The seven-setting form (no tracking interval: every tracked allocation is recorded). */
+    public AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize, long limit,
+                            long maxPooled, System.Logger logger) {
+        this(name, checked, trackAllocations, 1, minBlockSize, limit, maxPooled, logger);
+    }
+
+    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
     public static AllocatorOptions defaults() {
-        return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY),
-                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE);
+        return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
     }
 
+    /** A copy with another name; empty lets the allocator pick one. */
     public AllocatorOptions withName(String newName) {
-        return new AllocatorOptions(newName, checked, trackAllocations, minBlockSize, limit);
+        return new AllocatorOptions(newName, checked, trackAllocations, trackingInterval, minBlockSize,
+                limit, maxPooled, logger);
     }
 
+    /** A copy with checked mode on or off. */
     public AllocatorOptions withChecked(boolean newChecked) {
-        return new AllocatorOptions(name, newChecked, trackAllocations, minBlockSize, limit);
+        return new AllocatorOptions(name, newChecked, trackAllocations, trackingInterval, minBlockSize,
+                limit, maxPooled, logger);
     }
 
+    /** A copy with allocation-site tracking on or off. */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
-        return new AllocatorOptions(name, checked, newTrack, minBlockSize, limit);
+        return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger);
     }
 
+    /** A copy that tracks one allocation in {@code newInterval} (when tracking is on). */
+    public AllocatorOptions withTrackingInterval(int newInterval) {
+        return new AllocatorOptions(name, checked, trackAllocations, newInterval, minBlockSize, limit, maxPooled,
+                logger);
+    }
+
+    /** A copy with another minimum block size, in bytes. */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
-        return new AllocatorOptions(name, checked, trackAllocations, newMinBlockSize, limit);
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, newMinBlockSize,
+                limit, maxPooled, logger);
     }
 
+    /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withLimit(long newLimit) {
-        return new AllocatorOptions(name, checked, trackAllocations, minBlockSize, newLimit);
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
+                newLimit, maxPooled, logger);
+    }
+
+    /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
+    public AllocatorOptions withMaxPooled(long newMaxPooled) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
+                limit, newMaxPooled, logger);
+    }
+
+    /** A copy that reports leaks to another logger. */
+    public AllocatorOptions withLogger(System.Logger newLogger) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
+                limit, maxPooled, newLogger);
     }
 }

@@ -2,11 +2,13 @@ package dev.ingot.allocator;
 
 /**
  * Hands out {@link MemoryChunk}s of off-heap memory and takes them back: the Java form of MNN's
- * {@code BufferAllocator}.
+ * {@code BufferAllocator}. Implementations: {@link EagerBufferAllocator} (a pool) and {@link DeferBufferAllocator}
+ * (a lifetime planner).
  *
  * <p>Ownership: every chunk returned by {@code alloc} belongs to this allocator until it is passed to
  * {@link #free}. {@link #close()} returns all memory to the {@link SegmentSource}, including chunks still live
- * (which are reported as leaks). Thread-safety is stated by each implementation.
+ * (which are reported as leaks). The allocator owns its source and closes it. Thread-safety is stated by each
+ * implementation (both shipped ones accept calls from any thread).
  */
 public interface BufferAllocator extends AutoCloseable {
 
@@ -23,41 +25,57 @@ public interface BufferAllocator extends AutoCloseable {
 
     /**
      * Allocates {@code size} bytes (size &gt; 0) whose address is a multiple of {@code alignment} (a power of two,
-     * at most {@link #MAX_ALIGNMENT}).
+     * at most {@link #MAX_ALIGNMENT}), whatever alignment the source gives its blocks.
      *
      * @throws IllegalArgumentException when size or alignment is out of range
      * @throws AllocationLimitException when the allocation would exceed {@link #limit(long)}
-     * @throws IllegalStateException when the allocator is closed
+     * @throws IllegalStateException    when the allocator is closed
      */
     MemoryChunk alloc(long size, long alignment);
 
-    /** Allocates a chunk that never comes from the free list and goes back to the source when freed. */
+    /**
+     * Allocates a chunk of {@code size} bytes, aligned to {@link #DEFAULT_ALIGNMENT}, that shares memory with no
+     * other chunk: it never comes from the free list and goes back to the source when freed.
+     *
+     * @throws IllegalArgumentException when size is not positive
+     * @throws AllocationLimitException when the allocation would exceed {@link #limit(long)}
+     * @throws IllegalStateException    when the allocator is closed
+     */
     MemoryChunk allocSeparate(long size);
 
     /**
      * Gives a chunk back.
      *
-     * @throws IllegalStateException when the chunk was already freed
-     * @throws IllegalArgumentException when the chunk belongs to another allocator
+     * @throws IllegalStateException    when the chunk was already freed, or its memory was already taken back by
+     *                                  {@code release(true)}, a reset or {@code close()}; the message names the chunk
+     * @throws IllegalArgumentException when the chunk belongs to another allocator (or is null)
      */
     void free(MemoryChunk chunk);
 
-    /** Returns pooled memory to the source: with {@code all}, every block; otherwise only wholly free blocks. */
+    /**
+     * Returns memory to the source: with {@code all}, every block, taking back live chunks too (they become
+     * unusable, as in MNN); otherwise only blocks that are wholly free.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
     void release(boolean all);
 
-    /** Bytes currently reserved from the source (in use plus pooled). */
+    /** Bytes currently reserved from the source (in use, pooled and alignment slack). */
     long totalSize();
 
     /** A consistent snapshot of this allocator's accounting. */
     AllocatorStats stats();
 
     /**
-     * Caps the bytes this allocator may reserve from its source; {@code Long.MAX_VALUE} removes the cap.
-     * An allocation that would pass it throws {@link AllocationLimitException} and leaves the allocator usable.
+     * Caps the bytes this allocator may reserve from its source, pooled free bytes included; {@code Long.MAX_VALUE}
+     * removes the cap. An allocation that would pass it throws {@link AllocationLimitException} and leaves the
+     * allocator usable. Lowering the cap below what is reserved takes nothing back; it refuses new blocks.
+     *
+     * @throws IllegalArgumentException when {@code bytes} is negative
      */
     void limit(long bytes);
 
-    /** The chunks live right now, grouped by allocation site when tracking is on. */
+    /** The chunks live right now (after {@link #close()}: those live at close), grouped by allocation site. */
     LeakReport liveChunks();
 
     /**

@@ -3,10 +3,8 @@ package dev.ingot.allocator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,13 +17,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * its alignment padding); the rest of a split piece stays free. Chunk footprints are rounded up to 64 bytes. A
  * freed chunk is merged at once with free neighbours in the same block (MNN merges only when a whole block is
  * free), so a block that empties becomes one piece again. A new block is at least
- * {@link AllocatorOptions#minBlockSize()} bytes. {@link #allocSeparate} reserves a block for the chunk alone and
+ * {@link AllocatorOptions#minBlockSize()} bytes. Free memory stays pooled for reuse up to
+ * {@link AllocatorOptions#maxPooled()} bytes (unbounded by default, as in MNN); past that, blocks that empty go
+ * back to the source at once. {@link #allocSeparate} reserves a block for the chunk alone and
  * returns it to the source on {@code free}. {@code release(false)} returns wholly free blocks, {@code release(true)}
  * every block, taking back the live chunks too (they become unusable, as in MNN).
  *
  * <p>Limit. {@link #limit(long)} caps the bytes reserved from the source, pooled free bytes included. Before
  * refusing, the allocator shrinks the new block to the exact need and gives wholly free blocks back; only then
- * does it throw {@link AllocationLimitException}, leaving its state unchanged.
+ * does it throw {@link AllocationLimitException}. A refusal allocates nothing and leaves every live chunk and the
+ * counters as they were (only wholly free blocks may have gone back while trying).
  *
  * <p>Groups. A planning thread may call {@link #beginGroup()} inside a {@link #barrierBegin()} /
  * {@link #barrierEnd()} section: until {@link #endGroup()} its frees go to a private free list, and its allocations
@@ -35,12 +36,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * pool threads come and go.
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
- * a critical section is a few tree operations (O(log n) in the number of free pieces), plus the slice of the
- * chunk's segment. Closing a checked-mode chunk scope (a thread handshake) happens after the lock is released.
+ * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
+ * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. Closing a checked-mode chunk scope (a thread handshake) happens after the lock is released.
  */
 public final class EagerBufferAllocator implements BufferAllocator {
-    private static final System.Logger LOG = System.getLogger(EagerBufferAllocator.class.getName());
     private static final AtomicLong INSTANCES = new AtomicLong();
+
+    /** Stack frames per allocation site in the close-time leak warning. */
+    private static final int LOGGED_FRAMES = 12;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final String name;
@@ -49,9 +52,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     private final FreeList shared = new FreeList();
     private final Set<Block> blocks = new LinkedHashSet<>();
     private final LiveChunks live = new LiveChunks();
-    private final Map<Thread, FreeList> openGroups = new HashMap<>();
-    private final List<FreeList> barrierGroups = new ArrayList<>();
-    private boolean barrierOpen;
+    private final PlanningGroups groups;
     private long nextBlockId;
     private long peakInUse;
     private long allocations;
@@ -77,6 +78,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         this.options = options;
         this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
         this.supply = new BlockSupply(name, source, options.limit());
+        this.groups = new PlanningGroups(name);
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -93,7 +95,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public MemoryChunk alloc(long size, long alignment) {
         Sizes.checkSize(size);
         Sizes.checkAlignment(alignment);
-        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, options.trackAllocations());
+        MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
         lock.lock();
         try {
@@ -120,7 +122,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     @Override
     public MemoryChunk allocSeparate(long size) {
         Sizes.checkSize(size);
-        MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, options.trackAllocations());
+        MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
         lock.lock();
         try {
@@ -160,7 +162,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 }
                 returnBlock(block);
             } else {
-                giveBackPiece(currentList(), block, placement.offset(), placement.footprint());
+                currentList().addMerging(block, placement.offset(), placement.footprint());
+                returnWhollyFreeBlocks(options.maxPooled());
             }
         } finally {
             lock.unlock();
@@ -178,7 +181,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 scopes = revokeAll("release(true) took its memory back");
                 returnAllBlocks();
             } else {
-                returnWhollyFreeBlocks();
+                returnWhollyFreeBlocks(0);
             }
         } finally {
             lock.unlock();
@@ -205,11 +208,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public AllocatorStats stats() {
         lock.lock();
         try {
-            long pooled = shared.bytes();
-            for (FreeList group : barrierGroups) {
-                pooled += group.bytes();
-            }
-            return new AllocatorStats(live.bytes(), pooled, supply.reserved(), peakInUse, allocations, reuses);
+            return new AllocatorStats(live.bytes(), pooledBytes(), supply.reserved(), peakInUse, allocations, reuses);
         } finally {
             lock.unlock();
         }
@@ -265,7 +264,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
         scopes.forEach(EagerBufferAllocator::closeScope);
         if (!leaks.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, () -> "allocator '" + name + "' closed with " + leaks.describe(12));
+            options.logger().log(System.Logger.Level.WARNING,
+                    () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
         }
     }
 
@@ -280,10 +280,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         lock.lock();
         try {
             ensureOpen();
-            if (barrierOpen) {
-                throw new IllegalStateException("barrierBegin() on '" + name + "': a barrier is already open");
-            }
-            barrierOpen = true;
+            groups.beginBarrier();
         } finally {
             lock.unlock();
         }
@@ -299,20 +296,12 @@ public final class EagerBufferAllocator implements BufferAllocator {
         lock.lock();
         try {
             ensureOpen();
-            if (!barrierOpen) {
-                throw new IllegalStateException("barrierEnd() on '" + name + "' without barrierBegin()");
-            }
-            if (!openGroups.isEmpty()) {
-                throw new IllegalStateException("barrierEnd() on '" + name + "' while " + openGroups.size()
-                        + " group(s) are still open; call endGroup() in each planning thread first");
-            }
-            for (FreeList group : barrierGroups) {
+            for (FreeList group : groups.endBarrier()) {
                 for (FreePiece piece : group.drain()) {
-                    giveBackPiece(shared, piece.block(), piece.offset(), piece.size());
+                    shared.addMerging(piece.block(), piece.offset(), piece.size());
                 }
             }
-            barrierGroups.clear();
-            barrierOpen = false;
+            returnWhollyFreeBlocks(options.maxPooled());
         } finally {
             lock.unlock();
         }
@@ -328,17 +317,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         lock.lock();
         try {
             ensureOpen();
-            if (!barrierOpen) {
-                throw new IllegalStateException("beginGroup() on '" + name + "' outside barrierBegin()/barrierEnd()");
-            }
-            Thread thread = Thread.currentThread();
-            if (openGroups.containsKey(thread)) {
-                throw new IllegalStateException("beginGroup() on '" + name + "': thread " + thread.getName()
-                        + " already has an open group");
-            }
-            FreeList group = new FreeList();
-            openGroups.put(thread, group);
-            barrierGroups.add(group);
+            groups.beginGroup(Thread.currentThread());
         } finally {
             lock.unlock();
         }
@@ -352,10 +331,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public void endGroup() {
         lock.lock();
         try {
-            if (openGroups.remove(Thread.currentThread()) == null) {
-                throw new IllegalStateException("endGroup() on '" + name + "': thread "
-                        + Thread.currentThread().getName() + " has no open group");
-            }
+            groups.endGroup(Thread.currentThread());
         } finally {
             lock.unlock();
         }
@@ -373,11 +349,16 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     private FreeList currentList() {
-        FreeList group = openGroups.isEmpty() ? null : openGroups.get(Thread.currentThread());
+        FreeList group = groups.groupOf(Thread.currentThread());
         return group != null ? group : shared;
     }
 
-    /** Carves the chunk from {@code piece}, keeping the alignment padding and the remainder free. */
+    /**
+     * Carves the chunk from {@code piece}, keeping the alignment padding and the remainder free. In checked mode the
+     * chunk's segment is moved into a scope of its own with {@code reinterpret}, a restricted method: the module
+     * needs {@code --enable-native-access=dev.ingot.allocator} to run it without a warning.
+     */
+    @SuppressWarnings("restricted")
     private void place(MemoryChunk chunk, FreePiece piece, long footprint, long alignment) {
         FreeList list = piece.list();
         Block block = piece.block();
@@ -405,30 +386,13 @@ public final class EagerBufferAllocator implements BufferAllocator {
         peakInUse = Math.max(peakInUse, live.bytes());
     }
 
-    /** Returns a range to {@code list}, merged with the free neighbours that list holds in the same block. */
-    private static void giveBackPiece(FreeList list, Block block, long offset, long size) {
-        long start = offset;
-        long end = offset + size;
-        var before = block.freeByOffset.lowerEntry(start);
-        if (before != null && before.getValue().end() == start && before.getValue().list() == list) {
-            list.remove(before.getValue());
-            start = before.getValue().offset();
-        }
-        FreePiece after = block.freeByOffset.get(end);
-        if (after != null && after.list() == list) {
-            list.remove(after);
-            end = after.end();
-        }
-        list.add(new FreePiece(block, start, end - start, list));
-    }
-
     /** Reserves a block for a chunk of {@code footprint} bytes, within the limit, or throws the refusal. */
     private Block newBlock(long requested, long footprint, long alignment, boolean separate) {
         long exact = footprint;
         long preferred = separate ? exact : Math.max(options.minBlockSize(), exact);
         long size = chooseBlockSize(preferred, exact);
         if (size < 0) {
-            returnWhollyFreeBlocks();
+            returnWhollyFreeBlocks(0);
             size = chooseBlockSize(preferred, exact);
         }
         if (size < 0) {
@@ -464,8 +428,15 @@ public final class EagerBufferAllocator implements BufferAllocator {
         supply.giveBack(block.memory);
     }
 
-    private void returnWhollyFreeBlocks() {
+    /**
+     * Returns wholly free blocks to the source until at most {@code keepPooled} free bytes remain pooled (or no
+     * wholly free block is left).
+     */
+    private void returnWhollyFreeBlocks(long keepPooled) {
         for (Block block : List.copyOf(blocks)) {
+            if (pooledBytes() <= keepPooled) {
+                return;
+            }
             if (block.isWhollyFreeIn(shared)) {
                 shared.remove(block.freeByOffset.firstEntry().getValue());
                 returnBlock(block);
@@ -473,14 +444,13 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
     }
 
+    private long pooledBytes() {
+        return shared.bytes() + groups.pooledBytes();
+    }
+
     private void returnAllBlocks() {
         shared.drain();
-        for (FreeList group : barrierGroups) {
-            group.drain();
-        }
-        barrierGroups.clear();
-        openGroups.clear();
-        barrierOpen = false;
+        groups.clear();
         for (Block block : List.copyOf(blocks)) {
             returnBlock(block);
         }

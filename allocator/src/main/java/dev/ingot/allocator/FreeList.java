@@ -1,6 +1,8 @@
 package dev.ingot.allocator;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.TreeSet;
 
 /**
@@ -33,6 +35,26 @@ final class FreeList {
         bytes += piece.size();
     }
 
+    /**
+     * Returns the range [offset, offset + size) of {@code block} to this list, merged with the free neighbours this
+     * list holds in the same block (pieces of other lists stay apart until their group ends).
+     */
+    void addMerging(Block block, long offset, long size) {
+        long start = offset;
+        long end = offset + size;
+        var before = block.freeByOffset.lowerEntry(start);
+        if (before != null && before.getValue().end() == start && before.getValue().list() == this) {
+            remove(before.getValue());
+            start = before.getValue().offset();
+        }
+        FreePiece after = block.freeByOffset.get(end);
+        if (after != null && after.list() == this) {
+            remove(after);
+            end = after.end();
+        }
+        add(new FreePiece(block, start, end - start, this));
+    }
+
     /** Removes the piece from this list and from its block's offset map. */
     void remove(FreePiece piece) {
         bySize.remove(piece);
@@ -50,8 +72,8 @@ final class FreeList {
     }
 
     /** Removes and returns every piece. */
-    java.util.List<FreePiece> drain() {
-        java.util.List<FreePiece> all = new java.util.ArrayList<>(bySize);
+    List<FreePiece> drain() {
+        List<FreePiece> all = new ArrayList<>(bySize);
         for (FreePiece piece : all) {
             remove(piece);
         }

@@ -7,8 +7,8 @@ import java.util.List;
  *
  * @param chunks number of live chunks
  * @param bytes  their total size in bytes
- * @param sites  one entry per allocation site, largest byte count first; a single site with an empty stack when
- *               tracking is off
+ * @param sites  one entry per allocation site (a whole allocation stack), largest byte count first; chunks whose
+ *               stack was not recorded (tracking off, or not sampled) share one site with an empty stack
  */
 public record LeakReport(long chunks, long bytes, List<Site> sites) {
 
@@ -34,7 +34,8 @@ public record LeakReport(long chunks, long bytes, List<Site> sites) {
             text.append(System.lineSeparator()).append("  ").append(site.chunks()).append(" chunk(s), ")
                     .append(site.bytes()).append(" bytes allocated at");
             if (site.stackTrace().isEmpty()) {
-                text.append(" an unknown site (enable tracking with -D").append(AllocatorOptions.TRACK_PROPERTY)
+                text.append(" untracked sites (tracking off or not sampled; enable it with -D")
+                        .append(AllocatorOptions.TRACK_PROPERTY)
                         .append("=true or AllocatorOptions.withTrackAllocations(true))");
             }
             site.stackTrace().stream().limit(maxFrames)
@@ -46,7 +47,7 @@ public record LeakReport(long chunks, long bytes, List<Site> sites) {
     /**
      * Live chunks that were allocated from one place.
      *
-     * @param stackTrace the allocation stack, innermost caller first, or empty when tracking is off
+     * @param stackTrace the allocation stack, innermost caller first, or empty for untracked chunks
      */
     public record Site(long chunks, long bytes, List<StackTraceElement> stackTrace) {
         public Site {

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The chunks an allocator has handed out and not taken back, and the leak report built from them.
@@ -21,6 +22,15 @@ final class LiveChunks {
 
     private final Set<MemoryChunk> chunks = new HashSet<>();
     private long bytes;
+
+    /**
+     * Whether the next allocation records its stack: always with tracking on and an interval of 1, else one
+     * allocation in {@code trackingInterval} at random (no shared counter to contend on).
+     */
+    static boolean shouldTrack(AllocatorOptions options) {
+        return options.trackAllocations() && (options.trackingInterval() == 1
+                || ThreadLocalRandom.current().nextInt(options.trackingInterval()) == 0);
+    }
 
     void add(MemoryChunk chunk) {
         chunks.add(chunk);

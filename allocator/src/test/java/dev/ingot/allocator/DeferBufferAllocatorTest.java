@@ -176,6 +176,41 @@ class DeferBufferAllocatorTest {
     }
 
     @Test
+    void threadsPlanningInsideABarrierGetDisjointMemory() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try (DeferBufferAllocator planner = planner()) {
+            planner.barrierBegin();
+            java.util.List<java.util.concurrent.Future<java.util.List<MemoryChunk>>> work = new java.util.ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                work.add(pool.submit(() -> {
+                    java.util.List<MemoryChunk> mine = new java.util.ArrayList<>();
+                    for (int i = 0; i < 20; i++) {
+                        MemoryChunk chunk = planner.alloc(100 + 37 * i);
+                        mine.add(chunk);
+                        if (i % 2 == 1) {
+                            planner.free(chunk); // takes effect only at barrierEnd
+                        }
+                    }
+                    return mine;
+                }));
+            }
+            java.util.List<MemoryChunk> all = new java.util.ArrayList<>();
+            for (var future : work) {
+                all.addAll(future.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            planner.barrierEnd();
+            planner.apply();
+            for (int i = 0; i < all.size(); i++) {
+                for (int j = i + 1; j < all.size(); j++) {
+                    assertFalse(overlap(all.get(i), all.get(j)), all.get(i) + " overlaps " + all.get(j));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void statsReportThePlan() {
         try (DeferBufferAllocator planner = planner()) {
             MemoryChunk a = planner.alloc(100);

@@ -42,8 +42,10 @@ class EagerAllocatorPropertyTest {
 
     @Property(tries = 150)
     void singleThreadSequencesNeverOverlapAndBalance(@ForAll("steps") List<Step> steps,
-                                                     @ForAll boolean checked) {
-        AllocatorOptions options = AllocatorOptions.defaults().withChecked(checked).withMinBlockSize(32 * 1024);
+                                                     @ForAll boolean checked,
+                                                     @ForAll @LongRange(min = 0, max = 200_000) long maxPooled) {
+        AllocatorOptions options = AllocatorOptions.defaults().withChecked(checked).withMinBlockSize(32 * 1024)
+                .withMaxPooled(maxPooled);
         try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(), options)) {
             List<MemoryChunk> live = new ArrayList<>();
             for (Step step : steps) {
@@ -64,6 +66,9 @@ class EagerAllocatorPropertyTest {
                 AllocatorStats stats = allocator.stats();
                 assertEquals(live.stream().mapToLong(MemoryChunk::size).sum(), stats.inUse());
                 assertTrue(stats.inUse() + stats.pooled() <= stats.reserved(), stats.toString());
+                if (step.kind() >= 6 && step.kind() < 9) {
+                    assertTrue(stats.pooled() <= maxPooled || noWhollyFreeBlock(allocator), stats.toString());
+                }
             }
             live.forEach(EagerAllocatorPropertyTest::verify);
             live.forEach(allocator::free);
@@ -74,6 +79,13 @@ class EagerAllocatorPropertyTest {
             assertEquals(0, allocator.totalSize());
             assertEquals(0, allocator.stats().pooled());
         }
+    }
+
+    /** True when giving back every wholly free block would not change what is reserved. */
+    private static boolean noWhollyFreeBlock(EagerBufferAllocator allocator) {
+        long reserved = allocator.totalSize();
+        allocator.release(false);
+        return allocator.totalSize() == reserved;
     }
 
     @Property(tries = 40)

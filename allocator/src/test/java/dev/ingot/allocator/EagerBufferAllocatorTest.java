@@ -165,6 +165,39 @@ class EagerBufferAllocatorTest {
     }
 
     @Test
+    void maxPooledReturnsBlocksThatEmptyBeyondTheCap() {
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withMinBlockSize(BLOCK).withMaxPooled(2 * BLOCK))) {
+            MemoryChunk a = allocator.alloc(BLOCK);
+            MemoryChunk b = allocator.alloc(BLOCK);
+            MemoryChunk c = allocator.alloc(100); // a third block, mostly free
+            assertEquals(BLOCK - 128, allocator.stats().pooled());
+            allocator.free(a);
+            assertEquals(3 * BLOCK, allocator.totalSize(), "2 * BLOCK - 128 pooled is within the cap");
+            allocator.free(b);
+            assertEquals(2 * BLOCK, allocator.totalSize(), "3 * BLOCK - 128 is over the cap: one block goes back");
+            assertEquals(2 * BLOCK - 128, allocator.stats().pooled());
+            allocator.free(c);
+            assertEquals(2 * BLOCK, allocator.totalSize(), "exactly at the cap: kept");
+            assertEquals(2 * BLOCK, allocator.stats().pooled());
+        }
+    }
+
+    @Test
+    void maxPooledZeroReturnsEveryBlockAsSoonAsItEmpties() {
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withMinBlockSize(BLOCK).withMaxPooled(0))) {
+            MemoryChunk a = allocator.alloc(100);
+            MemoryChunk b = allocator.alloc(100);
+            allocator.free(a);
+            assertEquals(BLOCK, allocator.totalSize(), "b still holds the block");
+            allocator.free(b);
+            assertEquals(0, allocator.totalSize());
+            assertThrows(IllegalArgumentException.class, () -> AllocatorOptions.defaults().withMaxPooled(-1));
+        }
+    }
+
+    @Test
     void releaseTrueReturnsEverythingAndRevokesLiveChunks() {
         try (EagerBufferAllocator allocator = allocator()) {
             MemoryChunk chunk = allocator.alloc(128);

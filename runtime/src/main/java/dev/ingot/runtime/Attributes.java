@@ -189,6 +189,7 @@ public record Attributes(Map<String, Object> values) {
         return sb.append('}').toString();
     }
 
+    /** An unmodifiable copy of the map (arrays copied). */
     @Override
     public Map<String, Object> values() {
         Map<String, Object> copy = new LinkedHashMap<>();
@@ -243,6 +244,7 @@ public record Attributes(Map<String, Object> values) {
             return this;
         }
 
+        /** The attributes collected so far. */
         public Attributes build() {
             return new Attributes(map);
         }

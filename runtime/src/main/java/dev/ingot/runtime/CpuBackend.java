@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -180,25 +181,30 @@ public final class CpuBackend implements AutoCloseable {
     @Override
     public void close() {
         List<Tensor> leaked;
-        synchronized (this) {
-            if (closed) {
-                return;
+        waitForResizes();
+        try {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                if (executing.get() > 0) {
+                    throw new IllegalStateException("backend " + name + " closed while " + executing.get()
+                            + " executions are running");
+                }
+                closed = true;
+                leaked = new ArrayList<>(staticChunks.keySet());
+                leaksAtClose = staticAllocator.liveChunks();
+                for (Tensor tensor : leaked) {
+                    tensor.unbind();
+                }
+                staticChunks.clear();
+                for (DynamicMemory region : regions) {
+                    region.close();
+                }
+                regions.clear();
             }
-            if (executing.get() > 0) {
-                throw new IllegalStateException("backend " + name + " closed while " + executing.get()
-                        + " executions are running");
-            }
-            closed = true;
-            leaked = new ArrayList<>(staticChunks.keySet());
-            leaksAtClose = staticAllocator.liveChunks();
-            for (Tensor tensor : leaked) {
-                tensor.unbind();
-            }
-            staticChunks.clear();
-            for (DynamicMemory region : regions) {
-                region.close();
-            }
-            regions.clear();
+        } finally {
+            resizeLock.unlock();
         }
         staticAllocator.close();
         if (!leaked.isEmpty()) {
@@ -208,6 +214,19 @@ public final class CpuBackend implements AutoCloseable {
         }
         if (ownsExecutor) {
             executor.close();
+        }
+    }
+
+    /** Takes the resize lock so that a resize in progress on another thread finishes first. */
+    private void waitForResizes() {
+        try {
+            if (!resizeLock.tryLock(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("backend " + name + " cannot close: another thread has been"
+                        + " resizing for 30 s (onResizeBegin without onResizeEnd?)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("backend " + name + ": interrupted while waiting for a resize to end", e);
         }
     }
 
@@ -381,6 +400,7 @@ public final class CpuBackend implements AutoCloseable {
             return this;
         }
 
+        /** A new backend; the caller closes it. */
         public CpuBackend build() {
             return new CpuBackend(this);
         }

@@ -29,11 +29,15 @@ abstract sealed class DynamicMemory implements AutoCloseable {
     static final class Entry {
         final Tensor tensor;
         final MemoryChunk chunk;
-        boolean released;
+        final boolean separate;
+        /** The chunk went back to the allocator. */
+        boolean freed;
 
-        Entry(Tensor tensor, MemoryChunk chunk) {
+        Entry(Tensor tensor, MemoryChunk chunk, boolean separate) {
             this.tensor = tensor;
             this.chunk = chunk;
+            this.separate = separate;
+            this.freed = chunk == null;
         }
     }
 
@@ -52,7 +56,9 @@ abstract sealed class DynamicMemory implements AutoCloseable {
     static DynamicMemory create(MemoryMode mode, String name) {
         AllocatorOptions options = AllocatorOptions.defaults().withName(name);
         return switch (mode) {
-            case EAGER -> new Eager(new EagerBufferAllocator(SegmentSource.arena(), options));
+            // Eager views point into pooled blocks by address: no block may go back to the source mid-round.
+            case EAGER -> new Eager(new EagerBufferAllocator(SegmentSource.arena(),
+                    options.withMaxPooled(Long.MAX_VALUE)));
             case DEFERRED -> new Deferred(new DeferBufferAllocator(SegmentSource.arena(), options));
         };
     }
@@ -74,7 +80,7 @@ abstract sealed class DynamicMemory implements AutoCloseable {
         tensor.unbind();
         long size = tensor.byteSize();
         MemoryChunk chunk = size == 0 ? null : separate ? allocator().allocSeparate(size) : allocator().alloc(size);
-        Entry entry = new Entry(tensor, chunk);
+        Entry entry = new Entry(tensor, chunk, separate);
         round.add(entry);
         live.put(tensor, entry);
         long footprint = footprint(size);
@@ -89,12 +95,15 @@ abstract sealed class DynamicMemory implements AutoCloseable {
         if (entry == null) {
             throw new IllegalStateException("tensor " + tensor.type() + " holds no DYNAMIC memory of this round");
         }
-        entry.released = true;
         liveBytes -= footprint(tensor.byteSize());
-        if (entry.chunk != null) {
+        if (!entry.freed && freesOnRelease(entry)) {
+            entry.freed = true;
             allocator().free(entry.chunk);
         }
     }
+
+    /** Whether a released chunk goes back to the allocator now, or only when the round is dropped. */
+    abstract boolean freesOnRelease(Entry entry);
 
     /** Ends the round: places memory where needed and binds every tensor of the round. */
     abstract void end();
@@ -193,20 +202,32 @@ abstract sealed class DynamicMemory implements AutoCloseable {
             return peakLiveBytes();
         }
 
+        /**
+         * A separate chunk has a block of its own that {@code free} hands straight back to the source, which
+         * the round's views still point into: it is freed only when the round is dropped.
+         */
+        @Override
+        boolean freesOnRelease(Entry entry) {
+            return !entry.separate;
+        }
+
         @Override
         void dropRound() {
             for (Entry entry : round) {
                 entry.tensor.unbind();
-                if (!entry.released && entry.chunk != null) {
+            }
+            if (roundScope != null) {
+                roundScope.close(); // no view of this round can reach the pool from now on
+                roundScope = null;
+            }
+            for (Entry entry : round) {
+                if (!entry.freed) {
+                    entry.freed = true;
                     allocator.free(entry.chunk);
                 }
             }
             round.clear();
             live.clear();
-            if (roundScope != null) {
-                roundScope.close();
-                roundScope = null;
-            }
         }
     }
 
@@ -235,6 +256,12 @@ abstract sealed class DynamicMemory implements AutoCloseable {
         @Override
         long peakBytes() {
             return round.isEmpty() ? 0 : allocator.plannedSize();
+        }
+
+        /** Freeing only ends the lifetime in the plan; the memory stays until reset. */
+        @Override
+        boolean freesOnRelease(Entry entry) {
+            return true;
         }
 
         @Override

@@ -13,6 +13,15 @@ public final class LayoutConverter {
     private LayoutConverter() {
     }
 
+    /** Element distance between neighbouring spatial positions of one (n, c) plane. */
+    private static long spatialStep(TensorType type) {
+        return switch (type.layout()) {
+            case NCHW -> 1;
+            case CHANNELS_LAST -> type.channels();
+            case NC4HW4 -> Layout.PACK;
+        };
+    }
+
     /**
      * Copies {@code source} into {@code target}.
      *
@@ -41,15 +50,19 @@ public final class LayoutConverter {
         long batch = from.batch();
         long channels = from.channels();
         long spatial = from.spatialSize();
+        long srcStep = spatialStep(from);
+        long dstStep = spatialStep(to);
         boolean single = from.dtype() == DType.FLOAT32;
         for (long n = 0; n < batch; n++) {
             for (long c = 0; c < channels; c++) {
-                for (long s = 0; s < spatial; s++) {
-                    long src = from.elementOffset(n, c, s);
-                    long dst = to.elementOffset(n, c, s);
-                    if (single) {
+                long src = from.elementOffset(n, c, 0);
+                long dst = to.elementOffset(n, c, 0);
+                if (single) {
+                    for (long s = 0; s < spatial; s++, src += srcStep, dst += dstStep) {
                         out.setAtIndex(ValueLayout.JAVA_FLOAT, dst, in.getAtIndex(ValueLayout.JAVA_FLOAT, src));
-                    } else {
+                    }
+                } else {
+                    for (long s = 0; s < spatial; s++, src += srcStep, dst += dstStep) {
                         out.setAtIndex(ValueLayout.JAVA_DOUBLE, dst, in.getAtIndex(ValueLayout.JAVA_DOUBLE, src));
                     }
                 }

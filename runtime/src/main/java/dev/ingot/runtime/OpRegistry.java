@@ -2,6 +2,7 @@ package dev.ingot.runtime;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
@@ -12,14 +13,7 @@ import java.util.TreeMap;
  */
 public final class OpRegistry {
 
-    private static final class Standard {
-        static final OpRegistry INSTANCE = load();
-
-        private static OpRegistry load() {
-            return of(ServiceLoader.load(OpCreator.class, OpRegistry.class.getClassLoader()).stream()
-                    .map(ServiceLoader.Provider::get).toList());
-        }
-    }
+    private static volatile OpRegistry standard;
 
     private final TreeMap<String, OpCreator> creators;
 
@@ -27,9 +21,28 @@ public final class OpRegistry {
         this.creators = creators;
     }
 
-    /** The creators found through {@link ServiceLoader}; loaded at first use. */
+    /**
+     * The creators found through {@link ServiceLoader}; loaded at first use, then cached.
+     *
+     * @throws IllegalStateException when a provider cannot be loaded (the cause says why); a later call tries again
+     */
     public static OpRegistry standard() {
-        return Standard.INSTANCE;
+        OpRegistry registry = standard;
+        if (registry == null) {
+            synchronized (OpRegistry.class) {
+                registry = standard;
+                if (registry == null) {
+                    try {
+                        registry = of(ServiceLoader.load(OpCreator.class, OpRegistry.class.getClassLoader()).stream()
+                                .map(ServiceLoader.Provider::get).toList());
+                    } catch (ServiceConfigurationError e) {
+                        throw new IllegalStateException("cannot load the OpCreator providers: " + e.getMessage(), e);
+                    }
+                    standard = registry;
+                }
+            }
+        }
+        return registry;
     }
 
     /**
@@ -71,6 +84,6 @@ public final class OpRegistry {
             throw new IllegalArgumentException("opType: unknown op type '" + opType + "'; known: " + creators.keySet()
                     + (creators.isEmpty() ? " (is the ops module on the module path?)" : ""));
         }
-        return creator.create(attributes, backend);
+        return creator.create(attributes == null ? Attributes.empty() : attributes, backend);
     }
 }

@@ -1,5 +1,8 @@
 package dev.ingot.runtime;
 
+import dev.ingot.allocator.BufferAllocator;
+import dev.ingot.allocator.MemoryChunk;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,7 +19,8 @@ import java.nio.FloatBuffer;
  *       memory alive for as long as the tensor is used; {@link #close()} only invalidates the tensor. A read-only
  *       segment gives a read-only tensor.</li>
  *   <li>{@link #allocate(TensorType)} and {@link #copyOf(float[], Shape) copyOf}: owned off-heap memory;
- *       {@link #close()} gives it back.</li>
+ *       {@link #close()} gives it back. {@link #allocate(TensorType, BufferAllocator)}: the same with memory from
+ *       an allocator the caller owns.</li>
  *   <li>{@link CpuBackend#newTensor(TensorType)}: an unbacked tensor whose memory the backend binds on
  *       {@link CpuBackend#acquire acquire} (STATIC at once, DYNAMIC when the resize ends) and takes away on
  *       {@link CpuBackend#release release}; {@link #close()} releases STATIC memory it still holds.</li>
@@ -150,6 +154,31 @@ public final class Tensor implements AutoCloseable {
         Arena arena = Arena.ofShared();
         MemorySegment memory = arena.allocate(type.byteSize(), 64);
         return new Tensor(type, memory, null, false, tensor -> arena.close(), null);
+    }
+
+    /**
+     * A new tensor in memory from {@code allocator}, which must hand out memory at once (an eager allocator, not a
+     * deferred planner); {@link #close()} frees the chunk. The contents are whatever the allocator gives.
+     *
+     * @throws IllegalArgumentException when the allocator cannot back the chunk at once
+     */
+    public static Tensor allocate(TensorType type, BufferAllocator allocator) {
+        if (type == null || allocator == null) {
+            throw new IllegalArgumentException("type, allocator: expected non-null, got " + type + ", " + allocator);
+        }
+        if (type.byteSize() == 0) {
+            return new Tensor(type, MemorySegment.NULL, null, false, NOBODY, null);
+        }
+        MemoryChunk chunk = allocator.alloc(type.byteSize());
+        MemorySegment memory;
+        try {
+            memory = chunk.segment();
+        } catch (IllegalStateException e) {
+            allocator.free(chunk);
+            throw new IllegalArgumentException("allocator: expected one that hands out memory at once, got "
+                    + allocator + " (" + e.getMessage() + ")", e);
+        }
+        return new Tensor(type, memory, null, false, tensor -> allocator.free(chunk), null);
     }
 
     /** An owned float32 NCHW copy of {@code data} (logical order); {@link #close()} frees it. */

@@ -91,6 +91,15 @@ class CpuBackendTest {
                 assertFalse(overlap(b.segment(), c.segment()), mode + ": separate memory is never shared");
                 c.copyFrom(new float[256]);
 
+                Tensor d = backend.newTensor(TensorType.float32(1 << 18)); // 1 MiB: a block of its own
+                backend.onResizeBegin();
+                backend.acquire(d, StorageType.DYNAMIC_SEPARATE);
+                backend.release(d, StorageType.DYNAMIC);
+                backend.acquire(a, StorageType.DYNAMIC);
+                backend.onResizeEnd();
+                d.copyFrom(new float[1 << 18]); // released, yet its memory is its own until the next resize
+                assertFalse(overlap(a.segment(), d.segment()), mode + ": separate memory is never shared");
+
                 backend.onResizeBegin();
                 assertThrows(IllegalStateException.class, c::segment, "a new resize takes the old plan away");
                 backend.onResizeEnd();

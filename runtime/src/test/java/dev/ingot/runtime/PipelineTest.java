@@ -137,6 +137,29 @@ class PipelineTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(MemoryMode.class)
+    void segmentsFromAnEarlierPlanCannotReachMemoryAfterAResize(MemoryMode mode) {
+        try (CpuBackend backend = backend(mode)) {
+            Pipeline.Builder b = Pipeline.builder(backend);
+            Tensor x = b.input(TensorType.float32(4, 8));
+            Tensor hidden = b.op(new TestOps.AddConstant(backend, 1f, false), x);
+            Tensor y = b.op(new TestOps.AddConstant(backend, 1f, false), hidden);
+            b.output(y);
+            try (Pipeline pipeline = b.build()) {
+                MemorySegment oldHidden = hidden.segment();
+                MemorySegment oldOutput = y.segment();
+                pipeline.setInputShape(x, Shape.of(8, 8));
+                pipeline.resize();
+                assertThrows(IllegalStateException.class,
+                        () -> oldHidden.get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0));
+                assertThrows(IllegalStateException.class,
+                        () -> oldOutput.get(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0));
+                assertEquals(256, y.segment().byteSize());
+            }
+        }
+    }
+
     @Test
     void badShapeNamesTheOpAndLeavesThePipelineNeedingAResize() {
         try (CpuBackend backend = backend(MemoryMode.EAGER)) {
@@ -181,6 +204,18 @@ class PipelineTest {
         }
         assertThrows(IllegalArgumentException.class,
                 () -> OpRegistry.of(List.of(new TestOps.AddConstantCreator(), new TestOps.AddConstantCreator())));
+    }
+
+    @Test
+    void standardRegistryNamesWhatItKnowsForAnUnknownOp() {
+        OpRegistry standard = OpRegistry.standard();
+        assertSame(standard, OpRegistry.standard(), "loaded once");
+        try (CpuBackend backend = backend(MemoryMode.DEFERRED)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> standard.create("NoSuchOp", Attributes.empty(), backend));
+            assertTrue(e.getMessage().contains("NoSuchOp") && e.getMessage().contains("known: "
+                    + standard.opTypes()), e.getMessage());
+        }
     }
 
     @Test

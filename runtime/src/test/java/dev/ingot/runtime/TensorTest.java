@@ -1,5 +1,7 @@
 package dev.ingot.runtime;
 
+import dev.ingot.allocator.DeferBufferAllocator;
+import dev.ingot.allocator.EagerBufferAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -98,6 +100,20 @@ class TensorTest {
         assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_FLOAT, 0),
                 "memory of a closed owned tensor is gone");
         assertThrows(IllegalArgumentException.class, () -> Tensor.copyOf(new float[5], Shape.of(2, 3)));
+    }
+
+    @Test
+    void allocatorBackedTensorsGiveTheirChunkBack() {
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator();
+             DeferBufferAllocator planner = new DeferBufferAllocator()) {
+            Tensor t = Tensor.allocate(TensorType.float32(3, 5), allocator);
+            t.copyFrom(new float[15]);
+            assertEquals(1, allocator.liveChunks().chunks());
+            t.close();
+            assertEquals(0, allocator.liveChunks().chunks());
+            assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(TensorType.float32(4), planner));
+            assertEquals(0, planner.liveChunks().chunks(), "the refused chunk was given back");
+        }
     }
 
     @Test

@@ -50,7 +50,9 @@ import java.util.List;
  *   <li><b>In place</b> ({@value #IN_PLACE} = true): dx is written over dy. Output 0 must be the dy tensor itself
  *       (the same object as input 1, which must be writable). A pipeline must therefore not acquire memory for
  *       dx, must treat dy as consumed by this op (no later op may read dy's old values), and must keep dy's
- *       memory alive until dx's last use. Saves the write-allocate traffic of a separate dx.</li>
+ *       memory alive until dx's last use. Saves the write-allocate traffic of a separate dx. With ingot's
+ *       {@link dev.ingot.runtime.Pipeline}, add the op with {@code Builder.update(execution, inputs, targets)} where
+ *       dy is a parameter and {@code targets} starts with dy; the direct API runs in place when dx is dy.</li>
  * </ul>
  *
  * <h2>Both ops</h2>

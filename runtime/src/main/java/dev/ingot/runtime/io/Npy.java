@@ -101,6 +101,10 @@ public final class Npy {
             try {
                 MemorySegment mapped = header.dataBytes() == 0 ? arena.allocate(0, 64).asReadOnly()
                         : channel.map(FileChannel.MapMode.READ_ONLY, header.dataOffset(), header.dataBytes(), arena);
+                if (mapped.maxByteAlignment() < header.dtype().byteSize()) {
+                    throw NpyHeaderParser.bad(file, "data at offset " + header.dataOffset() + " is not aligned to "
+                            + header.dtype().byteSize() + " bytes, so it cannot be mapped: use Npy.read()");
+                }
                 return Tensor.wrap(mapped, type, arena::close);
             } catch (RuntimeException | IOException e) {
                 arena.close();

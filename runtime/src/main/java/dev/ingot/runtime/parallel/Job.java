@@ -11,23 +11,21 @@ import java.util.concurrent.locks.LockSupport;
  * helpers) claim range numbers from one counter, so every range runs exactly once and which ranges exist depends
  * only on {@code count} and {@code grain}.
  *
- * <p>Protocol. {@code state} packs a closed bit and the number of helpers currently inside the job. A helper that
- * starts after the caller closed the job does nothing. The caller closes once every range is claimed and waits only
- * for helpers that are inside, so a helper still queued behind other work never delays it. {@code refs} counts the
- * parties still holding the job (the caller and every forked helper until its {@code exec} ends); the last one
- * hands the job back to its executor, so a job is reused only when no helper can touch it any more.
+ * <p>Protocol. {@code state} packs a closed bit and the number of helpers currently inside. The caller opens the
+ * job ({@link #start}), works, then closes it ({@link #finish}) and waits only for helpers inside, so a helper still
+ * queued behind other work never delays it. A helper that arrives while the job is closed does nothing; one that
+ * arrives after the job was reopened for a later call simply helps that call — any helper may run any ranges, so
+ * this is harmless and even useful. Helpers are pooled separately ({@link Helper}) and given back when their
+ * {@code exec} ends, so a job is free as soon as its caller returns.
  */
 final class Job {
     private static final int CLOSED = 1 << 30;
 
-    private final ParallelExecutor executor;
-    /** Slot in the executor's pool, or -1 for a job made because all slots were taken. */
+    /** Slot in the executor's job pool. */
     final int slot;
-    final Helper[] helpers;
 
     private final AtomicInteger nextRange = new AtomicInteger();
-    private final AtomicInteger state = new AtomicInteger();
-    private final AtomicInteger refs = new AtomicInteger();
+    private final AtomicInteger state = new AtomicInteger(CLOSED);
 
     private RangeTask task;
     private int count;
@@ -38,17 +36,12 @@ final class Job {
     private int failedFrom;
     private int failedTo;
 
-    Job(ParallelExecutor executor, int slot, int helperCount) {
-        this.executor = executor;
+    Job(int slot) {
         this.slot = slot;
-        this.helpers = new Helper[helperCount];
-        for (int i = 0; i < helperCount; i++) {
-            helpers[i] = new Helper(this);
-        }
     }
 
-    /** Prepares the job for a call; {@code forked} helpers will be forked. Called by the caller only. */
-    void start(RangeTask body, int count, int grain, int ranges, int forked) {
+    /** Opens the job for a call. Called by the caller only; the fields are published by the volatile open. */
+    void start(RangeTask body, int count, int grain, int ranges) {
         this.task = body;
         this.count = count;
         this.grain = grain;
@@ -57,7 +50,6 @@ final class Job {
         this.waiter = Thread.currentThread();
         nextRange.set(0);
         state.set(0);
-        refs.set(1 + forked);
     }
 
     /** Claims and runs ranges until none are left or a range failed. */
@@ -88,18 +80,14 @@ final class Job {
         nextRange.set(ranges); // the others stop after their current range
     }
 
-    /** Helper side: runs ranges unless the caller already closed the job. */
+    /** Helper side: runs ranges if the job is open. */
     void help() {
-        try {
-            if (enter()) {
-                try {
-                    work();
-                } finally {
-                    leave();
-                }
+        if (enter()) {
+            try {
+                work();
+            } finally {
+                leave();
             }
-        } finally {
-            unref();
         }
     }
 
@@ -139,7 +127,6 @@ final class Job {
             s = state.get() & ~CLOSED;
         }
         task = null;
-        waiter = null;
         return failure;
     }
 
@@ -151,22 +138,20 @@ final class Job {
         return failedTo;
     }
 
-    /** Drops one holder; the last one gives the job back. */
-    void unref() {
-        if (refs.decrementAndGet() == 0) {
-            executor.recycle(this);
-        }
-    }
-
-    /** A forkable helper that joins the job; reused through {@link ForkJoinTask#reinitialize()}. */
+    /** A forkable helper: joins the job it was last pointed at; reused through {@link ForkJoinTask#reinitialize()}. */
     static final class Helper extends ForkJoinTask<Void> {
         private static final long serialVersionUID = 1L;
-        private final transient Job job;
+        private final transient ParallelExecutor executor;
+        /** Slot in the executor's helper pool. */
+        final int slot;
+        /** Set by the caller before forking; read by the worker that runs it. */
+        transient volatile Job job;
         /** True once forked; then {@code isDone()} must hold before the next {@code reinitialize()}. */
         transient boolean wasForked;
 
-        Helper(Job job) {
-            this.job = job;
+        Helper(ParallelExecutor executor, int slot) {
+            this.executor = executor;
+            this.slot = slot;
         }
 
         @Override
@@ -180,7 +165,11 @@ final class Job {
 
         @Override
         protected boolean exec() {
-            job.help();
+            try {
+                job.help();
+            } finally {
+                executor.recycle(this);
+            }
             return true;
         }
     }

@@ -2,9 +2,11 @@ package dev.ingot.runtime.parallel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Runs loop bodies over index ranges on a work-stealing {@link ForkJoinPool}: the role of MNN's
@@ -19,8 +21,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * caller with no dispatch at all, and a call makes progress even when the pool is busy with other callers. Up to
  * {@link #parallelism()} helper tasks are queued on the pool; each claims ranges from a shared counter until none
  * are left. A helper that only gets to run after all ranges were claimed does nothing and is not waited for. Many
- * pipelines may share one executor: every call gets helpers on the same FIFO-scheduled pool, and no call is ever
- * refused or silently serialised behind a fixed number of slots.
+ * pipelines may share one executor: every call gets helpers on the same FIFO-scheduled pool and no call is ever
+ * refused or parked behind another caller (MNN's pool has two task slots and runs a third user serially); a call
+ * gets fewer helpers only while earlier helpers are still queued (see Allocation).
  *
  * <p><b>Nesting</b> (a body calling {@code parallelFor}) never deadlocks: a caller only waits for helpers that are
  * already running a range, and those never wait for anything but their own running helpers.
@@ -28,9 +31,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p><b>Failures.</b> When a body throws, the remaining unclaimed ranges are skipped, ranges already running finish,
  * and the caller gets a {@link ParallelExecutionException} whose cause is the first exception thrown.
  *
- * <p><b>Allocation.</b> At steady state a call allocates nothing: call state lives in a pool of reusable jobs
- * whose helper tasks are re-armed with {@link java.util.concurrent.ForkJoinTask#reinitialize()}. Only when more
- * calls are in flight at once than the pool holds is a job allocated.
+ * <p><b>Allocation.</b> A call allocates nothing: its state lives in a fixed pool of reusable jobs (eight per
+ * worker thread, at least 32), and helpers come from a fixed pool of tasks (four per worker thread, at least 8)
+ * re-armed with {@link java.util.concurrent.ForkJoinTask#reinitialize()}. A call forks only helpers that are
+ * neither queued nor running, so the pool's queue never holds more than that many; when all are out, the call
+ * proceeds with fewer (or none) and the caller does the rest. Only when more calls are in progress at once than
+ * there are jobs does a call run all its ranges on the caller alone ({@link #backloggedCalls()} counts those).
  *
  * <p>Thread-safety: all methods may be called from any thread. {@link #close()} shuts down a pool this executor
  * made (and waits for its threads); a pool passed in by the caller stays the caller's to shut down.
@@ -47,8 +53,11 @@ public final class ParallelExecutor implements AutoCloseable {
     private final int parallelism;
     private final Job[] jobs;
     /** 0 = free, 1 = taken, per slot of {@link #jobs}. */
-    private final AtomicIntegerArray taken;
-    private final AtomicInteger hint = new AtomicInteger();
+    private final AtomicIntegerArray jobTaken;
+    private final Job.Helper[] helpers;
+    /** 0 = free, 1 = queued or running, per slot of {@link #helpers}. */
+    private final AtomicIntegerArray helperTaken;
+    private final LongAdder backlogged = new LongAdder();
     private volatile boolean closed;
 
     /**
@@ -69,11 +78,17 @@ public final class ParallelExecutor implements AutoCloseable {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.parallelism = pool.getParallelism();
-        int slots = Math.max(16, 4 * parallelism);
-        this.jobs = new Job[slots];
-        this.taken = new AtomicIntegerArray(slots);
-        for (int i = 0; i < slots; i++) {
-            jobs[i] = new Job(this, i, parallelism);
+        int jobSlots = Math.max(32, 8 * parallelism);
+        this.jobs = new Job[jobSlots];
+        this.jobTaken = new AtomicIntegerArray(jobSlots);
+        for (int i = 0; i < jobSlots; i++) {
+            jobs[i] = new Job(i);
+        }
+        int helperSlots = Math.max(8, 4 * parallelism);
+        this.helpers = new Job.Helper[helperSlots];
+        this.helperTaken = new AtomicIntegerArray(helperSlots);
+        for (int i = 0; i < helperSlots; i++) {
+            helpers[i] = new Job.Helper(this, i);
         }
     }
 
@@ -109,6 +124,11 @@ public final class ParallelExecutor implements AutoCloseable {
         return parallelism;
     }
 
+    /** Calls since creation that found every job in use by other calls in progress, and so ran on their caller. */
+    public long backloggedCalls() {
+        return backlogged.sum();
+    }
+
     /**
      * Runs {@code body} over {@code [0, count)} in ranges of {@code grain} indices (the last may be shorter),
      * returning when every range has run. See the class comment for the guarantees.
@@ -132,7 +152,7 @@ public final class ParallelExecutor implements AutoCloseable {
         }
         int ranges = count / grain + (count % grain == 0 ? 0 : 1);
         if (ranges == 1) {
-            body.run(0, count);
+            runSerially(count, grain, 1, body);
             return;
         }
         Thread current = Thread.currentThread();
@@ -142,26 +162,33 @@ public final class ParallelExecutor implements AutoCloseable {
             runSerially(count, grain, ranges, body);
             return;
         }
-        Job job = acquire();
-        job.start(body, count, grain, ranges, helpersWanted);
+        Job job = acquireJob();
+        if (job == null) {
+            backlogged.increment();
+            runSerially(count, grain, ranges, body); // every job in use: see the class comment
+            return;
+        }
+        job.start(body, count, grain, ranges);
         for (int i = 0; i < helpersWanted; i++) {
-            Job.Helper helper = job.helpers[i];
-            rearm(helper);
+            Job.Helper helper = acquireHelper();
+            if (helper == null) {
+                break; // the helpers are all queued or running already: more would only wait in line
+            }
+            helper.job = job;
             if (inPool) {
                 helper.fork();
-            } else {
-                pool.execute(helper);
+            } else if (!submit(helper)) {
+                break;
             }
         }
         job.work();
         Throwable failure = job.finish();
+        int failedFrom = job.failedFrom();
+        int failedTo = job.failedTo();
+        jobTaken.set(job.slot, 0);
         if (failure != null) {
-            int from = job.failedFrom();
-            int to = job.failedTo();
-            job.unref();
-            throw new ParallelExecutionException(from, to, failure);
+            throw new ParallelExecutionException(failedFrom, failedTo, failure);
         }
-        job.unref();
     }
 
     private static void runSerially(int count, int grain, int ranges, RangeTask body) {
@@ -176,39 +203,53 @@ public final class ParallelExecutor implements AutoCloseable {
         }
     }
 
-    /** A free job; its helpers may still be returning from their previous run (see {@link #rearm}). */
-    private Job acquire() {
-        int slots = jobs.length;
-        int start = hint.get();
-        for (int k = 0; k < slots; k++) {
-            int i = (start + k) % slots;
-            if (taken.get(i) == 0 && taken.compareAndSet(i, 0, 1)) {
-                hint.lazySet((i + 1) % slots);
-                return jobs[i];
-            }
+    /** Queues a helper from outside the pool; false (and the helper given back) when the pool shut down. */
+    private boolean submit(Job.Helper helper) {
+        try {
+            pool.execute(helper);
+            return true;
+        } catch (RejectedExecutionException e) {
+            helper.quietlyComplete();
+            recycle(helper);
+            return false;
         }
-        return new Job(this, -1, parallelism); // more calls in flight than slots: rare, left to the GC
     }
 
     /**
-     * Waits until the helpers' previous {@code exec} has fully returned (the last holder hands the job back a few
-     * instructions before that), then resets them.
+     * A free job, or null when all are in use by calls in progress. The scan starts at slot 0 so that a lone
+     * caller keeps reusing the same job, and late helpers pointed at it help its next call.
      */
-    private static void rearm(Job.Helper helper) {
-        if (helper.wasForked) {
-            while (!helper.isDone()) {
-                Thread.onSpinWait();
+    private Job acquireJob() {
+        for (int i = 0; i < jobs.length; i++) {
+            if (jobTaken.get(i) == 0 && jobTaken.compareAndSet(i, 0, 1)) {
+                return jobs[i];
             }
-            helper.reinitialize();
         }
-        helper.wasForked = true;
+        return null;
     }
 
-    /** Called by the last holder of a job. */
-    void recycle(Job job) {
-        if (job.slot >= 0) {
-            taken.set(job.slot, 0);
+    /** A helper that is neither queued nor running, re-armed for forking; null when there is none. */
+    private Job.Helper acquireHelper() {
+        for (int i = 0; i < helpers.length; i++) {
+            if (helperTaken.get(i) == 0 && helperTaken.compareAndSet(i, 0, 1)) {
+                Job.Helper helper = helpers[i];
+                if (helper.wasForked) {
+                    // its exec has returned (it gave the slot back) but the pool may not have marked it done yet
+                    while (!helper.isDone()) {
+                        Thread.onSpinWait();
+                    }
+                    helper.reinitialize();
+                }
+                helper.wasForked = true;
+                return helper;
+            }
         }
+        return null;
+    }
+
+    /** Called by a helper at the end of its exec. */
+    void recycle(Job.Helper helper) {
+        helperTaken.set(helper.slot, 0);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
@@ -54,6 +55,23 @@ class ParallelExecutorTest {
     }
 
     @Test
+    void poolThreadsTakePart() {
+        CyclicBarrier both = new CyclicBarrier(2);
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        THREE.parallelFor(2, 1, (from, to) -> {
+            threads.add(Thread.currentThread());
+            try {
+                both.await(60, TimeUnit.SECONDS); // only passes if a second thread runs the other range
+            } catch (Exception e) {
+                throw new IllegalStateException("no helper joined", e);
+            }
+        });
+        assertEquals(2, threads.size());
+        assertTrue(threads.contains(Thread.currentThread()), "the caller takes part");
+        assertEquals(0, THREE.backloggedCalls());
+    }
+
+    @Test
     void argumentsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> THREE.parallelFor(-1, 1, (a, b) -> { }));
         assertThrows(IllegalArgumentException.class, () -> THREE.parallelFor(10, 0, (a, b) -> { }));
@@ -92,6 +110,11 @@ class ParallelExecutorTest {
         assertThrows(ParallelExecutionException.class, () -> ONE.parallelFor(10, 2, (from, to) -> {
             throw new IllegalArgumentException("single thread too");
         }));
+        ParallelExecutionException single = assertThrows(ParallelExecutionException.class,
+                () -> THREE.parallelFor(5, 10, (from, to) -> {
+                    throw boom;
+                }));
+        assertSame(boom, single.getCause(), "work below the grain fails the same way");
     }
 
     @Test

@@ -71,7 +71,7 @@ public final class InstanceNormExecution implements Execution {
         TensorType x = types.get(0);
         NormGeometry wanted = Geometries.of(check, x);
         if (!wanted.equals(geometry)) {
-            pass = new ForwardPass(wanted, eps, Kernels.plane());
+            pass = new ForwardPass(wanted, eps, Kernels.selected());
             geometry = wanted;
         }
     }

@@ -100,7 +100,7 @@ public final class InstanceNormGradExecution implements Execution {
         }
         NormGeometry wanted = InstanceNormExecution.Geometries.of(check, types.get(0));
         if (!wanted.equals(geometry)) {
-            pass = new BackwardPass(wanted, eps, Kernels.plane());
+            pass = new BackwardPass(wanted, eps, Kernels.selected());
             geometry = wanted;
         }
     }

@@ -55,13 +55,13 @@ public final class BackwardPass {
     /**
      * @param geo     the problem shape and its cut into units
      * @param eps     added to the variance when the statistics are recomputed; positive and finite
-     * @param kernels plane kernels to use (see {@link Kernels})
+     * @param kernels the kernels to use (see {@link Kernels})
      */
-    public BackwardPass(NormGeometry geo, double eps, PlaneKernels kernels) {
+    public BackwardPass(NormGeometry geo, double eps, KernelSet kernels) {
         this.geo = geo;
         this.eps = eps;
-        this.plane = kernels;
-        this.rows = Kernels.rows();
+        this.plane = kernels.plane();
+        this.rows = kernels.rows();
         this.stats = new double[geo.statsLength()];
         int n = geo.instances();
         this.mean = new double[n];

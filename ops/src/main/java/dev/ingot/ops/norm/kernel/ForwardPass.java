@@ -45,13 +45,13 @@ public final class ForwardPass {
     /**
      * @param geo     the problem shape and its cut into units
      * @param eps     added to the variance; positive and finite (checked by the op)
-     * @param kernels plane kernels to use (see {@link Kernels})
+     * @param kernels the kernels to use (see {@link Kernels})
      */
-    public ForwardPass(NormGeometry geo, double eps, PlaneKernels kernels) {
+    public ForwardPass(NormGeometry geo, double eps, KernelSet kernels) {
         this.geo = geo;
         this.eps = eps;
-        this.plane = kernels;
-        this.rows = Kernels.rows();
+        this.plane = kernels.plane();
+        this.rows = kernels.rows();
         this.stats = new double[geo.statsLength()];
         int n = geo.instances();
         this.mean = new double[n];

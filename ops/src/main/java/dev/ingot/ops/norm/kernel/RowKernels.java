@@ -1,119 +1,35 @@
 package dev.ingot.ops.norm.kernel;
 
-import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
-import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
-import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
-import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
-import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
-
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Kernels over a block of channels-last rows: {@code rows} consecutive spatial positions of one batch entry, each
- * holding {@code channels} float32 values, element (r, c) at {@code offset + r * channels + c}.
+ * holding {@code channels} float32 values, element (r, c) at {@code offset + r * channels + c} (offsets in
+ * elements).
  *
- * <p>The loops run along the memory order (rows outside, channels inside) with one double accumulator per channel
- * in the stats array, so no transposing copy is needed. Partial sums use the {@link StatsLayout} with
- * {@code channels} channels per unit; per-channel parameters are read from arrays at {@code param + c}. Stateless,
+ * <p>Each channel is summed over the rows in row order, in double; partial sums use the {@link StatsLayout} with
+ * {@code channels} channels per unit, and per-channel parameters are read from arrays at {@code param + c}. Since
+ * every channel is its own sequential sum, all implementations give bitwise the same results. Stateless,
  * thread-safe, allocation-free.
  */
-public final class RowKernels {
-    static final RowKernels INSTANCE = new RowKernels();
-
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
-    private RowKernels() {
-    }
+public sealed interface RowKernels permits ScalarRowKernels, VectorRowKernels {
 
     /** Writes each channel's mean over the block into its {@code SHIFT} field. */
-    public void means(MemorySegment x, long offset, long rows, int channels, double[] stats, int base) {
-        final int acc = base + SHIFT * channels;
-        for (int c = 0; c < channels; c++) {
-            stats[acc + c] = 0;
-        }
-        for (long r = 0; r < rows; r++) {
-            final long row = offset + r * channels;
-            for (int c = 0; c < channels; c++) {
-                stats[acc + c] += x.getAtIndex(F32, row + c);
-            }
-        }
-        for (int c = 0; c < channels; c++) {
-            stats[acc + c] /= rows;
-        }
-    }
+    void means(MemorySegment x, long offset, long rows, int channels, double[] stats, int base);
 
     /** Per channel, reads {@code SHIFT} and writes {@code SUM_X} and {@code SUM_SQ}. */
-    public void centredSums(MemorySegment x, long offset, long rows, int channels, double[] stats, int base) {
-        final int shift = base + SHIFT * channels;
-        final int sum = base + SUM_X * channels;
-        final int sq = base + SUM_SQ * channels;
-        for (int c = 0; c < channels; c++) {
-            stats[sum + c] = 0;
-            stats[sq + c] = 0;
-        }
-        for (long r = 0; r < rows; r++) {
-            final long row = offset + r * channels;
-            for (int c = 0; c < channels; c++) {
-                double d = x.getAtIndex(F32, row + c) - stats[shift + c];
-                stats[sum + c] += d;
-                stats[sq + c] += d * d;
-            }
-        }
-    }
+    void centredSums(MemorySegment x, long offset, long rows, int channels, double[] stats, int base);
 
     /** Per channel, reads {@code SHIFT} and writes {@code SUM_X}, {@code SUM_SQ}, {@code SUM_DY}, {@code SUM_DY_X}. */
-    public void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long rows, int channels,
-                         double[] stats, int base) {
-        final int shift = base + SHIFT * channels;
-        final int sum = base + SUM_X * channels;
-        final int sq = base + SUM_SQ * channels;
-        final int sumDy = base + SUM_DY * channels;
-        final int sumDyX = base + SUM_DY_X * channels;
-        for (int c = 0; c < channels; c++) {
-            stats[sum + c] = 0;
-            stats[sq + c] = 0;
-            stats[sumDy + c] = 0;
-            stats[sumDyX + c] = 0;
-        }
-        for (long r = 0; r < rows; r++) {
-            final long row = r * channels;
-            for (int c = 0; c < channels; c++) {
-                double d = x.getAtIndex(F32, xOffset + row + c) - stats[shift + c];
-                double g = dy.getAtIndex(F32, dyOffset + row + c);
-                stats[sum + c] += d;
-                stats[sq + c] += d * d;
-                stats[sumDy + c] += g;
-                stats[sumDyX + c] += g * d;
-            }
-        }
-    }
+    void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long rows, int channels,
+                  double[] stats, int base);
 
     /** Writes {@code y = (x - mean[c]) * scale[c] + bias[c]} with the parameters read at {@code param + c}. */
-    public void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long rows, int channels,
-                          double[] mean, double[] scale, double[] bias, int param) {
-        for (long r = 0; r < rows; r++) {
-            final long row = r * channels;
-            for (int c = 0; c < channels; c++) {
-                double v = (x.getAtIndex(F32, xOffset + row + c) - mean[param + c]) * scale[param + c]
-                        + bias[param + c];
-                y.setAtIndex(F32, yOffset + row + c, (float) v);
-            }
-        }
-    }
+    void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long rows, int channels,
+                   double[] mean, double[] scale, double[] bias, int param);
 
     /** Writes {@code dx = a[c] * (dy - meanDy[c]) + b[c] * (x - meanX[c])}; dx may be the memory of dy. */
-    public void gradInput(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,
-                          long dxOffset, long rows, int channels,
-                          double[] meanX, double[] meanDy, double[] a, double[] b, int param) {
-        for (long r = 0; r < rows; r++) {
-            final long row = r * channels;
-            for (int c = 0; c < channels; c++) {
-                int p = param + c;
-                double v = a[p] * (dy.getAtIndex(F32, dyOffset + row + c) - meanDy[p])
-                        + b[p] * (x.getAtIndex(F32, xOffset + row + c) - meanX[p]);
-                dx.setAtIndex(F32, dxOffset + row + c, (float) v);
-            }
-        }
-    }
+    void gradInput(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,
+                   long dxOffset, long rows, int channels,
+                   double[] meanX, double[] meanDy, double[] a, double[] b, int param);
 }

@@ -28,11 +28,12 @@ class KernelsTest {
     @Test
     void providerPicksVectorKernelsWhenTheModuleIsPresentUnlessScalarIsForced() {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
-        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose(""));
-        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose("vector"));
-        assertSame(SCALAR, Kernels.choose("scalar"));
-        assertSame(SCALAR, Kernels.choose(" Scalar "));
-        assertInstanceOf(VectorPlaneKernels.class, Kernels.plane(), "default choice in the test JVM");
+        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose("").plane());
+        assertInstanceOf(VectorRowKernels.class, Kernels.choose("").rows());
+        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose("vector").plane());
+        assertSame(Kernels.scalarSet(), Kernels.choose("scalar"));
+        assertSame(Kernels.scalarSet(), Kernels.choose(" Scalar "));
+        assertSame(SCALAR, Kernels.scalarSet().plane());
     }
 
     @Test
@@ -109,5 +110,93 @@ class KernelsTest {
             assertArrayEquals(dx[0], dx[1], "gradInput, count " + count);
             assertArrayEquals(dxInPlace[0], dxInPlace[1], "gradInput in place, count " + count);
         }
+    }
+
+    @Test
+    void rowKernelsAgreeBitwiseAndMatchTheFloat64Reference() {
+        RowKernels scalar = Kernels.scalarSet().rows();
+        RowKernels vector = Kernels.vectorSet().orElseThrow().rows();
+        Random r = new Random(3);
+        Arena arena = Arena.ofAuto();
+        int lanes = VectorPlaneKernels.lanes();
+        for (int channels : new int[] {1, 3, lanes, 2 * lanes + 1, 13}) {
+            for (int rows : new int[] {1, 5, 17}) {
+                int count = rows * channels;
+                float[] x = Problem.uniform(r, count + 1, 995, 1005);
+                float[] dy = Problem.uniform(r, count + 1, -1, 1);
+                MemorySegment xs = PassHarness.segment(arena, x);
+                MemorySegment dys = PassHarness.segment(arena, dy);
+                String what = channels + " channels, " + rows + " rows";
+                int base = 2; // stats start past index 0 to catch base mistakes
+                double[][] stats = new double[2][];
+                float[][] y = new float[2][];
+                float[][] dx = new float[2][];
+                float[][] dxInPlace = new float[2][];
+                double[] mean = new double[channels + 1];
+                double[] scale = new double[channels + 1];
+                double[] bias = new double[channels + 1];
+                double[] b = new double[channels + 1];
+                for (int c = 0; c <= channels; c++) {
+                    mean[c] = 1000 + 0.1 * c;
+                    scale[c] = 1 + 0.05 * c;
+                    bias[c] = -0.3 * c;
+                    b[c] = 0.2 - 0.01 * c;
+                }
+                RowKernels[] kernels = {scalar, vector};
+                for (int j = 0; j < 2; j++) {
+                    double[] st = new double[base + StatsLayout.FIELDS * channels];
+                    kernels[j].means(xs, 1, rows, channels, st, base);
+                    kernels[j].centredSums(xs, 1, rows, channels, st, base);
+                    double[] grad = st.clone();
+                    kernels[j].gradSums(xs, 1, dys, 1, rows, channels, grad, base);
+                    stats[j] = concat(st, grad);
+                    MemorySegment ys = arena.allocate(4L * count);
+                    kernels[j].normalize(xs, 1, ys, 0, rows, channels, mean, scale, bias, 1);
+                    y[j] = PassHarness.floats(ys);
+                    MemorySegment dxs = arena.allocate(4L * count);
+                    kernels[j].gradInput(xs, 1, dys, 1, dxs, 0, rows, channels, mean, bias, scale, b, 1);
+                    dx[j] = PassHarness.floats(dxs);
+                    MemorySegment inPlace = PassHarness.segment(arena, dy);
+                    kernels[j].gradInput(xs, 1, inPlace, 1, inPlace, 1, rows, channels, mean, bias, scale, b, 1);
+                    dxInPlace[j] = PassHarness.floats(inPlace);
+                }
+                assertArrayEquals(stats[0], stats[1], "row sums, " + what);
+                assertArrayEquals(y[0], y[1], "row normalize, " + what);
+                assertArrayEquals(dx[0], dx[1], "row gradInput, " + what);
+                assertArrayEquals(dxInPlace[0], dxInPlace[1], "row gradInput in place, " + what);
+                for (int c = 0; c < channels; c++) {
+                    double sum = 0;
+                    for (int row = 0; row < rows; row++) {
+                        sum += x[1 + row * channels + c];
+                    }
+                    double m = sum / rows;
+                    double sq = 0, sumDy = 0, sumDyX = 0;
+                    for (int row = 0; row < rows; row++) {
+                        int i = 1 + row * channels + c;
+                        sq += (x[i] - m) * (x[i] - m);
+                        sumDy += dy[i];
+                        sumDyX += dy[i] * (x[i] - m);
+                    }
+                    double[] st = stats[0];
+                    int grad = base + StatsLayout.FIELDS * channels;
+                    assertEquals(m, st[base + SHIFT * channels + c], 1e-12 * m, what);
+                    assertEquals(sq, st[base + SUM_SQ * channels + c], 1e-9 * Math.max(sq, 1e-6), what);
+                    assertEquals(sumDy, st[grad + base + SUM_DY * channels + c], 1e-12 * rows, what);
+                    assertEquals(sumDyX, st[grad + base + SUM_DY_X * channels + c], 1e-9 * Math.max(1, sq), what);
+                    for (int row = 0; row < rows; row++) {
+                        int i = 1 + row * channels + c;
+                        assertEquals((float) ((x[i] - mean[1 + c]) * scale[1 + c] + bias[1 + c]), y[0][i - 1], what);
+                        assertEquals((float) (scale[1 + c] * (dy[i] - bias[1 + c]) + b[1 + c] * (x[i] - mean[1 + c])),
+                                dx[0][i - 1], what);
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -25,7 +25,7 @@ class PassAccuracyTest {
     static Stream<Config> configs() {
         List<Config> configs = new ArrayList<>();
         for (boolean channelsLast : new boolean[] {false, true}) {
-            for (PlaneKernels k : new PlaneKernels[] {Kernels.scalar(), Kernels.vector().orElseThrow()}) {
+            for (KernelSet k : new KernelSet[] {Kernels.scalarSet(), Kernels.vectorSet().orElseThrow()}) {
                 configs.add(new Config(channelsLast, 0, k, Parallel.SERIAL));
                 configs.add(new Config(channelsLast, 7, k, Parallel.SERIAL));
             }
@@ -36,7 +36,7 @@ class PassAccuracyTest {
     /** Checks forward and both backward modes (saved, recomputed) of {@code p} against the reference. */
     static void checkAll(Problem p, Config cfg) {
         String where = cfg.channelsLast() ? "channels-last" : "NCHW";
-        where += ", unit " + cfg.unitLength() + ", " + cfg.kernels().getClass().getSimpleName();
+        where += ", unit " + cfg.unitLength() + ", " + cfg.kernels();
         Reference.Forward ref = p.referenceForward();
         PassHarness.Forward fwd = PassHarness.forward(p, cfg);
         assertWithin("y (" + where + ")", fwd.y(), ref.y());
@@ -144,7 +144,7 @@ class PassAccuracyTest {
         Problem p = Problem.random(60, 1, 2, 131_075, true, true, 1e-5);
         Random r = new Random(61);
         Problem offset = p.withX(Problem.uniform(r, p.x().length, 1000 - 0.01, 1000 + 0.01));
-        for (PlaneKernels k : new PlaneKernels[] {Kernels.scalar(), Kernels.vector().orElseThrow()}) {
+        for (KernelSet k : new KernelSet[] {Kernels.scalarSet(), Kernels.vectorSet().orElseThrow()}) {
             for (boolean channelsLast : new boolean[] {false, true}) {
                 Config cfg = new Config(channelsLast, 0, k, Parallel.SERIAL);
                 assertTrue(cfg.channelsLast() || NormGeometry.of(1, 2, p.m(), false,

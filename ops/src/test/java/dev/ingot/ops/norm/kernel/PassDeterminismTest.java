@@ -18,7 +18,7 @@ class PassDeterminismTest {
             Problem.random(2, 2, 3, 20_000, true, true, 1e-5),  // planes spanning several default units
         };
         for (Problem p : problems) {
-            for (PlaneKernels k : new PlaneKernels[] {Kernels.scalar(), Kernels.vector().orElseThrow()}) {
+            for (KernelSet k : new KernelSet[] {Kernels.scalarSet(), Kernels.vectorSet().orElseThrow()}) {
                 for (boolean channelsLast : new boolean[] {false, true}) {
                     for (long unit : new long[] {0, 5}) {
                         check(p, new Config(channelsLast, unit, k, Parallel.SERIAL), k, channelsLast, unit);
@@ -28,7 +28,7 @@ class PassDeterminismTest {
         }
     }
 
-    private static void check(Problem p, Config serial, PlaneKernels k, boolean channelsLast, long unit) {
+    private static void check(Problem p, Config serial, KernelSet k, boolean channelsLast, long unit) {
         PassHarness.Forward fwd = PassHarness.forward(p, serial);
         PassHarness.Backward saved = PassHarness.backward(p, serial, fwd, true, true, false);
         PassHarness.Backward recomputed = PassHarness.backward(p, serial, null, true, true, false);

@@ -10,14 +10,13 @@ import dev.ingot.ops.norm.testing.Problem;
 import dev.ingot.ops.norm.testing.Reference;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
 
 /** Properties of the passes over random small shapes, layouts, unit sizes and kernel sets. */
 class PassPropertiesTest {
 
     private static Config config(boolean channelsLast, boolean vector, int unit) {
-        PlaneKernels k = vector ? Kernels.vector().orElseThrow() : Kernels.scalar();
+        KernelSet k = vector ? Kernels.vectorSet().orElseThrow() : Kernels.scalarSet();
         return new Config(channelsLast, unit, k, Parallel.SERIAL);
     }
 
@@ -101,21 +100,26 @@ class PassPropertiesTest {
         }
     }
 
+    /**
+     * Factors are powers of two so that the scaled input is exactly representable: any other factor rounds x,
+     * and on planes whose spread is tiny against |x| that rounding alone moves y by more than the op's error.
+     */
     @Property(tries = 100)
     void rescalingXByAPositiveFactorLeavesYUnchanged(
             @ForAll @IntRange(min = 1, max = 3) int n, @ForAll @IntRange(min = 1, max = 4) int c,
             @ForAll @IntRange(min = 1, max = 60) int m, @ForAll long seed, @ForAll boolean channelsLast,
             @ForAll boolean vector, @ForAll @IntRange(min = 0, max = 9) int unit,
-            @ForAll @DoubleRange(min = 0.1, max = 10) double factor) {
-        Problem p = Problem.random(seed, n, c, m, true, true, 1e-9);
+            @ForAll @IntRange(min = -20, max = 20) int log2Factor) {
+        Problem p = Problem.random(seed, n, c, m, true, true, 1e-30);
+        float factor = Math.scalb(1f, log2Factor);
         float[] scaled = p.x().clone();
         for (int i = 0; i < scaled.length; i++) {
-            scaled[i] = (float) (scaled[i] * factor);
+            scaled[i] *= factor;
         }
         Config cfg = config(channelsLast, vector, unit);
         float[] y = PassHarness.forward(p, cfg).y();
         float[] yScaled = PassHarness.forward(p.withX(scaled), cfg).y();
         double err = relativeError(yScaled, Reference.widen(y));
-        assertTrue(err <= 1e-5, "y changed by " + err + " under x -> " + factor + " x");
+        assertTrue(err <= 1e-6, "y changed by " + err + " under x -> " + factor + " x");
     }
 }

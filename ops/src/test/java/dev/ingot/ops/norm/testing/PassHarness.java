@@ -4,7 +4,7 @@ import dev.ingot.ops.norm.kernel.BackwardPass;
 import dev.ingot.ops.norm.kernel.ForwardPass;
 import dev.ingot.ops.norm.kernel.NormGeometry;
 import dev.ingot.ops.norm.kernel.Parallel;
-import dev.ingot.ops.norm.kernel.PlaneKernels;
+import dev.ingot.ops.norm.kernel.KernelSet;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,7 +23,7 @@ public final class PassHarness {
     }
 
     /** How to run: layout, unit length (0 = default chunking), kernels and parallelism. */
-    public record Config(boolean channelsLast, long unitLength, PlaneKernels kernels, Parallel parallel) {
+    public record Config(boolean channelsLast, long unitLength, KernelSet kernels, Parallel parallel) {
         NormGeometry geometry(Problem p) {
             return unitLength == 0
                     ? NormGeometry.of(p.n(), p.c(), p.m(), channelsLast, NormGeometry.DEFAULT_CHUNK_ELEMENTS)
