@@ -1,28 +1,46 @@
 package dev.ingot.allocator;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Work collected under an allocator's lock and run once the lock is released: closing checked-mode chunk scopes
- * (a thread handshake each) and telling allocators built on a chunk that its memory is gone (they take their own
- * locks, so running them under ours could deadlock).
+ * Work that revoking chunks leaves behind: closing checked-mode chunk scopes (a thread handshake each) and telling
+ * allocators built on a chunk that its memory is gone. Scopes must close before the memory behind them can be
+ * reused or returned; notices must run once the allocator's lock is released, since the listeners take their own
+ * locks and could otherwise deadlock with a child that is calling its parent.
  */
 final class AfterUnlock {
-    private final List<Runnable> tasks = new ArrayList<>();
+    private final List<Arena> scopes = new ArrayList<>();
+    private final List<Runnable> notices = new ArrayList<>();
 
-    void add(Runnable task) {
-        if (task != null) {
-            tasks.add(task);
+    void closeLater(Arena scope) {
+        if (scope != null) {
+            scopes.add(scope);
         }
     }
 
-    /** Runs every task, even when one fails; rethrows the first failure. */
+    void notifyLater(Runnable notice) {
+        if (notice != null) {
+            notices.add(notice);
+        }
+    }
+
+    /** Closes the collected scopes now (before the memory behind them goes back). */
+    void closeScopes() {
+        for (Arena scope : scopes) {
+            scope.close();
+        }
+        scopes.clear();
+    }
+
+    /** Closes any scope left, then runs every notice, even when one fails; rethrows the first failure. */
     void run() {
+        closeScopes();
         RuntimeException first = null;
-        for (Runnable task : tasks) {
+        for (Runnable notice : notices) {
             try {
-                task.run();
+                notice.run();
             } catch (RuntimeException e) {
                 if (first == null) {
                     first = e;
@@ -31,7 +49,7 @@ final class AfterUnlock {
                 }
             }
         }
-        tasks.clear();
+        notices.clear();
         if (first != null) {
             throw first;
         }

@@ -387,6 +387,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
         clock = 0;
         aliveFootprint = 0;
         closePlanScope(after);
+        after.closeScopes(); // before the block goes back
         if (reservedBlock != null) {
             supply.giveBack(reservedBlock);
             reservedBlock = null;
@@ -395,10 +396,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
     }
 
     private void closePlanScope(AfterUnlock after) {
-        if (planScope != null) {
-            after.add(planScope::close);
-            planScope = null;
-        }
+        after.closeLater(planScope);
+        planScope = null;
     }
 
     /**
@@ -416,6 +415,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
                 chunk.revoke(lostBecause, true, after);
             }
             closePlanScope(after);
+            after.closeScopes();
             supply.forget(reservedBlock);
             reservedBlock = null;
             block = null;

@@ -145,6 +145,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public void free(MemoryChunk chunk) {
         checkOwned(chunk);
         AfterUnlock after = new AfterUnlock();
+        Placement placement;
         lock.lock();
         try {
             if (chunk.isFreed()) {
@@ -156,23 +157,19 @@ public final class EagerBufferAllocator implements BufferAllocator {
             chunk.markFreed();
             chunk.revoke("it was freed", false, after);
             live.remove(chunk);
-            Placement placement = (Placement) chunk.placement;
+            placement = (Placement) chunk.placement;
             chunk.placement = null;
-            Block block = placement.block();
-            block.liveChunks--;
-            if (block.separate) {
-                for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
-                    piece.list().remove(piece);
-                }
-                returnBlock(block);
-            } else {
-                currentList().addMerging(block, placement.offset(), placement.footprint());
-                returnWhollyFreeBlocks(options.maxPooled());
-            }
         } finally {
             lock.unlock();
         }
+        // The chunk's own scope closes before its memory can be handed out again, and outside the lock.
         after.run();
+        lock.lock();
+        try {
+            returnMemory(placement);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -183,6 +180,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
             ensureOpen();
             if (all) {
                 revokeAll("release(true) took its memory back", after);
+                after.closeScopes();
                 returnAllBlocks();
             } else {
                 returnWhollyFreeBlocks(0);
@@ -260,6 +258,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
             leaks = live.report();
             leaksAtClose = leaks;
             revokeAll("its allocator '" + name + "' was closed", after);
+            after.closeScopes();
             returnAllBlocks();
             closed = true;
             supply.close();
@@ -460,6 +459,24 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
     }
 
+    /** Puts a freed chunk's range back in the free list, unless its block went away meanwhile. */
+    private void returnMemory(Placement placement) {
+        Block block = placement.block();
+        if (closed || !blocks.contains(block)) {
+            return; // release(true), close or the parent took the whole block while the scope was closing
+        }
+        block.liveChunks--;
+        if (block.separate) {
+            for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
+                piece.list().remove(piece);
+            }
+            returnBlock(block);
+        } else {
+            currentList().addMerging(block, placement.offset(), placement.footprint());
+            returnWhollyFreeBlocks(options.maxPooled());
+        }
+    }
+
     /**
      * The parent of a child source took one of our blocks back: revoke the chunks carved from it and forget it.
      * Called after the parent released its lock.
@@ -477,6 +494,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 chunk.placement = null;
                 chunk.revoke("its parent allocator took the block back", true, after);
             }
+            after.closeScopes();
             for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
                 piece.list().remove(piece);
             }

@@ -138,11 +138,9 @@ public final class MemoryChunk {
         segment = null;
         Arena toClose = scope;
         scope = null;
-        if (toClose != null) {
-            after.add(toClose::close);
-        }
+        after.closeLater(toClose);
         if (lost) {
-            after.add(lossListener);
+            after.notifyLater(lossListener);
         }
         lossListener = null;
     }
