@@ -37,8 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
  * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
- * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. Closing a
- * checked-mode chunk scope (a thread handshake) happens after the lock is released.
+ * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A checked-mode
+ * free closes the chunk's scope (a thread handshake) between two short critical sections, before the memory can be
+ * handed out again; {@code release(true)} and {@code close()} close scopes under the lock, before blocks go back.
  */
 public final class EagerBufferAllocator implements BufferAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
