@@ -5,6 +5,8 @@ module dev.ingot.bench {
     requires jmh.core;
     requires io.netty.buffer;
     requires jdk.incubator.vector;
+    requires org.knowm.xchart;
+    requires java.desktop;
     requires jdk.management;
 
     exports dev.ingot.bench;

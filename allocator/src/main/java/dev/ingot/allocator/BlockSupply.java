@@ -67,6 +67,11 @@ final class BlockSupply {
 
     void giveBack(MemorySegment block) {
         source.giveBack(block);
+        forget(block);
+    }
+
+    /** Stops counting a block its source took back on its own (a child's block reclaimed by the parent). */
+    void forget(MemorySegment block) {
         reserved -= block.byteSize();
         BlockReturnedEvent event = new BlockReturnedEvent();
         if (event.shouldCommit()) {

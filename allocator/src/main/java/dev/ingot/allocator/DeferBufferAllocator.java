@@ -72,6 +72,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
     /** What the source returned: {@link #block} itself, or a larger block it is an aligned slice of. */
     private MemorySegment reservedBlock;
     private Arena planScope;
+    /** Why the applied plan lost its memory to a parent allocator, or null. */
+    private String lostBecause;
     private long peakInUse;
     private long allocations;
     private boolean closed;
@@ -95,6 +97,9 @@ public final class DeferBufferAllocator implements BufferAllocator {
         this.options = options;
         this.name = options.name().isEmpty() ? "defer-" + INSTANCES.incrementAndGet() : options.name();
         this.supply = new BlockSupply(name, source, options.limit());
+        if (source instanceof ChildSource child) {
+            child.onBlockLost(this::blockLost);
+        }
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -175,6 +180,9 @@ public final class DeferBufferAllocator implements BufferAllocator {
     @SuppressWarnings("restricted") // checked mode moves the slices into the plan's scope with reinterpret
     public synchronized void apply() {
         compute();
+        if (lostBecause != null) {
+            throw new IllegalStateException("apply() on '" + name + "': " + lostBecause + "; reset() and plan again");
+        }
         if (block != null || plan.size() == 0) {
             return;
         }
@@ -209,9 +217,13 @@ public final class DeferBufferAllocator implements BufferAllocator {
      * Starts over: every chunk of the current plan loses its memory (its segment throws
      * {@link IllegalStateException}), the block goes back to the source and the clock restarts.
      */
-    public synchronized void reset() {
-        ensureOpen();
-        dropPlan("its plan was reset");
+    public void reset() {
+        AfterUnlock after = new AfterUnlock();
+        synchronized (this) {
+            ensureOpen();
+            dropPlan("its plan was reset", after);
+        }
+        after.run();
     }
 
     /** The planned block size in bytes. @throws IllegalStateException before {@link #compute()} */
@@ -234,11 +246,15 @@ public final class DeferBufferAllocator implements BufferAllocator {
 
     /** With {@code all}, the same as {@link #reset()}; otherwise nothing: the one block is the plan's. */
     @Override
-    public synchronized void release(boolean all) {
-        ensureOpen();
-        if (all) {
-            dropPlan("release(true) took its memory back");
+    public void release(boolean all) {
+        AfterUnlock after = new AfterUnlock();
+        synchronized (this) {
+            ensureOpen();
+            if (all) {
+                dropPlan("release(true) took its memory back", after);
+            }
         }
+        after.run();
     }
 
     @Override
@@ -294,6 +310,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      */
     @Override
     public void close() {
+        AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
         synchronized (this) {
             if (closed) {
@@ -301,10 +318,11 @@ public final class DeferBufferAllocator implements BufferAllocator {
             }
             leaks = live.report();
             leaksAtClose = leaks;
-            dropPlan("its allocator '" + name + "' was closed");
+            dropPlan("its allocator '" + name + "' was closed", after);
             closed = true;
             supply.close();
         }
+        after.run();
         if (!leaks.isEmpty()) {
             options.logger().log(System.Logger.Level.WARNING,
                     () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
@@ -356,26 +374,53 @@ public final class DeferBufferAllocator implements BufferAllocator {
         return requests;
     }
 
-    private void dropPlan(String why) {
+    private void dropPlan(String why, AfterUnlock after) {
         for (MemoryChunk chunk : chunks) {
-            chunk.revoke(why);
+            chunk.revoke(why, true, after);
         }
         chunks.clear();
         live.drain();
         pendingFrees.clear();
         barrierOpen = false;
         plan = null;
+        lostBecause = null;
         clock = 0;
         aliveFootprint = 0;
-        if (planScope != null) {
-            planScope.close();
-            planScope = null;
-        }
+        closePlanScope(after);
+        after.closeScopes(); // before the block goes back
         if (reservedBlock != null) {
             supply.giveBack(reservedBlock);
             reservedBlock = null;
             block = null;
         }
+    }
+
+    private void closePlanScope(AfterUnlock after) {
+        after.closeLater(planScope);
+        planScope = null;
+    }
+
+    /**
+     * The parent of a child source took the plan's block back: the chunks lose their memory and the plan cannot be
+     * applied again until {@link #reset()}. Called after the parent released its lock.
+     */
+    private void blockLost(MemorySegment memory) {
+        AfterUnlock after = new AfterUnlock();
+        synchronized (this) {
+            if (closed || reservedBlock == null || reservedBlock.address() != memory.address()) {
+                return;
+            }
+            lostBecause = "its parent allocator took the plan's block back";
+            for (MemoryChunk chunk : chunks) {
+                chunk.revoke(lostBecause, true, after);
+            }
+            closePlanScope(after);
+            after.closeScopes();
+            supply.forget(reservedBlock);
+            reservedBlock = null;
+            block = null;
+        }
+        after.run();
     }
 
     private void ensureOpen() {

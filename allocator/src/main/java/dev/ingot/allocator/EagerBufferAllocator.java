@@ -37,7 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
  * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
- * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. Closing a checked-mode chunk scope (a thread handshake) happens after the lock is released.
+ * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A checked-mode
+ * free closes the chunk's scope (a thread handshake) between two short critical sections, before the memory can be
+ * handed out again; {@code release(true)} and {@code close()} close scopes under the lock, before blocks go back.
  */
 public final class EagerBufferAllocator implements BufferAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -79,6 +81,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
         this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
         this.supply = new BlockSupply(name, source, options.limit());
         this.groups = new PlanningGroups(name);
+        if (source instanceof ChildSource child) {
+            child.onBlockLost(this::blockLost);
+        }
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -140,7 +145,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
     @Override
     public void free(MemoryChunk chunk) {
         checkOwned(chunk);
-        Arena scopeToClose;
+        AfterUnlock after = new AfterUnlock();
+        Placement placement;
         lock.lock();
         try {
             if (chunk.isFreed()) {
@@ -150,35 +156,32 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 throw new IllegalStateException("cannot free " + chunk + ": " + chunk.revokedBecause());
             }
             chunk.markFreed();
-            scopeToClose = chunk.revoke("it was freed");
+            chunk.revoke("it was freed", false, after);
             live.remove(chunk);
-            Placement placement = (Placement) chunk.placement;
+            placement = (Placement) chunk.placement;
             chunk.placement = null;
-            Block block = placement.block();
-            block.liveChunks--;
-            if (block.separate) {
-                for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
-                    piece.list().remove(piece);
-                }
-                returnBlock(block);
-            } else {
-                currentList().addMerging(block, placement.offset(), placement.footprint());
-                returnWhollyFreeBlocks(options.maxPooled());
-            }
         } finally {
             lock.unlock();
         }
-        closeScope(scopeToClose);
+        // The chunk's own scope closes before its memory can be handed out again, and outside the lock.
+        after.run();
+        lock.lock();
+        try {
+            returnMemory(placement);
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public void release(boolean all) {
-        List<Arena> scopes = new ArrayList<>();
+        AfterUnlock after = new AfterUnlock();
         lock.lock();
         try {
             ensureOpen();
             if (all) {
-                scopes = revokeAll("release(true) took its memory back");
+                revokeAll("release(true) took its memory back", after);
+                after.closeScopes();
                 returnAllBlocks();
             } else {
                 returnWhollyFreeBlocks(0);
@@ -186,7 +189,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         } finally {
             lock.unlock();
         }
-        scopes.forEach(EagerBufferAllocator::closeScope);
+        after.run();
     }
 
     /** Gives every wholly free block back to the source: the same as {@code release(false)}. */
@@ -246,7 +249,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public void close() {
-        List<Arena> scopes;
+        AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
         lock.lock();
         try {
@@ -255,14 +258,15 @@ public final class EagerBufferAllocator implements BufferAllocator {
             }
             leaks = live.report();
             leaksAtClose = leaks;
-            scopes = revokeAll("its allocator '" + name + "' was closed");
+            revokeAll("its allocator '" + name + "' was closed", after);
+            after.closeScopes();
             returnAllBlocks();
             closed = true;
             supply.close();
         } finally {
             lock.unlock();
         }
-        scopes.forEach(EagerBufferAllocator::closeScope);
+        after.run();
         if (!leaks.isEmpty()) {
             options.logger().log(System.Logger.Level.WARNING,
                     () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
@@ -456,16 +460,58 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
     }
 
-    private List<Arena> revokeAll(String why) {
-        List<Arena> scopes = new ArrayList<>();
+    /** Puts a freed chunk's range back in the free list, unless its block went away meanwhile. */
+    private void returnMemory(Placement placement) {
+        Block block = placement.block();
+        if (closed || !blocks.contains(block)) {
+            return; // release(true), close or the parent took the whole block while the scope was closing
+        }
+        block.liveChunks--;
+        if (block.separate) {
+            for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
+                piece.list().remove(piece);
+            }
+            returnBlock(block);
+        } else {
+            currentList().addMerging(block, placement.offset(), placement.footprint());
+            returnWhollyFreeBlocks(options.maxPooled());
+        }
+    }
+
+    /**
+     * The parent of a child source took one of our blocks back: revoke the chunks carved from it and forget it.
+     * Called after the parent released its lock.
+     */
+    private void blockLost(MemorySegment memory) {
+        AfterUnlock after = new AfterUnlock();
+        lock.lock();
+        try {
+            Block block = blocks.stream().filter(b -> b.memory.address() == memory.address()).findFirst()
+                    .orElse(null);
+            if (closed || block == null) {
+                return;
+            }
+            for (MemoryChunk chunk : live.removeIf(c -> ((Placement) c.placement).block() == block)) {
+                chunk.placement = null;
+                chunk.revoke("its parent allocator took the block back", true, after);
+            }
+            after.closeScopes();
+            for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
+                piece.list().remove(piece);
+            }
+            blocks.remove(block);
+            supply.forget(block.memory);
+        } finally {
+            lock.unlock();
+        }
+        after.run();
+    }
+
+    private void revokeAll(String why, AfterUnlock after) {
         for (MemoryChunk chunk : live.drain()) {
             chunk.placement = null;
-            Arena scope = chunk.revoke(why);
-            if (scope != null) {
-                scopes.add(scope);
-            }
+            chunk.revoke(why, true, after);
         }
-        return scopes;
     }
 
     private void checkOwned(MemoryChunk chunk) {
@@ -480,12 +526,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("allocator '" + name + "' is closed");
-        }
-    }
-
-    private static void closeScope(Arena scope) {
-        if (scope != null) {
-            scope.close();
         }
     }
 }

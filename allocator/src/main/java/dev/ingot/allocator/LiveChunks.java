@@ -18,7 +18,7 @@ final class LiveChunks {
     /** Frames of these classes are the allocator's own and are cut from the top of allocation stacks. */
     private static final Set<String> INTERNAL_CLASSES = Set.of(MemoryChunk.class.getName(),
             EagerBufferAllocator.class.getName(), DeferBufferAllocator.class.getName(),
-            BufferAllocator.class.getName(), "dev.ingot.allocator.internal.ChildSource");
+            BufferAllocator.class.getName(), ChildSource.class.getName());
 
     private final Set<MemoryChunk> chunks = new HashSet<>();
     private long bytes;
@@ -52,6 +52,18 @@ final class LiveChunks {
     /** Sum of the sizes (as asked) of the live chunks. */
     long bytes() {
         return bytes;
+    }
+
+    /** Removes and returns the chunks that match. */
+    List<MemoryChunk> removeIf(java.util.function.Predicate<MemoryChunk> matches) {
+        List<MemoryChunk> removed = new ArrayList<>();
+        for (MemoryChunk chunk : chunks) {
+            if (matches.test(chunk)) {
+                removed.add(chunk);
+            }
+        }
+        removed.forEach(this::remove);
+        return removed;
     }
 
     /** Removes and returns every chunk. */

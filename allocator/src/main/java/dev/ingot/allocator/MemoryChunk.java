@@ -33,6 +33,8 @@ public final class MemoryChunk {
     private volatile boolean freed;
     private volatile String revokedBecause;
     private Arena scope;
+    /** Told when the chunk's memory is taken back without a free: an allocator built on the chunk. */
+    private Runnable lossListener;
 
     MemoryChunk(BufferAllocator owner, String ownerName, long size, long alignment, boolean trackSite) {
         this.owner = owner;
@@ -128,15 +130,24 @@ public final class MemoryChunk {
     }
 
     /**
-     * Takes the memory away. Returns the per-chunk scope the caller must close (outside its lock: closing a shared
-     * arena is a thread handshake), or null.
+     * Takes the memory away and queues, for after the caller's lock, the close of the chunk's own scope and, when
+     * {@code lost} (taken back by {@code release(true)}, a reset or a close rather than freed), the loss listener.
      */
-    Arena revoke(String why) {
+    void revoke(String why, boolean lost, AfterUnlock after) {
         revokedBecause = why;
         segment = null;
         Arena toClose = scope;
         scope = null;
-        return toClose;
+        after.closeLater(toClose);
+        if (lost) {
+            after.notifyLater(lossListener);
+        }
+        lossListener = null;
+    }
+
+    /** Registers who must hear when the memory is taken back without a free (see {@link #revoke}). */
+    void onLoss(Runnable listener) {
+        this.lossListener = listener;
     }
 
     /** The allocation stack, or null when tracking was off. */

@@ -1,7 +1,6 @@
 package dev.ingot.allocator;
 
 import dev.ingot.allocator.internal.ArenaSource;
-import dev.ingot.allocator.internal.ChildSource;
 import dev.ingot.allocator.internal.MappedFileSource;
 
 import java.lang.foreign.MemorySegment;
@@ -66,7 +65,9 @@ public interface SegmentSource extends AutoCloseable {
 
     /**
      * Blocks borrowed as chunks of {@code parent} and freed back to it when given back or when this source closes.
-     * The parent's limit therefore caps the child too. The parent must outlive the child allocator.
+     * The parent's limit therefore caps the child too. Should the parent take a block back first
+     * ({@code release(true)} or {@code close()}), the child allocator revokes the chunks it carved from that block
+     * (checked-mode scopes included) and stops counting it, so nothing keeps reaching the freed memory.
      */
     static SegmentSource child(BufferAllocator parent) {
         return new ChildSource(parent);

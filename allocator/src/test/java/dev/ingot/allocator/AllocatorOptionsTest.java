@@ -27,7 +27,8 @@ class AllocatorOptionsTest {
         AllocatorOptions base = AllocatorOptions.defaults();
         RecordingLogger logger = new RecordingLogger();
         AllocatorOptions changed = base.withName("n").withChecked(!base.checked())
-                .withTrackAllocations(!base.trackAllocations()).withTrackingInterval(7).withMinBlockSize(4096).withLimit(1 << 20)
+                .withTrackAllocations(!base.trackAllocations()).withTrackingInterval(7)
+                .withMinBlockSize(4096).withLimit(1 << 20)
                 .withMaxPooled(8192).withLogger(logger);
         assertEquals(new AllocatorOptions("n", !base.checked(), !base.trackAllocations(), 7, 4096, 1 << 20, 8192,
                 logger), changed);

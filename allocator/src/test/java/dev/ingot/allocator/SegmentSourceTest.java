@@ -1,7 +1,6 @@
 package dev.ingot.allocator;
 
 import dev.ingot.allocator.internal.ArenaSource;
-import dev.ingot.allocator.internal.ChildSource;
 import dev.ingot.allocator.internal.MappedFileSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,6 +161,63 @@ class SegmentSourceTest {
         parent.close();
         source.close();
         assertEquals(0, source.liveBlocks());
+    }
+
+    @Test
+    void aChildAllocatorClosesCleanlyAfterItsParent() {
+        EagerBufferAllocator parent = new EagerBufferAllocator();
+        EagerBufferAllocator child = new EagerBufferAllocator(SegmentSource.child(parent));
+        MemoryChunk chunk = child.alloc(100);
+        parent.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, chunk::segment);
+        assertTrue(e.getMessage().contains("parent allocator took the block back"), e.getMessage());
+        assertEquals(0, child.totalSize(), "the lost block is no longer counted");
+        assertTrue(child.liveChunks().isEmpty(), "its chunk holds no memory any more");
+        assertThrows(IllegalStateException.class, () -> child.free(chunk));
+        child.close();
+        assertEquals(0, child.totalSize());
+    }
+
+    @Test
+    void checkedChildChunksDieWithTheParentsBlock() {
+        AllocatorOptions checked = AllocatorOptions.defaults().withChecked(true);
+        try (EagerBufferAllocator parent = new EagerBufferAllocator(SegmentSource.arena(), checked)) {
+            EagerBufferAllocator child = new EagerBufferAllocator(SegmentSource.child(parent),
+                    checked.withMinBlockSize(4096));
+            EagerBufferAllocator grandchild = new EagerBufferAllocator(SegmentSource.child(child),
+                    checked.withMinBlockSize(1024));
+            MemorySegment kept = child.alloc(64).segment();
+            MemorySegment deep = grandchild.alloc(64).segment();
+            parent.release(true);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0),
+                    "a checked chunk's own scope must close when its block is taken back");
+            assertThrows(IllegalStateException.class, () -> deep.get(ValueLayout.JAVA_BYTE, 0),
+                    "and so on down the chain");
+            assertEquals(0, child.stats().inUse());
+            assertEquals(0, grandchild.totalSize());
+            grandchild.close();
+            child.close();
+        }
+    }
+
+    @Test
+    void aPlanLosesItsBlockWithItsParentAndCanBeRedone() {
+        AllocatorOptions checked = AllocatorOptions.defaults().withChecked(true);
+        try (EagerBufferAllocator parent = new EagerBufferAllocator(SegmentSource.arena(), checked);
+             DeferBufferAllocator planner = new DeferBufferAllocator(SegmentSource.child(parent), checked)) {
+            MemoryChunk a = planner.alloc(1000);
+            planner.apply();
+            MemorySegment kept = a.segment();
+            parent.release(true);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, planner::apply);
+            assertEquals(0, planner.totalSize());
+            planner.reset();
+            MemoryChunk b = planner.alloc(1000);
+            planner.apply();
+            b.segment().fill((byte) 1);
+            assertEquals(planner.totalSize(), parent.stats().inUse());
+        }
     }
 
     @Test

@@ -9,17 +9,29 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
-/** Shapes written as JMH parameters ("8x64x64x64") and the inputs the kernel benchmarks fill them with. */
-final class BenchShapes {
+/** Shapes written as JMH parameters and CLI arguments ("8x64x64x64"), and the inputs the kernel benchmarks use. */
+public final class BenchShapes {
     private BenchShapes() {
     }
 
-    /** Parses "NxCx..." into a shape. */
-    static Shape parse(String text) {
-        String[] parts = text.split("x");
+    /**
+     * Parses "NxCx..." into a shape.
+     *
+     * @throws IllegalArgumentException naming the text when it is not positive sizes joined by 'x'
+     */
+    public static Shape parse(String text) {
+        String[] parts = text.strip().split("x", -1);
         long[] dims = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
-            dims[i] = Long.parseLong(parts[i].strip());
+            try {
+                dims[i] = Long.parseLong(parts[i]);
+            } catch (NumberFormatException e) {
+                dims[i] = -1;
+            }
+            if (dims[i] < 1) {
+                throw new IllegalArgumentException("shape: expected positive sizes joined by 'x' like 8x64x64x64, got '"
+                        + text + "'");
+            }
         }
         return Shape.of(dims);
     }

@@ -18,8 +18,7 @@ final class CliErrorHandler implements IExecutionExceptionHandler {
     public int handleExecutionException(Exception exception, CommandLine commandLine, ParseResult parseResult) {
         var err = commandLine.getErr();
         boolean badInput = isBadInput(exception);
-        String prefix = commandLine.getCommandName() + ": " + (badInput ? "" : "internal error: ");
-        err.println(prefix + oneLine(exception));
+        err.println(commandLine.getCommandName() + ": " + oneLine(exception));
         if (Boolean.getBoolean("ingot.debug")) {
             exception.printStackTrace(err);
         }

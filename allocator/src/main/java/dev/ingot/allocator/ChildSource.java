@@ -1,37 +1,52 @@
-package dev.ingot.allocator.internal;
-
-import dev.ingot.allocator.BufferAllocator;
-import dev.ingot.allocator.MemoryChunk;
-import dev.ingot.allocator.SegmentSource;
+package dev.ingot.allocator;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
-/** Blocks borrowed as chunks of a parent allocator and freed back to it. */
-public final class ChildSource implements SegmentSource {
+/**
+ * Blocks borrowed as chunks of a parent allocator and freed back to it. When the parent takes a block back on its
+ * own ({@code release(true)} or {@code close()} while the child still holds it), the child allocator is told through
+ * {@link #onBlockLost} so that it revokes the chunks it carved from that block: in checked mode those have scopes of
+ * their own, which the parent's revocation would not reach.
+ */
+final class ChildSource implements SegmentSource {
     private final BufferAllocator parent;
     private final ConcurrentHashMap<Long, MemoryChunk> borrowed = new ConcurrentHashMap<>();
+    private volatile Consumer<MemorySegment> lossListener = block -> { };
 
-    public ChildSource(BufferAllocator parent) {
+    ChildSource(BufferAllocator parent) {
         if (parent == null) {
             throw new IllegalArgumentException("parent: expected a BufferAllocator, got null");
         }
         this.parent = parent;
     }
 
+    /** Sets who hears of blocks the parent took back; called by the allocator built on this source. */
+    void onBlockLost(Consumer<MemorySegment> listener) {
+        this.lossListener = listener;
+    }
+
     @Override
     public MemorySegment reserve(long size, long alignment) {
-        SourceChecks.checkReserve(size, alignment);
+        if (size <= 0) {
+            throw new IllegalArgumentException("size: expected a byte count > 0, got " + size);
+        }
         long parentAlignment = Math.max(alignment, BufferAllocator.DEFAULT_ALIGNMENT);
-        if (parentAlignment > BufferAllocator.MAX_ALIGNMENT) {
-            throw new IllegalArgumentException("alignment: expected at most " + BufferAllocator.MAX_ALIGNMENT
-                    + " for a child source, got " + alignment);
+        if (Long.bitCount(alignment) != 1 || parentAlignment > BufferAllocator.MAX_ALIGNMENT) {
+            throw new IllegalArgumentException("alignment: expected a power of two up to "
+                    + BufferAllocator.MAX_ALIGNMENT + " for a child source, got " + alignment);
         }
         MemoryChunk chunk = parent.alloc(size, parentAlignment);
         MemorySegment block = chunk.segment();
         borrowed.put(block.address(), chunk);
+        chunk.onLoss(() -> {
+            if (borrowed.remove(block.address(), chunk)) {
+                lossListener.accept(block);
+            }
+        });
         return block;
     }
 
@@ -42,7 +57,9 @@ public final class ChildSource implements SegmentSource {
             throw new IllegalArgumentException("block: expected a live block borrowed from the parent, got one at 0x"
                     + Long.toHexString(block.address()));
         }
-        parent.free(chunk);
+        if (chunk.isLive()) {
+            parent.free(chunk);
+        } // else the parent already took it back: nothing is left to return
     }
 
     @Override
@@ -51,14 +68,13 @@ public final class ChildSource implements SegmentSource {
         for (Long address : addresses) {
             MemoryChunk chunk = borrowed.remove(address);
             if (chunk != null && chunk.isLive()) {
-                // A closed parent has already taken its memory back; only live chunks are freed.
                 parent.free(chunk);
             }
         }
     }
 
     /** Number of blocks currently borrowed from the parent. */
-    public int liveBlocks() {
+    int liveBlocks() {
         return borrowed.size();
     }
 

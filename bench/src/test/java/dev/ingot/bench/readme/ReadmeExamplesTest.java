@@ -1,0 +1,100 @@
+package dev.ingot.bench.readme;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ingot.allocator.AllocationLimitException;
+import dev.ingot.allocator.AllocatorOptions;
+import dev.ingot.allocator.EagerBufferAllocator;
+import dev.ingot.allocator.MemoryChunk;
+import dev.ingot.allocator.SegmentSource;
+import dev.ingot.ops.norm.InstanceNorm;
+import dev.ingot.runtime.Attributes;
+import dev.ingot.runtime.CpuBackend;
+import dev.ingot.runtime.DType;
+import dev.ingot.runtime.Layout;
+import dev.ingot.runtime.MemoryPlan;
+import dev.ingot.runtime.Pipeline;
+import dev.ingot.runtime.Shape;
+import dev.ingot.runtime.Tensor;
+import dev.ingot.runtime.TensorType;
+import dev.ingot.runtime.io.Npy;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The code examples of README.md, compiled and run, so the README cannot drift from the API. */
+class ReadmeExamplesTest {
+
+    @Test
+    void allocatorExample() {
+        // README: allocator
+        try (EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withName("activations").withLimit(256L << 20))) {
+            MemoryChunk chunk = pool.alloc(1 << 20);            // 1 MiB, 64-byte aligned
+            chunk.segment().setAtIndex(ValueLayout.JAVA_FLOAT, 0, 1.5f);
+            pool.free(chunk);                                   // back to the free list
+            MemoryChunk again = pool.alloc(1 << 20);            // served from the free list
+            System.out.println(pool.stats());                   // in use, pooled, reserved, peak, reuses
+            pool.free(again);
+            pool.release(false);                                // wholly free blocks go back to the OS
+            // README end
+            assertEquals(1, pool.stats().reuses());
+            assertEquals(0, pool.stats().reserved());
+            assertThrows(AllocationLimitException.class, () -> pool.alloc(512L << 20));
+        }
+    }
+
+    @Test
+    void pipelineExample() {
+        float[] values = new float[2 * 3 * 8 * 8];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) Math.sin(i);
+        }
+        // README: pipeline
+        try (CpuBackend backend = CpuBackend.builder().threads(2).build()) {
+            Pipeline.Builder graph = Pipeline.builder(backend);
+            Tensor x = graph.input(new TensorType(Shape.of(2, 3, 8, 8), DType.FLOAT32, Layout.NCHW));
+            List<Tensor> norm = graph.ops(InstanceNorm.OP_TYPE, Attributes.of(InstanceNorm.EPS, 1e-5), x);
+            graph.output(norm.get(0));
+            try (Pipeline pipeline = graph.build()) {           // plans memory once
+                MemoryPlan plan = pipeline.plan();              // peak dynamic bytes vs the naive sum
+                x.copyFrom(values);
+                pipeline.run();                                 // allocates nothing; run it again and again
+                float[] y = norm.get(0).toFloatArray();
+                // README end
+                assertTrue(plan.peakDynamicBytes() > 0);
+                assertEquals(values.length, y.length);
+                double sum = 0;
+                for (int i = 0; i < 64; i++) {
+                    sum += y[i];
+                }
+                assertEquals(0, sum, 1e-4, "each plane is centred");
+            }
+        }
+    }
+
+    @Test
+    void directOpAndNpyExample(@TempDir Path dir) {
+        Path file = dir.resolve("x.npy");
+        try (Tensor t = Tensor.copyOf(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, Shape.of(1, 2, 4))) {
+            Npy.write(file, t);
+        }
+        // README: direct
+        try (CpuBackend backend = new CpuBackend();
+             Tensor x = Npy.map(file);                          // zero copy: the file's pages are the tensor
+             InstanceNorm.Forward out = InstanceNorm.forward(backend, x, null, null, 1e-5);
+             Tensor dy = Tensor.copyOf(new float[8], x.shape());
+             InstanceNorm.Gradients grads = InstanceNorm.backward(backend, x, dy, out.mean(), out.invstd(),
+                     null, false, 1e-5)) {
+            Npy.write(dir.resolve("y.npy"), out.y());           // written to a temporary file, then renamed
+            // README end
+            assertArrayEquals(new float[] {2.5f, 6.5f}, out.mean().toFloatArray());
+            assertArrayEquals(new float[8], grads.dx().toFloatArray());
+        }
+    }
+}
