@@ -27,8 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * forward, backward through the gradient rules (one InstanceNormGrad), and the SGD-momentum update of gamma and
  * beta in place, all one {@link dev.ingot.runtime.Pipeline#run()}. Run with {@code -prof gc}: a step allocates
  * nothing on the Java heap; the secondary counter {@code stepHeapBytes} counts the stepping thread's allocation
- * inside steps, and {@link #idleControl} shows the background JMH itself adds to {@code gc.alloc.rate.norm}. The set-up trains a small layer until its steps stop
- * allocating ({@link JitWarmUp}), so even short warm-up iterations measure compiled code.
+ * inside steps, and {@link #idleControl} shows the background JMH itself adds to {@code gc.alloc.rate.norm}.
+ * The set-up trains a small layer until its steps stop allocating ({@link JitWarmUp}), then runs 100 steps of this
+ * one, so even short warm-up iterations measure compiled code.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -26,6 +26,7 @@ public final class MathReferences {
         return List.of(out);
     }
 
+    /** Float64 {@code Add}. */
     public static final class Add implements ReferenceOp {
         @Override
         public String opType() {
@@ -38,6 +39,7 @@ public final class MathReferences {
         }
     }
 
+    /** Float64 {@code Sub}. */
     public static final class Sub implements ReferenceOp {
         @Override
         public String opType() {
@@ -50,6 +52,7 @@ public final class MathReferences {
         }
     }
 
+    /** Float64 {@code Mul}. */
     public static final class Mul implements ReferenceOp {
         @Override
         public String opType() {
@@ -62,6 +65,7 @@ public final class MathReferences {
         }
     }
 
+    /** Float64 {@code Square}. */
     public static final class Square implements ReferenceOp {
         @Override
         public String opType() {
@@ -74,6 +78,7 @@ public final class MathReferences {
         }
     }
 
+    /** Float64 {@code MulScalar}. */
     public static final class MulScalar implements ReferenceOp {
         @Override
         public String opType() {
@@ -117,6 +122,7 @@ public final class MathReferences {
         return y;
     }
 
+    /** Float64 {@code Sum}. */
     public static final class Sum implements ReferenceOp {
         @Override
         public String opType() {
@@ -129,6 +135,7 @@ public final class MathReferences {
         }
     }
 
+    /** Float64 {@code Mean}. */
     public static final class Mean implements ReferenceOp {
         @Override
         public String opType() {
@@ -146,6 +153,7 @@ public final class MathReferences {
         }
     }
 
+    /** Float64 {@code BroadcastTo}. */
     public static final class BroadcastTo implements ReferenceOp {
         @Override
         public String opType() {
@@ -180,6 +188,7 @@ public final class MathReferences {
         }
     }
 
+    /** Float64 {@code MseLoss}. */
     public static final class MseLoss implements ReferenceOp {
         @Override
         public String opType() {

@@ -11,6 +11,7 @@ public final class MathOpCreators {
     private MathOpCreators() {
     }
 
+    /** Creates the {@code Add} execution. */
     public static final class Add implements OpCreator {
         @Override
         public String opType() {
@@ -23,6 +24,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code Sub} execution. */
     public static final class Sub implements OpCreator {
         @Override
         public String opType() {
@@ -35,6 +37,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code Mul} execution. */
     public static final class Mul implements OpCreator {
         @Override
         public String opType() {
@@ -47,6 +50,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code Square} execution. */
     public static final class Square implements OpCreator {
         @Override
         public String opType() {
@@ -59,6 +63,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code MulScalar} execution. */
     public static final class MulScalar implements OpCreator {
         @Override
         public String opType() {
@@ -72,6 +77,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code Sum} execution. */
     public static final class Sum implements OpCreator {
         @Override
         public String opType() {
@@ -84,6 +90,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code Mean} execution. */
     public static final class Mean implements OpCreator {
         @Override
         public String opType() {
@@ -96,6 +103,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code BroadcastTo} execution. */
     public static final class BroadcastTo implements OpCreator {
         @Override
         public String opType() {
@@ -108,6 +116,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code MseLoss} execution. */
     public static final class MseLoss implements OpCreator {
         @Override
         public String opType() {
@@ -120,6 +129,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code MseLossGrad} execution. */
     public static final class MseLossGrad implements OpCreator {
         @Override
         public String opType() {
@@ -132,6 +142,7 @@ public final class MathOpCreators {
         }
     }
 
+    /** Creates the {@code SgdMomentum} execution. */
     public static final class Sgd implements OpCreator {
         @Override
         public String opType() {

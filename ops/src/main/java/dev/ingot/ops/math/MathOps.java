@@ -21,15 +21,25 @@ import dev.ingot.runtime.express.Expr;
  * {@link IllegalArgumentException} naming the op, the input, the expected and the given type.
  */
 public final class MathOps {
+    /** Op type: elementwise a + b. */
     public static final String ADD = "Add";
+    /** Op type: elementwise a - b. */
     public static final String SUB = "Sub";
+    /** Op type: elementwise a * b. */
     public static final String MUL = "Mul";
+    /** Op type: elementwise x * x. */
     public static final String SQUARE = "Square";
+    /** Op type: elementwise factor * x. */
     public static final String MUL_SCALAR = "MulScalar";
+    /** Op type: sum over the tensor or one axis. */
     public static final String SUM = "Sum";
+    /** Op type: mean over the tensor or one axis. */
     public static final String MEAN = "Mean";
+    /** Op type: x repeated to the shape of like. */
     public static final String BROADCAST_TO = "BroadcastTo";
+    /** Op type: mean squared difference, [1]. */
     public static final String MSE_LOSS = "MseLoss";
+    /** Op type: the gradient of MseLoss with respect to its first input. */
     public static final String MSE_LOSS_GRAD = "MseLossGrad";
     /** Attribute of {@value #MUL_SCALAR}: the factor (double). */
     public static final String FACTOR = "factor";
@@ -39,22 +49,27 @@ public final class MathOps {
     private MathOps() {
     }
 
+    /** a + b (same type). @throws IllegalArgumentException when the types differ */
     public static Expr add(Expr a, Expr b) {
         return a.graph().op(ADD, Attributes.empty(), a, b);
     }
 
+    /** a - b (same type). @throws IllegalArgumentException when the types differ */
     public static Expr sub(Expr a, Expr b) {
         return a.graph().op(SUB, Attributes.empty(), a, b);
     }
 
+    /** a * b elementwise (same type). @throws IllegalArgumentException when the types differ */
     public static Expr mul(Expr a, Expr b) {
         return a.graph().op(MUL, Attributes.empty(), a, b);
     }
 
+    /** x * x elementwise. */
     public static Expr square(Expr x) {
         return x.graph().op(SQUARE, Attributes.empty(), x);
     }
 
+    /** factor * x elementwise; factor must be finite. */
     public static Expr mulScalar(Expr x, double factor) {
         return x.graph().op(MUL_SCALAR, Attributes.of(FACTOR, factor), x);
     }
@@ -79,14 +94,17 @@ public final class MathOps {
         return x.graph().op(MEAN, Attributes.of(AXIS, axis), x);
     }
 
+    /** x repeated to like's shape (x is [1], or like's rank with dimensions 1 or like's). */
     public static Expr broadcastTo(Expr x, Expr like) {
         return x.graph().op(BROADCAST_TO, Attributes.empty(), x, like);
     }
 
+    /** mean((pred - target)^2), shape [1]; pred and target of one type. */
     public static Expr mseLoss(Expr pred, Expr target) {
         return pred.graph().op(MSE_LOSS, Attributes.empty(), pred, target);
     }
 
+    /** 2 * (pred - target) / count * dloss, of pred's type; dloss is [1]. */
     public static Expr mseLossGrad(Expr pred, Expr target, Expr dloss) {
         return pred.graph().op(MSE_LOSS_GRAD, Attributes.empty(), pred, target, dloss);
     }
