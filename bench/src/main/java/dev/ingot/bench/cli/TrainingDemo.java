@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The training part of {@code ingot demo}: trains an affine InstanceNorm layer (AdaIN-style, see
@@ -46,13 +47,14 @@ public final class TrainingDemo {
      * @param steps             steps trained
      * @param firstLoss         the loss of step 1 (before any update)
      * @param lastLoss          the loss of the last step
-     * @param stepsPerSecond    training throughput over all steps
+     * @param stepsPerSecond    training throughput over steps 2 to the last (step 1 pays one-time costs), NaN for
+     *                          a single step
      * @param gradientCheck     the finite-difference check of the layer's rules
      * @param deferredPlan      the plan of the training pipeline with deferred dynamic memory (the one trained)
      * @param eagerPlan         the plan of the same pipeline with eager dynamic memory
      * @param dynamicAllocator  statistics of the trained pipeline's dynamic allocator
      * @param heapBytesPerStep  Java heap bytes the training thread allocated per step, steps 2 to the last, after a
-     *                          JIT warm-up on a small layer
+     *                          JIT warm-up on a small layer; NaN for a single step
      * @param gammaError        largest |gamma - style std| after training
      * @param betaError         largest |beta - style mean| after training
      */
@@ -150,8 +152,8 @@ public final class TrainingDemo {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         int every = Math.max(1, steps / 10);
         long heap = 0;
-        long start = System.nanoTime();
-        long intervalStart = start;
+        long stepNanos = 0;
+        long intervalStart = System.nanoTime();
         int intervalSteps = 0;
         trainer.step(); // step 1: first loss, and one-time set-up the heap count leaves out
         float first = trainer.loss();
@@ -159,7 +161,9 @@ public final class TrainingDemo {
         intervalStart = System.nanoTime();
         for (int step = 2; step <= steps; step++) {
             long before = bean.getCurrentThreadAllocatedBytes();
+            long t0 = System.nanoTime();
             trainer.step();
+            stepNanos += System.nanoTime() - t0;
             heap += bean.getCurrentThreadAllocatedBytes() - before;
             intervalSteps++;
             if (step % every == 0 || step == steps) {
@@ -169,8 +173,10 @@ public final class TrainingDemo {
                 intervalSteps = 0;
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new Training(first, trainer.loss(), steps / seconds, steps > 1 ? (double) heap / (steps - 1) : 0);
+        if (steps == 1) {
+            return new Training(first, first, Double.NaN, Double.NaN);
+        }
+        return new Training(first, trainer.loss(), (steps - 1) / (stepNanos / 1e9), (double) heap / (steps - 1));
     }
 
     private void progress(int step, float loss, int intervalSteps, long nanos) {
@@ -190,11 +196,11 @@ public final class TrainingDemo {
     private void report(Training training, GradientCheck.Result check, MemoryPlan plan, MemoryPlan eagerPlan,
                         AllocatorStats stats) {
         out.printf(Locale.ROOT, "Gradient check (rules %s vs central finite differences in float64, layer %s):"
-                        + " max relative error %.2e, tolerance %.0e: %s%n", check.rulesChecked(),
+                        + " max relative error %.2e, tolerance %.0e: %s%n", new TreeSet<>(check.rulesChecked()),
                 Arrays.toString(CHECK_SHAPE), check.maxRelativeError(), check.tolerance(),
                 check.passed() ? "passed" : "FAILED");
-        out.printf(Locale.ROOT, "Time per step: %.3f ms (%.1f steps/s)%n", 1000 / training.stepsPerSecond,
-                training.stepsPerSecond);
+        out.printf(Locale.ROOT, "Time per step: %.3f ms (%.1f steps/s, steps 2-%d)%n", 1000 / training.stepsPerSecond,
+                training.stepsPerSecond, steps);
         out.printf("Memory plan of one step (%d ops, %d DYNAMIC tensors; inputs, parameters and momentum are"
                 + " STATIC: %s):%n", plan.ops(), plan.dynamicTensors(), Bytes.format(plan.staticBytes()));
         printPlan("deferred", plan);

@@ -45,6 +45,16 @@ class TrainingDemoTest {
     }
 
     @Test
+    void aSingleStepReportsWithoutRates() {
+        StringWriter text = new StringWriter();
+        TrainingDemo.Result r = new TrainingDemo(new PrintWriter(text), 1, 1, new long[]{1, 2, 8}).run();
+        assertEquals(1, r.steps());
+        assertEquals(r.firstLoss(), r.lastLoss());
+        assertTrue(Double.isNaN(r.stepsPerSecond()) && Double.isNaN(r.heapBytesPerStep()));
+        assertTrue(r.gradientCheck().passed(), text::toString);
+    }
+
+    @Test
     void refusesBadArguments() {
         PrintWriter out = new PrintWriter(new StringWriter());
         assertThrows(IllegalArgumentException.class, () -> new TrainingDemo(out, 0, 1, new long[]{1, 2, 3}));
