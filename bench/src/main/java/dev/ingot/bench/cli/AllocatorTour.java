@@ -116,7 +116,8 @@ final class AllocatorTour {
     private void leakReport() {
         out.println("Leak report: a chunk that was never freed");
         EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(),
-                AllocatorOptions.defaults().withName("leaky").withTrackAllocations(true));
+                AllocatorOptions.defaults().withName("leaky").withTrackAllocations(true)
+                        .withLogger(new FirstLineLogger(out)));
         pool.free(pool.alloc(1L << 10));
         forgetAChunk(pool);
         pool.close();

@@ -31,13 +31,28 @@ class IngotCliTest {
     }
 
     @Test
-    void demoShowsReusePlanningLimitAndLeak() {
+    void demoTrainsThenShowsReusePlanningLimitAndLeak() {
         CliRun run = CliRun.of("demo");
         assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("step  200  loss"), run.out());
+        assertTrue(run.out().contains("Gradient check") && run.out().contains("passed"), run.out());
+        assertTrue(run.out().contains("Java heap allocated per step"), run.out());
         assertTrue(run.out().contains("reuse rate"), run.out());
         assertTrue(run.out().contains("lower bound"), run.out());
         assertTrue(run.out().contains("refused"), run.out());
         assertTrue(run.out().contains("1 live chunk(s), 65536 bytes"), run.out());
         assertTrue(run.out().contains("forgetAChunk"), "the leak names its allocation site: " + run.out());
+        assertTrue(run.out().contains("logged at WARNING: allocator 'leaky' closed with 1 live chunk(s)"), run.out());
+    }
+
+    @Test
+    void demoRefusesBadOptions() {
+        for (String[] args : new String[][] {{"--steps", "0"}, {"--threads", "0"}, {"--shape", "4x32"},
+                {"--shape", "4x0x3x3"}}) {
+            CliRun run = CliRun.of("demo", args[0], args[1]);
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals(1, run.errLines().size(), run.err());
+            assertTrue(run.err().contains(args[0]) || run.err().contains("shape"), run.err());
+        }
     }
 }
