@@ -10,6 +10,8 @@ import dev.ingot.allocator.AllocatorOptions;
 import dev.ingot.allocator.EagerBufferAllocator;
 import dev.ingot.allocator.MemoryChunk;
 import dev.ingot.allocator.SegmentSource;
+import dev.ingot.ops.grad.InstanceNormExpr;
+import dev.ingot.ops.math.MathOps;
 import dev.ingot.ops.norm.InstanceNorm;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
@@ -20,6 +22,10 @@ import dev.ingot.runtime.Pipeline;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
 import dev.ingot.runtime.TensorType;
+import dev.ingot.runtime.express.Expr;
+import dev.ingot.runtime.express.Graph;
+import dev.ingot.runtime.express.SgdMomentum;
+import dev.ingot.runtime.express.Trainer;
 import dev.ingot.runtime.io.Npy;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -95,6 +101,43 @@ class ReadmeExamplesTest {
             // README end
             assertArrayEquals(new float[] {2.5f, 6.5f}, out.mean().toFloatArray());
             assertArrayEquals(new float[8], grads.dx().toFloatArray());
+        }
+    }
+
+    @Test
+    void trainingExample() {
+        int channels = 4;
+        TensorType features = new TensorType(Shape.of(2, channels, 8, 8), DType.FLOAT32, Layout.NCHW);
+        float[] content = new float[2 * channels * 64];
+        float[] style = new float[content.length];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (float) Math.sin(0.37 * i);
+            style[i] = 3 * content[i] + 1;
+        }
+        float[] ones = {1, 1, 1, 1};
+        float firstLoss = Float.NaN;
+        // README: training
+        try (CpuBackend backend = new CpuBackend()) {
+            Graph graph = new Graph(backend);
+            Expr x = graph.input("content", features);
+            Expr target = graph.input("target", features);
+            Expr gamma = graph.parameter("gamma", TensorType.float32(channels), ones);
+            Expr beta = graph.parameter("beta", TensorType.float32(channels), new float[channels]);
+            Expr loss = MathOps.mseLoss(InstanceNormExpr.of(x, gamma, beta, 1e-5), target);
+            try (Trainer trainer = Trainer.compile(backend, loss, List.of(gamma, beta),
+                    new SgdMomentum(0.05 * channels, 0.9))) {   // backward from the registered rules, one pipeline
+                trainer.tensor(x).copyFrom(content);
+                trainer.tensor(target).copyFrom(style);
+                for (int step = 0; step < 200; step++) {
+                    trainer.step();                             // one run(): forward, backward, update in place
+                    firstLoss = step == 0 ? trainer.loss() : firstLoss;
+                }
+                float[] learnedGamma = trainer.tensor(gamma).toFloatArray();
+                // README end
+                float lastLoss = trainer.loss();
+                assertTrue(lastLoss < firstLoss / 100, "loss " + firstLoss + " -> " + lastLoss);
+                assertTrue(learnedGamma[0] > 2, "gamma learns the style's spread: " + learnedGamma[0]);
+            }
         }
     }
 }
