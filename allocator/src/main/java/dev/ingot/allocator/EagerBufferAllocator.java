@@ -52,6 +52,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     private final AllocatorOptions options;
     private final BlockSupply supply;
     private final FreeList shared = new FreeList();
+    private final SpanCache spares = new SpanCache();
     private final Set<Block> blocks = new LinkedHashSet<>();
     private final LiveChunks live = new LiveChunks();
     private final PlanningGroups groups;
@@ -106,15 +107,14 @@ public final class EagerBufferAllocator implements BufferAllocator {
         try {
             ensureOpen();
             FreeList list = currentList();
-            FreePiece piece = list.bestFit(footprint, alignment);
+            Span piece = list.bestFit(footprint, alignment);
             if (piece == null && list != shared) {
                 piece = shared.bestFit(footprint, alignment);
             }
             if (piece != null) {
                 reuses++;
             } else {
-                Block block = newBlock(size, footprint, alignment, false);
-                piece = new FreePiece(block, 0, block.size(), list);
+                piece = newBlock(size, footprint, alignment, false).first;
                 list.add(piece);
             }
             place(chunk, piece, footprint, alignment);
@@ -132,8 +132,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         lock.lock();
         try {
             ensureOpen();
-            Block block = newBlock(size, footprint, DEFAULT_ALIGNMENT, true);
-            FreePiece whole = new FreePiece(block, 0, block.size(), shared);
+            Span whole = newBlock(size, footprint, DEFAULT_ALIGNMENT, true).first;
             shared.add(whole);
             place(chunk, whole, footprint, DEFAULT_ALIGNMENT);
             return chunk;
@@ -145,8 +144,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
     @Override
     public void free(MemoryChunk chunk) {
         checkOwned(chunk);
-        AfterUnlock after = new AfterUnlock();
-        Placement placement;
+        Span span;
+        Arena scope;
         lock.lock();
         try {
             if (chunk.isFreed()) {
@@ -156,18 +155,22 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 throw new IllegalStateException("cannot free " + chunk + ": " + chunk.revokedBecause());
             }
             chunk.markFreed();
-            chunk.revoke("it was freed", false, after);
+            scope = chunk.revoke("it was freed");
             live.remove(chunk);
-            placement = (Placement) chunk.placement;
+            span = (Span) chunk.placement;
             chunk.placement = null;
+            if (scope == null) {
+                returnMemory(span); // fast mode: nothing to close, one critical section
+                return;
+            }
         } finally {
             lock.unlock();
         }
         // The chunk's own scope closes before its memory can be handed out again, and outside the lock.
-        after.run();
+        scope.close();
         lock.lock();
         try {
-            returnMemory(placement);
+            returnMemory(span);
         } finally {
             lock.unlock();
         }
@@ -301,8 +304,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
         try {
             ensureOpen();
             for (FreeList group : groups.endBarrier()) {
-                for (FreePiece piece : group.drain()) {
-                    shared.addMerging(piece.block(), piece.offset(), piece.size());
+                for (Span piece : group.drain()) {
+                    putBack(piece, shared);
                 }
             }
             returnWhollyFreeBlocks(options.maxPooled());
@@ -348,10 +351,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     // ---- internals (all called under the lock) ------------------------------------------------------------------
 
-    /** Where an eager chunk sits: its block, offset and footprint. */
-    private record Placement(Block block, long offset, long footprint) {
-    }
-
     private FreeList currentList() {
         FreeList group = groups.groupOf(Thread.currentThread());
         return group != null ? group : shared;
@@ -363,21 +362,28 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * needs {@code --enable-native-access=dev.ingot.allocator} to run it without a warning.
      */
     @SuppressWarnings("restricted")
-    private void place(MemoryChunk chunk, FreePiece piece, long footprint, long alignment) {
-        FreeList list = piece.list();
-        Block block = piece.block();
+    private void place(MemoryChunk chunk, Span piece, long footprint, long alignment) {
+        FreeList list = piece.list;
+        Block block = piece.block;
         list.remove(piece);
         long padding = piece.padding(alignment);
         if (padding > 0) {
-            list.add(new FreePiece(block, piece.offset(), padding, list));
+            Span before = spares.take(block, piece.offset, padding);
+            piece.linkBefore(before);
+            list.add(before);
         }
-        long offset = piece.offset() + padding;
-        long tail = piece.size() - padding - footprint;
+        long offset = piece.offset + padding;
+        long tail = piece.size - padding - footprint;
         if (tail > 0) {
-            list.add(new FreePiece(block, offset + footprint, tail, list));
+            Span after = spares.take(block, offset + footprint, tail);
+            piece.linkAfter(after);
+            list.add(after);
         }
+        // The piece itself now holds the chunk.
+        piece.offset = offset;
+        piece.size = footprint;
         block.liveChunks++;
-        chunk.placement = new Placement(block, offset, footprint);
+        chunk.placement = piece;
         MemorySegment slice = block.memory.asSlice(offset, chunk.size());
         if (options.checked()) {
             Arena scope = Arena.ofShared();
@@ -428,6 +434,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     private void returnBlock(Block block) {
+        block.returned = true;
         blocks.remove(block);
         supply.giveBack(block.memory);
     }
@@ -437,12 +444,15 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * wholly free block is left).
      */
     private void returnWhollyFreeBlocks(long keepPooled) {
+        if (pooledBytes() <= keepPooled) {
+            return; // the common case, checked before copying the block set
+        }
         for (Block block : List.copyOf(blocks)) {
             if (pooledBytes() <= keepPooled) {
                 return;
             }
             if (block.isWhollyFreeIn(shared)) {
-                shared.remove(block.freeByOffset.firstEntry().getValue());
+                shared.remove(block.first);
                 returnBlock(block);
             }
         }
@@ -453,29 +463,50 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     private void returnAllBlocks() {
-        shared.drain();
+        shared.drain(); // the pieces go with their blocks, not back to the spare spans
         groups.clear();
         for (Block block : List.copyOf(blocks)) {
             returnBlock(block);
         }
     }
 
-    /** Puts a freed chunk's range back in the free list, unless its block went away meanwhile. */
-    private void returnMemory(Placement placement) {
-        Block block = placement.block();
-        if (closed || !blocks.contains(block)) {
+    /** Puts a freed chunk's span back in the free list, unless its block went away meanwhile. */
+    private void returnMemory(Span span) {
+        Block block = span.block;
+        if (closed || block.returned) {
             return; // release(true), close or the parent took the whole block while the scope was closing
         }
         block.liveChunks--;
         if (block.separate) {
-            for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
-                piece.list().remove(piece);
-            }
+            block.removeFreePieces();
             returnBlock(block);
         } else {
-            currentList().addMerging(block, placement.offset(), placement.footprint());
+            putBack(span, currentList());
             returnWhollyFreeBlocks(options.maxPooled());
         }
+    }
+
+    /**
+     * Adds a span that is in no list to {@code list}, merged with the free neighbours that list holds in the same
+     * block (pieces of other lists stay apart until their group ends); merged-away spans are kept for reuse.
+     */
+    private void putBack(Span span, FreeList list) {
+        Span before = span.prev;
+        if (before != null && before.list == list) {
+            list.remove(before);
+            span.offset = before.offset;
+            span.size += before.size;
+            before.unlink();
+            spares.give(before);
+        }
+        Span after = span.next;
+        if (after != null && after.list == list) {
+            list.remove(after);
+            span.size += after.size;
+            after.unlink();
+            spares.give(after);
+        }
+        list.add(span);
     }
 
     /**
@@ -491,14 +522,13 @@ public final class EagerBufferAllocator implements BufferAllocator {
             if (closed || block == null) {
                 return;
             }
-            for (MemoryChunk chunk : live.removeIf(c -> ((Placement) c.placement).block() == block)) {
+            for (MemoryChunk chunk : live.removeIf(c -> ((Span) c.placement).block == block)) {
                 chunk.placement = null;
                 chunk.revoke("its parent allocator took the block back", true, after);
             }
             after.closeScopes();
-            for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
-                piece.list().remove(piece);
-            }
+            block.removeFreePieces();
+            block.returned = true;
             blocks.remove(block);
             supply.forget(block.memory);
         } finally {

@@ -27,9 +27,11 @@ public final class MemoryChunk {
 
     /** Where the owner placed the chunk; its type is the owner's business. Guarded by the owner's lock. */
     Object placement;
+    /** The chunk's slot in its owner's {@link LiveChunks}, or -1 when not live there. Guarded by the owner's lock. */
+    int liveIndex = -1;
 
+    /** Set once when the memory is given and kept after revocation, so that {@link #address()} stays readable. */
     private volatile MemorySegment segment;
-    private volatile long address = -1;
     private volatile boolean freed;
     private volatile String revokedBecause;
     private Arena scope;
@@ -85,11 +87,11 @@ public final class MemoryChunk {
      * @throws IllegalStateException when the chunk never had memory (a deferred chunk before {@code apply()})
      */
     public long address() {
-        long current = address;
-        if (current < 0) {
+        MemorySegment current = segment;
+        if (current == null) {
             throw new IllegalStateException(this + " has no address yet: its allocator has not applied its plan");
         }
-        return current;
+        return current.address();
     }
 
     /** True until the chunk is freed, or its memory is taken back by {@code release(true)}, reset or close. */
@@ -125,7 +127,6 @@ public final class MemoryChunk {
     /** Gives the chunk its memory; {@code chunkScope} is the per-chunk scope in checked mode, else null. */
     void back(MemorySegment memory, Arena chunkScope) {
         this.scope = chunkScope;
-        this.address = memory.address();
         this.segment = memory;
     }
 
@@ -134,15 +135,23 @@ public final class MemoryChunk {
      * {@code lost} (taken back by {@code release(true)}, a reset or a close rather than freed), the loss listener.
      */
     void revoke(String why, boolean lost, AfterUnlock after) {
+        Runnable listener = lossListener;
+        after.closeLater(revoke(why));
+        if (lost) {
+            after.notifyLater(listener);
+        }
+    }
+
+    /**
+     * Takes the memory away without telling the loss listener (the chunk was freed) and returns the chunk's own
+     * scope, which the caller must close before the memory is reused, or null in fast mode.
+     */
+    Arena revoke(String why) {
         revokedBecause = why;
-        segment = null;
         Arena toClose = scope;
         scope = null;
-        after.closeLater(toClose);
-        if (lost) {
-            after.notifyLater(lossListener);
-        }
         lossListener = null;
+        return toClose;
     }
 
     /** Registers who must hear when the memory is taken back without a free (see {@link #revoke}). */
