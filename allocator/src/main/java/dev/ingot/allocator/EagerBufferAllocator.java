@@ -544,6 +544,55 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
     }
 
+    /**
+     * Checks the pool's bookkeeping and throws {@link IllegalStateException} naming the first broken rule: the spans
+     * of each block tile it in address order, freed neighbours of one list are merged, each block counts its chunks
+     * right, and the free lists' trees and byte counts agree with the spans. For tests, with no free in flight.
+     */
+    void checkInvariants() {
+        lock.lock();
+        try {
+            shared.checkInvariants();
+            long freeInShared = 0;
+            long freeAnywhere = 0;
+            for (Block block : blocks) {
+                if (block.returned || block.first == null || block.first.prev != null) {
+                    throw new IllegalStateException("block " + block.id + " is returned or has no first span");
+                }
+                long expectedOffset = 0;
+                int used = 0;
+                for (Span span = block.first; span != null; span = span.next) {
+                    if (span.block != block || span.offset != expectedOffset || span.size <= 0
+                            || (span.next != null && span.next.prev != span)) {
+                        throw new IllegalStateException(span + " does not tile block " + block.id);
+                    }
+                    if (span.isFree() && span.next != null && span.next.list == span.list) {
+                        throw new IllegalStateException(span + " was not merged with its free neighbour");
+                    }
+                    if (!span.isFree()) {
+                        used++;
+                    } else {
+                        freeAnywhere += span.size;
+                        if (span.list == shared) {
+                            freeInShared += span.size;
+                        }
+                    }
+                    expectedOffset = span.end();
+                }
+                if (expectedOffset != block.size() || used != block.liveChunks) {
+                    throw new IllegalStateException("block " + block.id + " spans end at " + expectedOffset + " of "
+                            + block.size() + " bytes and hold " + used + " chunks; it counts " + block.liveChunks);
+                }
+            }
+            if (freeInShared != shared.bytes() || freeAnywhere != pooledBytes()) {
+                throw new IllegalStateException("free spans hold " + freeInShared + " shared / " + freeAnywhere
+                        + " pooled bytes; the lists count " + shared.bytes() + " / " + pooledBytes());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void checkOwned(MemoryChunk chunk) {
         if (chunk == null) {
             throw new IllegalArgumentException("chunk: expected a MemoryChunk of '" + name + "', got null");

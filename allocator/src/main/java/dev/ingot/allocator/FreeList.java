@@ -93,6 +93,39 @@ final class FreeList {
         }
     }
 
+    /**
+     * Checks the tree (key order, heap order of priorities, every node owned by this list) and the byte and piece
+     * counts; throws {@link IllegalStateException} naming the first broken rule. For tests: O(n).
+     */
+    void checkInvariants() {
+        long[] totals = new long[2];
+        check(root, null, null, totals);
+        if (totals[0] != count || totals[1] != bytes) {
+            throw new IllegalStateException("free list counts " + count + " pieces / " + bytes + " bytes, its tree holds "
+                    + totals[0] + " / " + totals[1]);
+        }
+    }
+
+    private void check(Span node, Span low, Span high, long[] totals) {
+        if (node == null) {
+            return;
+        }
+        if (node.list != this) {
+            throw new IllegalStateException(node + " is in the tree of a list it does not name");
+        }
+        if ((low != null && !before(low, node)) || (high != null && !before(node, high))) {
+            throw new IllegalStateException(node + " is out of size order");
+        }
+        if ((node.left != null && node.left.priority > node.priority)
+                || (node.right != null && node.right.priority > node.priority)) {
+            throw new IllegalStateException(node + " breaks the heap order of priorities");
+        }
+        totals[0]++;
+        totals[1] += node.size;
+        check(node.left, low, node, totals);
+        check(node.right, node, high, totals);
+    }
+
     private int nextPriority() {
         int x = seed;
         x ^= x << 13;
