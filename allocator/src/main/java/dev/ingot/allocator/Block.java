@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
 final class Block {
     final long id;
     final MemorySegment memory;
+    /** The memory's base address, read on every fit test. */
+    final long address;
     final boolean separate;
     /** The lowest span; the others follow through {@link Span#next}. */
     Span first;
@@ -20,6 +22,7 @@ final class Block {
     Block(long id, MemorySegment memory, boolean separate) {
         this.id = id;
         this.memory = memory;
+        this.address = memory.address();
         this.separate = separate;
         this.first = new Span();
         first.block = this;
@@ -31,7 +34,7 @@ final class Block {
     }
 
     long address() {
-        return memory.address();
+        return address;
     }
 
     /** True when no chunk lives in the block and one free piece of {@code list} covers it whole. */

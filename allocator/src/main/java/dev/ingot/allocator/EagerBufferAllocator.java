@@ -2,12 +2,10 @@ package dev.ingot.allocator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's eager pool: chunks are carved from blocks reserved from a {@link SegmentSource}, and freed chunks go back
@@ -37,9 +35,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
  * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
- * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A checked-mode
- * free closes the chunk's scope (a thread handshake) between two short critical sections, before the memory can be
- * handed out again; {@code release(true)} and {@code close()} close scopes under the lock, before blocks go back.
+ * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A fast-mode free
+ * is one critical section. A checked-mode free closes the chunk's scope (a thread handshake) between two short
+ * critical sections, before the memory can be handed out again; {@code release(true)} and {@code close()} close
+ * scopes under the lock, before blocks go back.
+ *
+ * <p>Garbage. In fast mode, once the pool holds the memory, {@code alloc} makes two small objects, the chunk handle
+ * and its segment slice (about 100 bytes together), and {@code free} makes none: the free pieces are nodes of their
+ * own size-ordered tree and linked to their neighbours, and the pool reuses them as it splits and merges. Handles
+ * themselves are never reused, so a stale handle is always recognized (double free, use after free).
  */
 public final class EagerBufferAllocator implements BufferAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -47,7 +51,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
     /** Stack frames per allocation site in the close-time leak warning. */
     private static final int LOGGED_FRAMES = 12;
 
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Guards all state; a monitor, which spins briefly before parking: critical sections are short. */
+    private final Object lock = new Object();
     private final String name;
     private final AllocatorOptions options;
     private final BlockSupply supply;
@@ -103,8 +108,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         Sizes.checkAlignment(alignment);
         MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             FreeList list = currentList();
             Span piece = list.bestFit(footprint, alignment);
@@ -119,8 +123,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
             }
             place(chunk, piece, footprint, alignment);
             return chunk;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -129,15 +131,12 @@ public final class EagerBufferAllocator implements BufferAllocator {
         Sizes.checkSize(size);
         MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             Span whole = newBlock(size, footprint, DEFAULT_ALIGNMENT, true).first;
             shared.add(whole);
             place(chunk, whole, footprint, DEFAULT_ALIGNMENT);
             return chunk;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -146,8 +145,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         checkOwned(chunk);
         Span span;
         Arena scope;
-        lock.lock();
-        try {
+        synchronized (lock) {
             if (chunk.isFreed()) {
                 throw new IllegalStateException("double free of " + chunk);
             }
@@ -163,24 +161,18 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 returnMemory(span); // fast mode: nothing to close, one critical section
                 return;
             }
-        } finally {
-            lock.unlock();
         }
         // The chunk's own scope closes before its memory can be handed out again, and outside the lock.
         scope.close();
-        lock.lock();
-        try {
+        synchronized (lock) {
             returnMemory(span);
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public void release(boolean all) {
         AfterUnlock after = new AfterUnlock();
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             if (all) {
                 revokeAll("release(true) took its memory back", after);
@@ -189,8 +181,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
             } else {
                 returnWhollyFreeBlocks(0);
             }
-        } finally {
-            lock.unlock();
         }
         after.run();
     }
@@ -202,51 +192,36 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public long totalSize() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return supply.reserved();
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public AllocatorStats stats() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return new AllocatorStats(live.bytes(), pooledBytes(), supply.reserved(), peakInUse, allocations, reuses);
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public void limit(long bytes) {
-        lock.lock();
-        try {
+        synchronized (lock) {
             supply.limit(bytes);
-        } finally {
-            lock.unlock();
         }
     }
 
     /** The limit in force, in bytes; {@link Long#MAX_VALUE} when none. */
     public long limit() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return supply.limit();
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public LeakReport liveChunks() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return closed ? leaksAtClose : live.report();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -254,8 +229,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public void close() {
         AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
-        lock.lock();
-        try {
+        synchronized (lock) {
             if (closed) {
                 return;
             }
@@ -266,8 +240,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
             returnAllBlocks();
             closed = true;
             supply.close();
-        } finally {
-            lock.unlock();
         }
         after.run();
         if (!leaks.isEmpty()) {
@@ -284,12 +256,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException when a section is already open or the allocator is closed
      */
     public void barrierBegin() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             groups.beginBarrier();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -300,8 +269,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException when no section is open or a group is still open
      */
     public void barrierEnd() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             for (FreeList group : groups.endBarrier()) {
                 for (Span piece : group.drain()) {
@@ -309,8 +277,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 }
             }
             returnWhollyFreeBlocks(options.maxPooled());
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -321,12 +287,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException outside a barrier, or when the thread already has an open group
      */
     public void beginGroup() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             groups.beginGroup(Thread.currentThread());
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -336,11 +299,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException when the thread has no open group
      */
     public void endGroup() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             groups.endGroup(Thread.currentThread());
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -352,6 +312,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
     // ---- internals (all called under the lock) ------------------------------------------------------------------
 
     private FreeList currentList() {
+        if (!groups.anyOpen()) {
+            return shared;
+        }
         FreeList group = groups.groupOf(Thread.currentThread());
         return group != null ? group : shared;
     }
@@ -444,7 +407,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * wholly free block is left).
      */
     private void returnWhollyFreeBlocks(long keepPooled) {
-        if (pooledBytes() <= keepPooled) {
+        if (keepPooled == Long.MAX_VALUE || pooledBytes() <= keepPooled) {
             return; // the common case, checked before copying the block set
         }
         for (Block block : List.copyOf(blocks)) {
@@ -515,8 +478,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      */
     private void blockLost(MemorySegment memory) {
         AfterUnlock after = new AfterUnlock();
-        lock.lock();
-        try {
+        synchronized (lock) {
             Block block = blocks.stream().filter(b -> b.memory.address() == memory.address()).findFirst()
                     .orElse(null);
             if (closed || block == null) {
@@ -531,8 +493,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
             block.returned = true;
             blocks.remove(block);
             supply.forget(block.memory);
-        } finally {
-            lock.unlock();
         }
         after.run();
     }
@@ -550,8 +510,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * right, and the free lists' trees and byte counts agree with the spans. For tests, with no free in flight.
      */
     void checkInvariants() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             shared.checkInvariants();
             long freeInShared = 0;
             long freeAnywhere = 0;
@@ -588,8 +547,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 throw new IllegalStateException("free spans hold " + freeInShared + " shared / " + freeAnywhere
                         + " pooled bytes; the lists count " + shared.bytes() + " / " + pooledBytes());
             }
-        } finally {
-            lock.unlock();
         }
     }
 

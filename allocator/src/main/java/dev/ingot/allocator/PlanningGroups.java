@@ -62,6 +62,11 @@ final class PlanningGroups {
         }
     }
 
+    /** True while some thread has an open group. */
+    boolean anyOpen() {
+        return !open.isEmpty();
+    }
+
     /** The thread's open group, or null. */
     FreeList groupOf(Thread thread) {
         return open.isEmpty() ? null : open.get(thread);
