@@ -48,10 +48,13 @@ final class LiveChunks {
             return false;
         }
         int index = chunk.liveIndex;
-        MemoryChunk last = chunks[--count];
-        chunks[index] = last;
-        last.liveIndex = index;
-        chunks[count] = null;
+        int lastIndex = --count;
+        if (index != lastIndex) { // skipped for the newest chunk: a reference store here costs a GC barrier
+            MemoryChunk last = chunks[lastIndex];
+            chunks[index] = last;
+            last.liveIndex = index;
+        }
+        chunks[lastIndex] = null;
         chunk.liveIndex = -1;
         bytes -= chunk.size();
         return true;
