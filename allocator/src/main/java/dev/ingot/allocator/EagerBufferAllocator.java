@@ -40,10 +40,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * critical sections, before the memory can be handed out again; {@code release(true)} and {@code close()} close
  * scopes under the lock, before blocks go back.
  *
- * <p>Garbage. In fast mode, once the pool holds the memory, {@code alloc} makes two small objects, the chunk handle
- * and its segment slice (about 100 bytes together), and {@code free} makes none: the free pieces are nodes of their
- * own size-ordered tree and linked to their neighbours, and the pool reuses them as it splits and merges. Handles
- * themselves are never reused, so a stale handle is always recognized (double free, use after free).
+ * <p>Garbage. In fast mode, once the pool holds the memory, {@code alloc} makes one small object, the chunk handle
+ * (64 bytes), plus its segment slice (40 bytes) unless a chunk of the same size sat at the same place before, and
+ * {@code free} makes none: the free pieces are nodes of their own size-ordered tree and linked to their
+ * neighbours, and the pool reuses them as it splits and merges. Handles themselves are never reused, so a stale
+ * handle is always recognized (double free, use after free); a slice may be, since it is immutable and in fast
+ * mode gives nothing a kept segment could not reach anyway.
  */
 public final class EagerBufferAllocator implements BufferAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -347,12 +349,11 @@ public final class EagerBufferAllocator implements BufferAllocator {
         piece.size = footprint;
         block.liveChunks++;
         chunk.placement = piece;
-        MemorySegment slice = block.memory.asSlice(offset, chunk.size());
         if (options.checked()) {
             Arena scope = Arena.ofShared();
-            chunk.back(slice.reinterpret(scope, null), scope);
+            chunk.back(block.memory.asSlice(offset, chunk.size()).reinterpret(scope, null), scope);
         } else {
-            chunk.back(slice, null);
+            chunk.back(piece.slice(chunk.size()), null);
         }
         live.add(chunk);
         allocations++;

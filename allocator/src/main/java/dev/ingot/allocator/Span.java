@@ -1,5 +1,7 @@
 package dev.ingot.allocator;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * A range [offset, offset + size) of a {@link Block}: free (held by one {@link FreeList}) or holding one chunk.
  * The spans of a block tile it and are linked in address order, so a freed chunk finds its neighbours in O(1).
@@ -19,6 +21,13 @@ final class Span {
     Span left;
     Span right;
     int priority;
+    /**
+     * The last fast-mode slice made for a chunk here, handed out again when a chunk of the same size lands at the
+     * same offset (the usual case when a workload repeats its shapes). Sharing it with a freed chunk's holder is
+     * sound: a segment is immutable, and in fast mode a segment kept after {@code free} reaches the pool's memory
+     * anyway; the freed handle itself still refuses {@code segment()}. Cleared when the span is recycled.
+     */
+    private MemorySegment slice;
 
     long end() {
         return offset + size;
@@ -37,6 +46,21 @@ final class Span {
     /** True when a chunk of {@code footprint} bytes, aligned to {@code alignment}, fits in the span. */
     boolean fits(long footprint, long alignment) {
         return padding(alignment) + footprint <= size;
+    }
+
+    /** A slice of the block, {@code chunkSize} bytes at this span's offset: the cached one when it matches. */
+    MemorySegment slice(long chunkSize) {
+        MemorySegment cached = slice;
+        if (cached == null || cached.byteSize() != chunkSize || cached.address() != block.address + offset) {
+            cached = block.memory.asSlice(offset, chunkSize);
+            slice = cached;
+        }
+        return cached;
+    }
+
+    /** Forgets the cached slice (the span is about to describe another range). */
+    void forgetSlice() {
+        slice = null;
     }
 
     /** Links {@code later} right after this span in address order. */

@@ -32,6 +32,7 @@ final class SpanCache {
     /** Keeps an unlinked span, in no list, for reuse. */
     void give(Span span) {
         span.block = null;
+        span.forgetSlice();
         span.list = null;
         span.prev = null;
         span.left = null;
