@@ -1,23 +1,32 @@
 package dev.ingot.allocator;
 
 import java.lang.foreign.MemorySegment;
-import java.util.TreeMap;
 
 /**
- * A block reserved from the source by an {@link EagerBufferAllocator}, with its free pieces by offset (to find the
- * neighbours of a freed chunk) and a count of the chunks placed in it. Guarded by the allocator's lock.
+ * A block reserved from the source by an {@link EagerBufferAllocator}: its spans in address order (free pieces
+ * and chunks, tiling the block), a count of the chunks placed in it, and whether it went back to the source.
+ * Guarded by the allocator's lock.
  */
 final class Block {
     final long id;
     final MemorySegment memory;
+    /** The memory's base address, read on every fit test. */
+    final long address;
     final boolean separate;
-    final TreeMap<Long, FreePiece> freeByOffset = new TreeMap<>();
+    /** The lowest span; the others follow through {@link Span#next}. */
+    Span first;
     int liveChunks;
+    /** Set once the block is no longer the allocator's: a free still in flight must not touch it. */
+    boolean returned;
 
     Block(long id, MemorySegment memory, boolean separate) {
         this.id = id;
         this.memory = memory;
+        this.address = memory.address();
         this.separate = separate;
+        this.first = new Span();
+        first.block = this;
+        first.size = memory.byteSize();
     }
 
     long size() {
@@ -25,15 +34,20 @@ final class Block {
     }
 
     long address() {
-        return memory.address();
+        return address;
     }
 
-    /** True when no chunk lives in the block and one piece of {@code list} covers it whole. */
+    /** True when no chunk lives in the block and one free piece of {@code list} covers it whole. */
     boolean isWhollyFreeIn(FreeList list) {
-        if (liveChunks != 0 || freeByOffset.size() != 1) {
-            return false;
+        return liveChunks == 0 && first.next == null && first.list == list;
+    }
+
+    /** Takes the block's free pieces out of whatever lists hold them (the block is leaving the allocator). */
+    void removeFreePieces() {
+        for (Span span = first; span != null; span = span.next) {
+            if (span.list != null) {
+                span.list.remove(span);
+            }
         }
-        FreePiece only = freeByOffset.firstEntry().getValue();
-        return only.size() == size() && only.list() == list;
     }
 }

@@ -2,12 +2,10 @@ package dev.ingot.allocator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's eager pool: chunks are carved from blocks reserved from a {@link SegmentSource}, and freed chunks go back
@@ -37,9 +35,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
  * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
- * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A checked-mode
- * free closes the chunk's scope (a thread handshake) between two short critical sections, before the memory can be
- * handed out again; {@code release(true)} and {@code close()} close scopes under the lock, before blocks go back.
+ * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A fast-mode free
+ * is one critical section. A checked-mode free closes the chunk's scope (a thread handshake) between two short
+ * critical sections, before the memory can be handed out again; {@code release(true)} and {@code close()} close
+ * scopes under the lock, before blocks go back.
+ *
+ * <p>Garbage. In fast mode, once the pool holds the memory, {@code alloc} makes one small object, the chunk handle
+ * (64 bytes), plus its segment slice (40 bytes) unless a chunk of the same size sat at the same place before, and
+ * {@code free} makes none: the free pieces are nodes of their own size-ordered tree and linked to their
+ * neighbours, and the pool reuses them as it splits and merges. Handles themselves are never reused, so a stale
+ * handle is always recognized (double free, use after free); a slice may be, since it is immutable and in fast
+ * mode gives nothing a kept segment could not reach anyway.
  */
 public final class EagerBufferAllocator implements BufferAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -47,11 +53,13 @@ public final class EagerBufferAllocator implements BufferAllocator {
     /** Stack frames per allocation site in the close-time leak warning. */
     private static final int LOGGED_FRAMES = 12;
 
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Guards all state; a monitor, which spins briefly before parking: critical sections are short. */
+    private final Object lock = new Object();
     private final String name;
     private final AllocatorOptions options;
     private final BlockSupply supply;
     private final FreeList shared = new FreeList();
+    private final SpanCache spares = new SpanCache();
     private final Set<Block> blocks = new LinkedHashSet<>();
     private final LiveChunks live = new LiveChunks();
     private final PlanningGroups groups;
@@ -102,25 +110,21 @@ public final class EagerBufferAllocator implements BufferAllocator {
         Sizes.checkAlignment(alignment);
         MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             FreeList list = currentList();
-            FreePiece piece = list.bestFit(footprint, alignment);
+            Span piece = list.bestFit(footprint, alignment);
             if (piece == null && list != shared) {
                 piece = shared.bestFit(footprint, alignment);
             }
             if (piece != null) {
                 reuses++;
             } else {
-                Block block = newBlock(size, footprint, alignment, false);
-                piece = new FreePiece(block, 0, block.size(), list);
+                piece = newBlock(size, footprint, alignment, false).first;
                 list.add(piece);
             }
             place(chunk, piece, footprint, alignment);
             return chunk;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -129,26 +133,21 @@ public final class EagerBufferAllocator implements BufferAllocator {
         Sizes.checkSize(size);
         MemoryChunk chunk = new MemoryChunk(this, name, size, DEFAULT_ALIGNMENT, LiveChunks.shouldTrack(options));
         long footprint = Sizes.footprint(size);
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
-            Block block = newBlock(size, footprint, DEFAULT_ALIGNMENT, true);
-            FreePiece whole = new FreePiece(block, 0, block.size(), shared);
+            Span whole = newBlock(size, footprint, DEFAULT_ALIGNMENT, true).first;
             shared.add(whole);
             place(chunk, whole, footprint, DEFAULT_ALIGNMENT);
             return chunk;
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public void free(MemoryChunk chunk) {
         checkOwned(chunk);
-        AfterUnlock after = new AfterUnlock();
-        Placement placement;
-        lock.lock();
-        try {
+        Span span;
+        Arena scope;
+        synchronized (lock) {
             if (chunk.isFreed()) {
                 throw new IllegalStateException("double free of " + chunk);
             }
@@ -156,28 +155,26 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 throw new IllegalStateException("cannot free " + chunk + ": " + chunk.revokedBecause());
             }
             chunk.markFreed();
-            chunk.revoke("it was freed", false, after);
+            scope = chunk.revoke("it was freed");
             live.remove(chunk);
-            placement = (Placement) chunk.placement;
+            span = (Span) chunk.placement;
             chunk.placement = null;
-        } finally {
-            lock.unlock();
+            if (scope == null) {
+                returnMemory(span); // fast mode: nothing to close, one critical section
+                return;
+            }
         }
         // The chunk's own scope closes before its memory can be handed out again, and outside the lock.
-        after.run();
-        lock.lock();
-        try {
-            returnMemory(placement);
-        } finally {
-            lock.unlock();
+        scope.close();
+        synchronized (lock) {
+            returnMemory(span);
         }
     }
 
     @Override
     public void release(boolean all) {
         AfterUnlock after = new AfterUnlock();
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             if (all) {
                 revokeAll("release(true) took its memory back", after);
@@ -186,8 +183,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
             } else {
                 returnWhollyFreeBlocks(0);
             }
-        } finally {
-            lock.unlock();
         }
         after.run();
     }
@@ -199,51 +194,36 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public long totalSize() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return supply.reserved();
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public AllocatorStats stats() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return new AllocatorStats(live.bytes(), pooledBytes(), supply.reserved(), peakInUse, allocations, reuses);
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public void limit(long bytes) {
-        lock.lock();
-        try {
+        synchronized (lock) {
             supply.limit(bytes);
-        } finally {
-            lock.unlock();
         }
     }
 
     /** The limit in force, in bytes; {@link Long#MAX_VALUE} when none. */
     public long limit() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return supply.limit();
-        } finally {
-            lock.unlock();
         }
     }
 
     @Override
     public LeakReport liveChunks() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return closed ? leaksAtClose : live.report();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -251,8 +231,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     public void close() {
         AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
-        lock.lock();
-        try {
+        synchronized (lock) {
             if (closed) {
                 return;
             }
@@ -263,8 +242,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
             returnAllBlocks();
             closed = true;
             supply.close();
-        } finally {
-            lock.unlock();
         }
         after.run();
         if (!leaks.isEmpty()) {
@@ -281,12 +258,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException when a section is already open or the allocator is closed
      */
     public void barrierBegin() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             groups.beginBarrier();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -297,17 +271,14 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException when no section is open or a group is still open
      */
     public void barrierEnd() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             for (FreeList group : groups.endBarrier()) {
-                for (FreePiece piece : group.drain()) {
-                    shared.addMerging(piece.block(), piece.offset(), piece.size());
+                for (Span piece : group.drain()) {
+                    putBack(piece, shared);
                 }
             }
             returnWhollyFreeBlocks(options.maxPooled());
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -318,12 +289,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException outside a barrier, or when the thread already has an open group
      */
     public void beginGroup() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             ensureOpen();
             groups.beginGroup(Thread.currentThread());
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -333,11 +301,8 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @throws IllegalStateException when the thread has no open group
      */
     public void endGroup() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             groups.endGroup(Thread.currentThread());
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -348,11 +313,10 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     // ---- internals (all called under the lock) ------------------------------------------------------------------
 
-    /** Where an eager chunk sits: its block, offset and footprint. */
-    private record Placement(Block block, long offset, long footprint) {
-    }
-
     private FreeList currentList() {
+        if (!groups.anyOpen()) {
+            return shared;
+        }
         FreeList group = groups.groupOf(Thread.currentThread());
         return group != null ? group : shared;
     }
@@ -363,27 +327,33 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * needs {@code --enable-native-access=dev.ingot.allocator} to run it without a warning.
      */
     @SuppressWarnings("restricted")
-    private void place(MemoryChunk chunk, FreePiece piece, long footprint, long alignment) {
-        FreeList list = piece.list();
-        Block block = piece.block();
+    private void place(MemoryChunk chunk, Span piece, long footprint, long alignment) {
+        FreeList list = piece.list;
+        Block block = piece.block;
         list.remove(piece);
         long padding = piece.padding(alignment);
         if (padding > 0) {
-            list.add(new FreePiece(block, piece.offset(), padding, list));
+            Span before = spares.take(block, piece.offset, padding);
+            piece.linkBefore(before);
+            list.add(before);
         }
-        long offset = piece.offset() + padding;
-        long tail = piece.size() - padding - footprint;
+        long offset = piece.offset + padding;
+        long tail = piece.size - padding - footprint;
         if (tail > 0) {
-            list.add(new FreePiece(block, offset + footprint, tail, list));
+            Span after = spares.take(block, offset + footprint, tail);
+            piece.linkAfter(after);
+            list.add(after);
         }
+        // The piece itself now holds the chunk.
+        piece.offset = offset;
+        piece.size = footprint;
         block.liveChunks++;
-        chunk.placement = new Placement(block, offset, footprint);
-        MemorySegment slice = block.memory.asSlice(offset, chunk.size());
+        chunk.placement = piece;
         if (options.checked()) {
             Arena scope = Arena.ofShared();
-            chunk.back(slice.reinterpret(scope, null), scope);
+            chunk.back(block.memory.asSlice(offset, chunk.size()).reinterpret(scope, null), scope);
         } else {
-            chunk.back(slice, null);
+            chunk.back(piece.slice(chunk.size()), null);
         }
         live.add(chunk);
         allocations++;
@@ -428,6 +398,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     private void returnBlock(Block block) {
+        block.returned = true;
         blocks.remove(block);
         supply.giveBack(block.memory);
     }
@@ -437,12 +408,15 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * wholly free block is left).
      */
     private void returnWhollyFreeBlocks(long keepPooled) {
+        if (keepPooled == Long.MAX_VALUE || pooledBytes() <= keepPooled) {
+            return; // the common case, checked before copying the block set
+        }
         for (Block block : List.copyOf(blocks)) {
             if (pooledBytes() <= keepPooled) {
                 return;
             }
             if (block.isWhollyFreeIn(shared)) {
-                shared.remove(block.freeByOffset.firstEntry().getValue());
+                shared.remove(block.first);
                 returnBlock(block);
             }
         }
@@ -453,29 +427,50 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     private void returnAllBlocks() {
-        shared.drain();
+        shared.drain(); // the pieces go with their blocks, not back to the spare spans
         groups.clear();
         for (Block block : List.copyOf(blocks)) {
             returnBlock(block);
         }
     }
 
-    /** Puts a freed chunk's range back in the free list, unless its block went away meanwhile. */
-    private void returnMemory(Placement placement) {
-        Block block = placement.block();
-        if (closed || !blocks.contains(block)) {
+    /** Puts a freed chunk's span back in the free list, unless its block went away meanwhile. */
+    private void returnMemory(Span span) {
+        Block block = span.block;
+        if (closed || block.returned) {
             return; // release(true), close or the parent took the whole block while the scope was closing
         }
         block.liveChunks--;
         if (block.separate) {
-            for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
-                piece.list().remove(piece);
-            }
+            block.removeFreePieces();
             returnBlock(block);
         } else {
-            currentList().addMerging(block, placement.offset(), placement.footprint());
+            putBack(span, currentList());
             returnWhollyFreeBlocks(options.maxPooled());
         }
+    }
+
+    /**
+     * Adds a span that is in no list to {@code list}, merged with the free neighbours that list holds in the same
+     * block (pieces of other lists stay apart until their group ends); merged-away spans are kept for reuse.
+     */
+    private void putBack(Span span, FreeList list) {
+        Span before = span.prev;
+        if (before != null && before.list == list) {
+            list.remove(before);
+            span.offset = before.offset;
+            span.size += before.size;
+            before.unlink();
+            spares.give(before);
+        }
+        Span after = span.next;
+        if (after != null && after.list == list) {
+            list.remove(after);
+            span.size += after.size;
+            after.unlink();
+            spares.give(after);
+        }
+        list.add(span);
     }
 
     /**
@@ -484,25 +479,21 @@ public final class EagerBufferAllocator implements BufferAllocator {
      */
     private void blockLost(MemorySegment memory) {
         AfterUnlock after = new AfterUnlock();
-        lock.lock();
-        try {
+        synchronized (lock) {
             Block block = blocks.stream().filter(b -> b.memory.address() == memory.address()).findFirst()
                     .orElse(null);
             if (closed || block == null) {
                 return;
             }
-            for (MemoryChunk chunk : live.removeIf(c -> ((Placement) c.placement).block() == block)) {
+            for (MemoryChunk chunk : live.removeIf(c -> ((Span) c.placement).block == block)) {
                 chunk.placement = null;
                 chunk.revoke("its parent allocator took the block back", true, after);
             }
             after.closeScopes();
-            for (FreePiece piece : List.copyOf(block.freeByOffset.values())) {
-                piece.list().remove(piece);
-            }
+            block.removeFreePieces();
+            block.returned = true;
             blocks.remove(block);
             supply.forget(block.memory);
-        } finally {
-            lock.unlock();
         }
         after.run();
     }
@@ -511,6 +502,52 @@ public final class EagerBufferAllocator implements BufferAllocator {
         for (MemoryChunk chunk : live.drain()) {
             chunk.placement = null;
             chunk.revoke(why, true, after);
+        }
+    }
+
+    /**
+     * Checks the pool's bookkeeping and throws {@link IllegalStateException} naming the first broken rule: the spans
+     * of each block tile it in address order, freed neighbours of one list are merged, each block counts its chunks
+     * right, and the free lists' trees and byte counts agree with the spans. For tests, with no free in flight.
+     */
+    void checkInvariants() {
+        synchronized (lock) {
+            shared.checkInvariants();
+            long freeInShared = 0;
+            long freeAnywhere = 0;
+            for (Block block : blocks) {
+                if (block.returned || block.first == null || block.first.prev != null) {
+                    throw new IllegalStateException("block " + block.id + " is returned or has no first span");
+                }
+                long expectedOffset = 0;
+                int used = 0;
+                for (Span span = block.first; span != null; span = span.next) {
+                    if (span.block != block || span.offset != expectedOffset || span.size <= 0
+                            || (span.next != null && span.next.prev != span)) {
+                        throw new IllegalStateException(span + " does not tile block " + block.id);
+                    }
+                    if (span.isFree() && span.next != null && span.next.list == span.list) {
+                        throw new IllegalStateException(span + " was not merged with its free neighbour");
+                    }
+                    if (!span.isFree()) {
+                        used++;
+                    } else {
+                        freeAnywhere += span.size;
+                        if (span.list == shared) {
+                            freeInShared += span.size;
+                        }
+                    }
+                    expectedOffset = span.end();
+                }
+                if (expectedOffset != block.size() || used != block.liveChunks) {
+                    throw new IllegalStateException("block " + block.id + " spans end at " + expectedOffset + " of "
+                            + block.size() + " bytes and hold " + used + " chunks; it counts " + block.liveChunks);
+                }
+            }
+            if (freeInShared != shared.bytes() || freeAnywhere != pooledBytes()) {
+                throw new IllegalStateException("free spans hold " + freeInShared + " shared / " + freeAnywhere
+                        + " pooled bytes; the lists count " + shared.bytes() + " / " + pooledBytes());
+            }
         }
     }
 

@@ -3,7 +3,6 @@ package dev.ingot.allocator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,9 @@ final class LiveChunks {
             EagerBufferAllocator.class.getName(), DeferBufferAllocator.class.getName(),
             BufferAllocator.class.getName(), ChildSource.class.getName());
 
-    private final Set<MemoryChunk> chunks = new HashSet<>();
+    /** The live chunks, densely packed; each chunk knows its index ({@link MemoryChunk#liveIndex}). */
+    private MemoryChunk[] chunks = new MemoryChunk[16];
+    private int count;
     private long bytes;
 
     /**
@@ -33,20 +34,35 @@ final class LiveChunks {
     }
 
     void add(MemoryChunk chunk) {
-        chunks.add(chunk);
+        if (count == chunks.length) {
+            chunks = Arrays.copyOf(chunks, count * 2);
+        }
+        chunk.liveIndex = count;
+        chunks[count++] = chunk;
         bytes += chunk.size();
     }
 
+    /** Removes the chunk in O(1) (the last chunk takes its slot); false when it is not live here. */
     boolean remove(MemoryChunk chunk) {
-        boolean removed = chunks.remove(chunk);
-        if (removed) {
-            bytes -= chunk.size();
+        if (!contains(chunk)) {
+            return false;
         }
-        return removed;
+        int index = chunk.liveIndex;
+        int lastIndex = --count;
+        if (index != lastIndex) { // skipped for the newest chunk: a reference store here costs a GC barrier
+            MemoryChunk last = chunks[lastIndex];
+            chunks[index] = last;
+            last.liveIndex = index;
+        }
+        chunks[lastIndex] = null;
+        chunk.liveIndex = -1;
+        bytes -= chunk.size();
+        return true;
     }
 
     boolean contains(MemoryChunk chunk) {
-        return chunks.contains(chunk);
+        int index = chunk.liveIndex;
+        return index >= 0 && index < count && chunks[index] == chunk;
     }
 
     /** Sum of the sizes (as asked) of the live chunks. */
@@ -57,9 +73,9 @@ final class LiveChunks {
     /** Removes and returns the chunks that match. */
     List<MemoryChunk> removeIf(java.util.function.Predicate<MemoryChunk> matches) {
         List<MemoryChunk> removed = new ArrayList<>();
-        for (MemoryChunk chunk : chunks) {
-            if (matches.test(chunk)) {
-                removed.add(chunk);
+        for (int i = 0; i < count; i++) {
+            if (matches.test(chunks[i])) {
+                removed.add(chunks[i]);
             }
         }
         removed.forEach(this::remove);
@@ -68,8 +84,13 @@ final class LiveChunks {
 
     /** Removes and returns every chunk. */
     List<MemoryChunk> drain() {
-        List<MemoryChunk> all = new ArrayList<>(chunks);
-        chunks.clear();
+        List<MemoryChunk> all = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            all.add(chunks[i]);
+            chunks[i].liveIndex = -1;
+            chunks[i] = null;
+        }
+        count = 0;
         bytes = 0;
         return all;
     }
@@ -77,7 +98,8 @@ final class LiveChunks {
     /** The live chunks grouped by allocation site, largest byte count first. */
     LeakReport report() {
         Map<List<StackTraceElement>, long[]> bySite = new LinkedHashMap<>();
-        for (MemoryChunk chunk : chunks) {
+        for (int i = 0; i < count; i++) {
+            MemoryChunk chunk = chunks[i];
             long[] totals = bySite.computeIfAbsent(siteOf(chunk), _ -> new long[2]);
             totals[0]++;
             totals[1] += chunk.size();
@@ -85,7 +107,7 @@ final class LiveChunks {
         List<LeakReport.Site> sites = new ArrayList<>();
         bySite.forEach((stack, totals) -> sites.add(new LeakReport.Site(totals[0], totals[1], stack)));
         sites.sort(Comparator.comparingLong(LeakReport.Site::bytes).reversed());
-        return new LeakReport(chunks.size(), bytes, sites);
+        return new LeakReport(count, bytes, sites);
     }
 
     private static List<StackTraceElement> siteOf(MemoryChunk chunk) {

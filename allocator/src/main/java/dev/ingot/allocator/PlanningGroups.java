@@ -62,6 +62,11 @@ final class PlanningGroups {
         }
     }
 
+    /** True while some thread has an open group. */
+    boolean anyOpen() {
+        return !open.isEmpty();
+    }
+
     /** The thread's open group, or null. */
     FreeList groupOf(Thread thread) {
         return open.isEmpty() ? null : open.get(thread);
@@ -70,8 +75,8 @@ final class PlanningGroups {
     /** Free bytes held privately by the groups of the current barrier. */
     long pooledBytes() {
         long bytes = 0;
-        for (FreeList group : sinceBarrier) {
-            bytes += group.bytes();
+        for (int i = 0; i < sinceBarrier.size(); i++) { // indexed: called on every free, allocates nothing
+            bytes += sinceBarrier.get(i).bytes();
         }
         return bytes;
     }

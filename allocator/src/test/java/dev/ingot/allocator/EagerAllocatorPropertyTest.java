@@ -63,6 +63,7 @@ class EagerAllocatorPropertyTest {
                     allocator.release(false);
                 }
                 assertNoOverlap(live);
+                allocator.checkInvariants();
                 AllocatorStats stats = allocator.stats();
                 assertEquals(live.stream().mapToLong(MemoryChunk::size).sum(), stats.inUse());
                 assertTrue(stats.inUse() + stats.pooled() <= stats.reserved(), stats.toString());
@@ -72,12 +73,60 @@ class EagerAllocatorPropertyTest {
             }
             live.forEach(EagerAllocatorPropertyTest::verify);
             live.forEach(allocator::free);
+            allocator.checkInvariants();
             AllocatorStats stats = allocator.stats();
             assertEquals(0, stats.inUse());
             assertEquals(stats.reserved(), stats.pooled(), "every freed byte merged back into the free list");
             allocator.release(false);
             assertEquals(0, allocator.totalSize());
             assertEquals(0, allocator.stats().pooled());
+        }
+    }
+
+    /**
+     * One planning thread inside a barrier: frees in a group stay private (never merged with shared neighbours),
+     * and after the barrier every piece is merged back, so the pool is whole again once every chunk is freed.
+     */
+    @Property(tries = 100)
+    void groupSequencesKeepThePoolWhole(@ForAll("steps") List<Step> steps, @ForAll boolean checked) {
+        AllocatorOptions options = AllocatorOptions.defaults().withChecked(checked).withMinBlockSize(32 * 1024);
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(), options)) {
+            List<MemoryChunk> live = new ArrayList<>();
+            boolean inGroup = false;
+            for (Step step : steps) {
+                if (step.kind() == 9) { // toggle the group (and its barrier)
+                    if (inGroup) {
+                        allocator.endGroup();
+                        allocator.barrierEnd();
+                    } else {
+                        allocator.barrierBegin();
+                        allocator.beginGroup();
+                    }
+                    inGroup = !inGroup;
+                } else if (step.kind() < 5 || live.isEmpty()) {
+                    MemoryChunk chunk = allocator.alloc(step.size(), 1L << step.alignmentLog());
+                    fill(chunk);
+                    live.add(chunk);
+                } else {
+                    MemoryChunk chunk = live.remove(step.pick() % live.size());
+                    verify(chunk);
+                    allocator.free(chunk);
+                }
+                assertNoOverlap(live);
+                allocator.checkInvariants();
+            }
+            if (inGroup) {
+                allocator.endGroup();
+                allocator.barrierEnd();
+            }
+            live.forEach(EagerAllocatorPropertyTest::verify);
+            live.forEach(allocator::free);
+            allocator.checkInvariants();
+            AllocatorStats stats = allocator.stats();
+            assertEquals(0, stats.inUse());
+            assertEquals(stats.reserved(), stats.pooled());
+            allocator.release(false);
+            assertEquals(0, allocator.totalSize(), "every block merged back into one piece and went back");
         }
     }
 
@@ -105,6 +154,7 @@ class EagerAllocatorPropertyTest {
             }
             assertEquals(0, allocator.stats().inUse());
             assertEquals(allocator.stats().reserved(), allocator.stats().pooled());
+            allocator.checkInvariants();
         } finally {
             pool.shutdownNow();
         }

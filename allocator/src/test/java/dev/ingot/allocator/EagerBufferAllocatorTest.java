@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class EagerBufferAllocatorTest {
     private static final long BLOCK = 64 * 1024;
@@ -329,5 +330,89 @@ class EagerBufferAllocatorTest {
         assertEquals(500, report.bytes());
         allocator.close(); // idempotent
         assertEquals(report, allocator.liveChunks());
+    }
+
+    @Test
+    void aFreedHandleStaysFreedWhenItsMemoryIsHandedOutAgain() {
+        for (boolean checked : new boolean[] {false, true}) {
+            try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                    AllocatorOptions.defaults().withChecked(checked).withMinBlockSize(BLOCK))) {
+                MemoryChunk first = allocator.alloc(1000);
+                long address = first.address();
+                allocator.free(first);
+                MemoryChunk second = allocator.alloc(1000);
+                assertEquals(address, second.address(), "the same place is reused");
+                assertNotEquals(first.id(), second.id());
+
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> allocator.free(first));
+                assertTrue(e.getMessage().contains("double free of chunk#" + first.id()), e.getMessage());
+                assertThrows(IllegalStateException.class, first::segment);
+                assertFalse(first.isLive());
+                assertTrue(second.isLive(), "the stale free did not touch the new chunk");
+                second.segment().set(ValueLayout.JAVA_BYTE, 999, (byte) 7);
+                assertEquals(1000, allocator.stats().inUse());
+                allocator.free(second);
+                assertEquals(0, allocator.stats().inUse());
+                allocator.checkInvariants();
+            }
+        }
+    }
+
+    @Test
+    void aReusedPlaceGetsASliceOfTheNewSizeAndANewBlockNeverAnOldSlice() {
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withChecked(false).withMinBlockSize(BLOCK))) {
+            MemoryChunk first = allocator.alloc(1000);
+            MemorySegment firstSegment = first.segment();
+            allocator.free(first);
+            MemoryChunk same = allocator.alloc(1000);
+            assertEquals(firstSegment, same.segment(), "same place, same size: the same memory");
+            allocator.free(same);
+            MemoryChunk smaller = allocator.alloc(900);
+            assertEquals(first.address(), smaller.address());
+            assertEquals(900, smaller.segment().byteSize());
+            allocator.free(smaller);
+
+            allocator.release(false); // the block goes back; its arena is closed
+            assertEquals(0, allocator.totalSize());
+            MemoryChunk fresh = allocator.alloc(1000);
+            fresh.segment().set(ValueLayout.JAVA_BYTE, 999, (byte) 1); // must not be a slice of the closed block
+            assertEquals(1, fresh.segment().get(ValueLayout.JAVA_BYTE, 999));
+            assertThrows(IllegalStateException.class, () -> firstSegment.get(ValueLayout.JAVA_BYTE, 0));
+            allocator.free(fresh);
+        }
+    }
+
+    /**
+     * Alloc and free of a reused size make no garbage of the pool's own: only the chunk handle (64 bytes; the
+     * segment slice of the place is reused), where tree nodes, placement records and set entries once made over 600.
+     */
+    @Test
+    void fastModeAllocAndFreeMakeOnlyTheHandleAndItsSlice() throws ReflectiveOperationException {
+        // Reached by reflection: the allocator module (which the tests are patched into) does not read
+        // java.management, and should not just for a test.
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        Class<?> extended = Class.forName("com.sun.management.ThreadMXBean");
+        assumeTrue(extended.isInstance(threads), "no per-thread allocation counter on this JVM");
+        java.lang.reflect.Method allocatedBytes = extended.getMethod("getCurrentThreadAllocatedBytes");
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withChecked(false).withTrackAllocations(false)
+                        .withMinBlockSize(BLOCK))) {
+            MemoryChunk neighbour = allocator.alloc(100); // so that each free merges with a free neighbour
+            int rounds = 20_000;
+            allocFree(allocator, rounds); // warm up
+            long before = (long) allocatedBytes.invoke(threads);
+            allocFree(allocator, rounds);
+            long perOp = ((long) allocatedBytes.invoke(threads) - before) / rounds;
+            assertTrue(perOp <= 96, "alloc + free made " + perOp + " bytes of garbage");
+            allocator.free(neighbour);
+        }
+    }
+
+    private static void allocFree(EagerBufferAllocator allocator, int rounds) {
+        for (int i = 0; i < rounds; i++) {
+            allocator.free(allocator.alloc(4096));
+        }
     }
 }
