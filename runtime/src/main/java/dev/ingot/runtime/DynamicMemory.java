@@ -187,6 +187,7 @@ abstract sealed class DynamicMemory implements AutoCloseable {
         }
 
         @Override
+        @SuppressWarnings("restricted") // views of pooled memory by address; see the class comment for why it is safe
         void end() {
             roundScope = Arena.ofShared();
             for (Entry entry : round) {

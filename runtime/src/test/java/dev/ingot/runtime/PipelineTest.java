@@ -254,22 +254,21 @@ class PipelineTest {
             Pipeline[] pipelines = new Pipeline[2];
             Tensor[] ins = new Tensor[2];
             Tensor[] outs = new Tensor[2];
-            List<Tensor>[] dynamic = new List[2];
+            List<List<Tensor>> dynamic = List.of(new ArrayList<>(), new ArrayList<>());
             for (int p = 0; p < 2; p++) {
                 Pipeline.Builder b = Pipeline.builder(backend);
                 ins[p] = b.input(TensorType.float32(16, 64));
-                dynamic[p] = new ArrayList<>();
                 Tensor t = ins[p];
                 for (int i = 0; i < 5; i++) {
                     t = b.op(new TestOps.AddConstant(backend, p + 1, false), t);
-                    dynamic[p].add(t);
+                    dynamic.get(p).add(t);
                 }
                 b.output(t);
                 outs[p] = t;
                 pipelines[p] = b.build();
             }
-            for (Tensor a : dynamic[0]) {
-                for (Tensor c : dynamic[1]) {
+            for (Tensor a : dynamic.get(0)) {
+                for (Tensor c : dynamic.get(1)) {
                     assertFalse(CpuBackendTest.overlap(a.segment(), c.segment()),
                             "pipelines never share dynamic memory");
                 }
@@ -317,10 +316,5 @@ class PipelineTest {
 
     private static boolean rangesOverlap(long a, long b, long bytes) {
         return a < b + bytes && b < a + bytes;
-    }
-
-    @SuppressWarnings("unused")
-    private static boolean overlap(MemorySegment x, MemorySegment y) {
-        return CpuBackendTest.overlap(x, y);
     }
 }

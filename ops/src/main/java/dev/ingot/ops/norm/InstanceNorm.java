@@ -143,8 +143,12 @@ public final class InstanceNorm {
     /**
      * Runs {@value #OP_TYPE} into new tensors of {@code backend}.
      *
-     * @param gamma per-channel scale [C], or null for 1
-     * @param beta  per-channel shift [C], or null for 0
+     * @param backend whose executor runs the op and whose STATIC memory holds the outputs
+     * @param x       input, float32 rank 3 to 5, NCHW or channels-last; read only
+     * @param gamma   per-channel scale [C], or null for 1
+     * @param beta    per-channel shift [C], or null for 0
+     * @param eps     added to the variance, finite and &gt; 0 (PyTorch's default is {@value #DEFAULT_EPS})
+     * @return y, mean and invstd, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps (see the class comment)
      */
     public static Forward forward(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps) {
@@ -161,9 +165,17 @@ public final class InstanceNorm {
     }
 
     /**
-     * Runs {@value #OP_TYPE} into tensors the caller provides: y of x's type, mean and invstd float32 [N, C].
+     * Runs {@value #OP_TYPE} into tensors the caller provides; allocates no tensor memory.
      *
-     * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type
+     * @param backend whose executor runs the op
+     * @param x       input, float32 rank 3 to 5, NCHW or channels-last; read only
+     * @param gamma   per-channel scale [C], or null for 1
+     * @param beta    per-channel shift [C], or null for 0
+     * @param eps     added to the variance, finite and &gt; 0
+     * @param y       output of x's type (shape, layout), writable
+     * @param mean    output float32 [N, C], writable
+     * @param invstd  output float32 [N, C], writable
+     * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type or read-only
      */
     public static void forwardInto(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps,
                                    Tensor y, Tensor mean, Tensor invstd) {
@@ -174,10 +186,15 @@ public final class InstanceNorm {
     /**
      * Runs {@value #GRAD_OP_TYPE} into new tensors of {@code backend}.
      *
+     * @param backend   whose executor runs the op and whose STATIC memory holds the outputs
+     * @param x         the forward's input; read only
+     * @param dy        gradient of the loss with respect to y, x's shape and layout; read only
      * @param mean      the forward's mean [N, C], or null (with invstd null) to recompute the statistics
      * @param invstd    the forward's invstd [N, C], or null (with mean null)
      * @param gamma     the forward's gamma [C], or null for 1 (then no dgamma)
      * @param withDbeta whether to compute dbeta
+     * @param eps       the forward's eps, finite and &gt; 0
+     * @return dx, and dgamma / dbeta where asked for, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or only one of mean and invstd
      */
     public static Gradients backward(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,
@@ -200,8 +217,16 @@ public final class InstanceNorm {
      * Runs {@value #GRAD_OP_TYPE} into tensors the caller provides. Passing {@code dy} itself as {@code dx} runs
      * the op in place (dx written over dy).
      *
-     * @param dgamma output [C], required exactly when gamma is given (else null)
-     * @param dbeta  output [C], or null when dbeta is not wanted
+     * @param backend whose executor runs the op
+     * @param x       the forward's input; read only
+     * @param dy      gradient of the loss with respect to y, x's shape and layout
+     * @param mean    the forward's mean [N, C], or null (with invstd null) to recompute the statistics
+     * @param invstd  the forward's invstd [N, C], or null (with mean null)
+     * @param gamma   the forward's gamma [C], or null for 1
+     * @param eps     the forward's eps, finite and &gt; 0
+     * @param dx      output of x's type, writable; {@code dy} itself to run in place
+     * @param dgamma  output [C], required exactly when gamma is given (else null)
+     * @param dbeta   output [C], or null when dbeta is not wanted
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type
      */
     public static void backwardInto(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,

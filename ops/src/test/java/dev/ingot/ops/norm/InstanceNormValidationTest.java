@@ -12,6 +12,7 @@ import dev.ingot.runtime.Layout;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
 import dev.ingot.runtime.TensorType;
+import java.lang.foreign.Arena;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,6 +131,16 @@ class InstanceNormValidationTest {
             assertRefused("InstanceNorm", "output invstd", "[3, 2]",
                     () -> forward().onResize(List.of(x), List.of(y, mean, wrong)));
             assertRefused("InstanceNorm", "outputs", "got 2", () -> forward().onResize(List.of(x), List.of(y, mean)));
+        }
+    }
+
+    @Test
+    void readOnlyOutputsAreRefusedWhenPlanning() {
+        try (Arena arena = Arena.ofConfined(); Tensor x = Tensor.allocate(X); Tensor mean = Tensor.allocate(NC);
+             Tensor invstd = Tensor.allocate(NC)) {
+            Tensor readOnlyY = Tensor.wrap(arena.allocate(X.byteSize(), 64).asReadOnly(), X);
+            assertRefused("InstanceNorm", "output y", "a read-only tensor",
+                    () -> forward().onResize(List.of(x), List.of(readOnlyY, mean, invstd)));
         }
     }
 

@@ -15,10 +15,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * NumPy {@code .npy} files: format versions 1.0, 2.0 and 3.0, dtypes float32 and float64 in either byte order,
@@ -45,7 +48,7 @@ public final class Npy {
 
     /** Reads and checks the header only. */
     public static NpyHeader readHeader(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = open(file)) {
             return NpyHeaderParser.read(file, channel);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
@@ -57,7 +60,7 @@ public final class Npy {
      * converted while copying). The caller closes the tensor.
      */
     public static Tensor read(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = open(file)) {
             NpyHeader header = NpyHeaderParser.read(file, channel);
             Tensor tensor = Tensor.allocate(new TensorType(header.shape(), header.dtype(), Layout.NCHW));
             try {
@@ -89,7 +92,7 @@ public final class Npy {
      * {@link #read}, which converts by copying).
      */
     public static Tensor map(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = open(file)) {
             NpyHeader header = NpyHeaderParser.read(file, channel);
             if (header.byteOrder() != ByteOrder.nativeOrder()) {
                 throw NpyHeaderParser.bad(file, "holds " + byteOrderName(header.byteOrder()) + " "
@@ -135,7 +138,7 @@ public final class Npy {
         Path dir = file.toAbsolutePath().getParent();
         Path temp = null;
         try {
-            temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            temp = createSibling(dir, file);
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(out, ByteBuffer.wrap(header));
@@ -152,6 +155,33 @@ public final class Npy {
                     Files.deleteIfExists(temp);
                 } catch (IOException ignored) {
                     // the original failure matters more
+                }
+            }
+        }
+    }
+
+    /** Opens a regular file for reading; a pipe or device could block or never end, so it is refused. */
+    private static FileChannel open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw Files.exists(file) ? NpyHeaderParser.bad(file, "not a regular file")
+                    : new UncheckedIOException(new NoSuchFileException(file.toString()));
+        }
+        return FileChannel.open(file, StandardOpenOption.READ);
+    }
+
+    /**
+     * Creates the temporary file next to {@code file}. Unlike {@link Files#createTempFile} it gets the default
+     * permissions, so the renamed file looks like any other the process writes.
+     */
+    private static Path createSibling(Path dir, Path file) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path candidate = dir.resolve("." + file.getFileName() + "." + Long.toHexString(
+                    ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try {
+                return Files.createFile(candidate);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 9) {
+                    throw e;
                 }
             }
         }

@@ -128,6 +128,13 @@ class NpyTest {
     }
 
     @Test
+    void directoriesAndMissingFilesAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npy.read(dir));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        assertThrows(java.io.UncheckedIOException.class, () -> Npy.read(dir.resolve("missing.npy")));
+    }
+
+    @Test
     void hugeHeaderLengthIsRefusedWithoutReadingIt() throws IOException {
         byte[] prefix = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 0, 0, 0, 0};
         ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 0x7fff_ffff);

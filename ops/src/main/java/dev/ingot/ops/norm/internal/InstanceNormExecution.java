@@ -7,7 +7,6 @@ import dev.ingot.ops.norm.kernel.NormGeometry;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Execution;
-import dev.ingot.runtime.Layout;
 import dev.ingot.runtime.Tensor;
 import dev.ingot.runtime.TensorType;
 import java.lang.foreign.MemorySegment;
@@ -69,7 +68,7 @@ public final class InstanceNormExecution implements Execution {
         }
         check.outputs(outputs, outputTypes(types), OUTPUTS);
         TensorType x = types.get(0);
-        NormGeometry wanted = Geometries.of(check, x);
+        NormGeometry wanted = check.geometry(x);
         if (!wanted.equals(geometry)) {
             pass = new ForwardPass(wanted, eps, Kernels.selected());
             geometry = wanted;
@@ -87,23 +86,5 @@ public final class InstanceNormExecution implements Execution {
     @Override
     public String name() {
         return InstanceNorm.OP_TYPE;
-    }
-
-    /** Builds geometries for validated tensor types. */
-    static final class Geometries {
-        private Geometries() {
-        }
-
-        static NormGeometry of(NormChecks check, TensorType x) {
-            long spatial = x.spatialSize();
-            try {
-                NormGeometry g = NormGeometry.of(Math.toIntExact(x.shape().dim(0)), Math.toIntExact(x.shape().dim(1)),
-                        spatial, x.layout() == Layout.CHANNELS_LAST, NormGeometry.DEFAULT_CHUNK_ELEMENTS);
-                g.statsLength(); // fails now, not in onExecute, when the scratch would not fit an array
-                return g;
-            } catch (ArithmeticException e) {
-                throw check.fail("input x", "a shape whose work units fit the scratch arrays", x.shape());
-            }
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.ingot.ops.norm.kernel.NormGeometry;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Execution;
+import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
 import dev.ingot.runtime.TensorType;
 import java.lang.foreign.MemorySegment;
@@ -73,7 +74,7 @@ public final class InstanceNormGradExecution implements Execution {
         }
         List<TensorType> out = new ArrayList<>(3);
         out.add(x);
-        TensorType perChannel = NormChecks.float32(dev.ingot.runtime.Shape.of(x.shape().dim(1)));
+        TensorType perChannel = NormChecks.float32(Shape.of(x.shape().dim(1)));
         if (hasGamma) {
             out.add(perChannel);
         }
@@ -98,7 +99,7 @@ public final class InstanceNormGradExecution implements Execution {
                 throw check.fail("input dy", "a writable tensor (attribute inPlace=true)", "a read-only tensor");
             }
         }
-        NormGeometry wanted = InstanceNormExecution.Geometries.of(check, types.get(0));
+        NormGeometry wanted = check.geometry(types.get(0));
         if (!wanted.equals(geometry)) {
             pass = new BackwardPass(wanted, eps, Kernels.selected());
             geometry = wanted;

@@ -1,5 +1,6 @@
 package dev.ingot.ops.norm.internal;
 
+import dev.ingot.ops.norm.kernel.NormGeometry;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.DType;
 import dev.ingot.runtime.Layout;
@@ -111,13 +112,16 @@ final class NormChecks {
         return Shape.of(x.shape().dim(0), x.shape().dim(1));
     }
 
-    /** Each output tensor has exactly the type {@link #outputTypes} gave. */
+    /** Each output tensor is writable and has exactly the type the op declared for it. */
     void outputs(List<Tensor> outputs, List<TensorType> expected, List<String> names) {
         outputCount(outputs, expected.size(), String.join(", ", names));
         for (int i = 0; i < expected.size(); i++) {
             TensorType got = outputs.get(i).type();
             if (!got.equals(expected.get(i))) {
                 throw fail("output " + names.get(i), "type " + expected.get(i), got);
+            }
+            if (outputs.get(i).isReadOnly()) {
+                throw fail("output " + names.get(i), "a writable tensor", "a read-only tensor");
             }
         }
     }
@@ -131,6 +135,18 @@ final class NormChecks {
     private void dense(String name, TensorType t) {
         if (t.layout() == Layout.NC4HW4) {
             throw fail(name, "a dense layout (NCHW)", t.layout());
+        }
+    }
+
+    /** The work geometry of a validated x; refused when its scratch would not fit in arrays. */
+    NormGeometry geometry(TensorType x) {
+        try {
+            NormGeometry g = NormGeometry.of(Math.toIntExact(x.shape().dim(0)), Math.toIntExact(x.shape().dim(1)),
+                    x.spatialSize(), x.layout() == Layout.CHANNELS_LAST, NormGeometry.DEFAULT_CHUNK_ELEMENTS);
+            g.statsLength(); // throws now, not during a run, when the scratch would not fit an array
+            return g;
+        } catch (ArithmeticException e) {
+            throw fail("input x", "a shape whose work units fit the scratch arrays", x.shape());
         }
     }
 

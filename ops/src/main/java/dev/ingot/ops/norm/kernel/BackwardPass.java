@@ -12,7 +12,8 @@ import java.lang.foreign.ValueLayout;
  * </pre>
  * which is gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) with xhat = (x - mean) * invstd, written as an
  * affine map of dy and x so no xhat buffer is needed. D is summed centred, so a mean far above the spread loses no
- * digits.
+ * digits. The map keeps its centres (rather than folding them into one constant) so that a constant plane or a
+ * plane of one element gives exactly dx = 0 instead of the rounding residue of a*dy + c.
  *
  * <p>With saved statistics, the saved (float32) mean serves as the centring shift and the exact mean of x is
  * recovered from the same pass (shift + sum(x - shift) / M), so a rounded saved mean costs no accuracy. The same
@@ -23,11 +24,9 @@ import java.lang.foreign.ValueLayout;
  * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
  * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.
  */
-public final class BackwardPass {
+public final class BackwardPass extends UnitSchedule {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final long TASK_ELEMENTS = 1L << 15;
 
-    private final NormGeometry geo;
     private final double eps;
     private final PlaneKernels plane;
     private final RowKernels rows;
@@ -39,11 +38,6 @@ public final class BackwardPass {
     private final double[] b;
     private final double[] dgammaPart;
     private final double[] dbetaPart;
-
-    private final Parallel.Task fusedTask = this::fusedGroups;
-    private final Parallel.Task statsTask = this::statsUnits;
-    private final Parallel.Task mergeTask = this::mergeGroups;
-    private final Parallel.Task writeTask = this::writeUnits;
 
     private MemorySegment x;
     private MemorySegment dy;
@@ -58,7 +52,7 @@ public final class BackwardPass {
      * @param kernels the kernels to use (see {@link Kernels})
      */
     public BackwardPass(NormGeometry geo, double eps, KernelSet kernels) {
-        this.geo = geo;
+        super(geo);
         this.eps = eps;
         this.plane = kernels.plane();
         this.rows = kernels.rows();
@@ -92,13 +86,7 @@ public final class BackwardPass {
         this.gamma = gamma;
         this.dx = dx;
         try {
-            if (geo.unitsPerGroup() == 1) {
-                parallel.forRange(geo.groups(), groupGrain(), fusedTask);
-            } else {
-                parallel.forRange(geo.units(), 1, statsTask);
-                parallel.forRange(geo.groups(), 1, mergeTask);
-                parallel.forRange(geo.units(), 1, writeTask);
-            }
+            schedule(parallel);
         } finally {
             this.x = this.dy = this.savedMean = this.savedInvstd = this.gamma = this.dx = null;
         }
@@ -121,41 +109,9 @@ public final class BackwardPass {
         }
     }
 
-    private int groupGrain() {
-        long perGroup = geo.elements() / geo.groups();
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TASK_ELEMENTS / perGroup));
-    }
-
-    private void fusedGroups(int from, int to) {
-        for (int g = from; g < to; g++) {
-            unitSums(g, 0);
-            merge(g);
-            write(g, 0);
-        }
-    }
-
-    private void statsUnits(int from, int to) {
-        int units = geo.unitsPerGroup();
-        for (int u = from; u < to; u++) {
-            unitSums(u / units, u % units);
-        }
-    }
-
-    private void mergeGroups(int from, int to) {
-        for (int g = from; g < to; g++) {
-            merge(g);
-        }
-    }
-
-    private void writeUnits(int from, int to) {
-        int units = geo.unitsPerGroup();
-        for (int u = from; u < to; u++) {
-            write(u / units, u % units);
-        }
-    }
-
     /** Picks the unit's centring shift (saved mean, or the unit's own mean), then takes the four sums. */
-    private void unitSums(int g, int k) {
+    @Override
+    void unitSums(int g, int k) {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
         int base = geo.statsBase(g, k);
@@ -177,7 +133,8 @@ public final class BackwardPass {
         }
     }
 
-    private void merge(int g) {
+    @Override
+    void merge(int g) {
         int channels = geo.unitChannels();
         double m = geo.spatial();
         for (int cc = 0; cc < channels; cc++) {
@@ -208,7 +165,8 @@ public final class BackwardPass {
         return Math.abs(saved - exact) <= Math.ulp((float) exact) ? exact : saved;
     }
 
-    private void write(int g, int k) {
+    @Override
+    void write(int g, int k) {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
         if (geo.channelsLast()) {

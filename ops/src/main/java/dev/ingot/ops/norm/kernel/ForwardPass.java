@@ -15,12 +15,9 @@ import java.lang.foreign.ValueLayout;
  * <p>A pass owns its scratch (sized at construction, for one geometry) and is not thread-safe: one {@code run} at a
  * time. {@code run} allocates nothing.
  */
-public final class ForwardPass {
+public final class ForwardPass extends UnitSchedule {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Aim for at least this many elements per task, so tiny planes are not scheduled one by one. */
-    private static final long TASK_ELEMENTS = 1L << 15;
 
-    private final NormGeometry geo;
     private final double eps;
     private final PlaneKernels plane;
     private final RowKernels rows;
@@ -29,11 +26,6 @@ public final class ForwardPass {
     private final double[] var;
     private final double[] scale;
     private final double[] bias;
-
-    private final Parallel.Task fusedTask = this::fusedGroups;
-    private final Parallel.Task statsTask = this::statsUnits;
-    private final Parallel.Task mergeTask = this::mergeGroups;
-    private final Parallel.Task writeTask = this::writeUnits;
 
     private MemorySegment x;
     private MemorySegment gamma;
@@ -48,7 +40,7 @@ public final class ForwardPass {
      * @param kernels the kernels to use (see {@link Kernels})
      */
     public ForwardPass(NormGeometry geo, double eps, KernelSet kernels) {
-        this.geo = geo;
+        super(geo);
         this.eps = eps;
         this.plane = kernels.plane();
         this.rows = kernels.rows();
@@ -73,53 +65,15 @@ public final class ForwardPass {
         this.meanOut = meanOut;
         this.invstdOut = invstdOut;
         try {
-            if (geo.unitsPerGroup() == 1) {
-                parallel.forRange(geo.groups(), groupGrain(), fusedTask);
-            } else {
-                parallel.forRange(geo.units(), 1, statsTask);
-                parallel.forRange(geo.groups(), 1, mergeTask);
-                parallel.forRange(geo.units(), 1, writeTask);
-            }
+            schedule(parallel);
         } finally {
             this.x = this.gamma = this.beta = this.y = this.meanOut = this.invstdOut = null;
         }
     }
 
-    private int groupGrain() {
-        long perGroup = geo.elements() / geo.groups();
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TASK_ELEMENTS / perGroup));
-    }
-
-    private void fusedGroups(int from, int to) {
-        for (int g = from; g < to; g++) {
-            unitSums(g, 0);
-            merge(g);
-            write(g, 0);
-        }
-    }
-
-    private void statsUnits(int from, int to) {
-        int units = geo.unitsPerGroup();
-        for (int u = from; u < to; u++) {
-            unitSums(u / units, u % units);
-        }
-    }
-
-    private void mergeGroups(int from, int to) {
-        for (int g = from; g < to; g++) {
-            merge(g);
-        }
-    }
-
-    private void writeUnits(int from, int to) {
-        int units = geo.unitsPerGroup();
-        for (int u = from; u < to; u++) {
-            write(u / units, u % units);
-        }
-    }
-
     /** First read of a unit: its mean, then sums centred on it (the second read hits cache). */
-    private void unitSums(int g, int k) {
+    @Override
+    void unitSums(int g, int k) {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
         int base = geo.statsBase(g, k);
@@ -132,7 +86,8 @@ public final class ForwardPass {
         }
     }
 
-    private void merge(int g) {
+    @Override
+    void merge(int g) {
         int channels = geo.unitChannels();
         for (int cc = 0; cc < channels; cc++) {
             int i = geo.channelsLast() ? g * geo.channels() + cc : g;
@@ -146,7 +101,8 @@ public final class ForwardPass {
         }
     }
 
-    private void write(int g, int k) {
+    @Override
+    void write(int g, int k) {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
         if (geo.channelsLast()) {
