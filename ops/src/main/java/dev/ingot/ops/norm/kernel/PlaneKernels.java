@@ -5,8 +5,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * Kernels over one contiguous run of float32 elements: a whole NCHW plane or a fixed chunk of one.
  *
- * <p>Offsets and counts are in elements, not bytes. Segments hold native-order float32 values. Sums are accumulated
- * in double; each method's summation order depends only on its arguments, so results are reproducible. Partial
+ * <p>Offsets and counts are in elements, not bytes. Segments hold native-order float32 values. Sums end in double
+ * (the vector kernels add short blocks in float lanes first); each method's summation order depends only on its arguments, so results are reproducible. Partial
  * sums go to a {@code double[]} laid out as {@link StatsLayout} with one channel per unit. Implementations are
  * stateless and thread-safe; they allocate nothing.
  */
@@ -17,13 +17,15 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
 
     /**
      * Reads {@code shift = stats[base + SHIFT]} and writes {@code stats[base + SUM_X] = sum(x - shift)} and
-     * {@code stats[base + SUM_SQ] = sum((x - shift)^2)}.
+     * {@code stats[base + SUM_SQ] = sum((x - shift)^2)}. An implementation may round the shift (to float) first;
+     * it then writes the shift it used back to {@code SHIFT}.
      */
     void centredSums(MemorySegment x, long offset, long count, double[] stats, int base);
 
     /**
      * Reads {@code shift = stats[base + SHIFT]} and writes the four sums {@code SUM_X}, {@code SUM_SQ},
-     * {@code SUM_DY} and {@code SUM_DY_X} (sum of dy * (x - shift)).
+     * {@code SUM_DY} and {@code SUM_DY_X} (sum of dy * (x - shift)); the shift may be rounded as in
+     * {@link #centredSums}.
      */
     void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
                   double[] stats, int base);

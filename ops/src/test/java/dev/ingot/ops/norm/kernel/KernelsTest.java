@@ -77,6 +77,85 @@ class KernelsTest {
     }
 
     @Test
+    void floatBlockSumsStayWithinTheirBoundForEveryBlockCountAndTail() {
+        Random r = new Random(4);
+        Arena arena = Arena.ofAuto();
+        int block = VectorPlaneKernels.BLOCK;
+        for (int count : new int[] {block - 1, block, block + 5, 3 * block + 7, 20 * block + 13}) {
+            for (double centre : new double[] {0, 1000, -3e7}) {
+                double spread = centre == 0 ? 2 : Math.abs(centre) * 1e-5;
+                float[] x = Problem.uniform(r, count + 1, centre - spread, centre + spread);
+                float[] dy = Problem.uniform(r, count + 1, -1, 1);
+                MemorySegment xs = PassHarness.segment(arena, x);
+                MemorySegment dys = PassHarness.segment(arena, dy);
+                float shift = (float) (centre + 0.1 * spread);
+                double sum = 0, sumAbs = 0, sumX = 0, absX = 0, sumSq = 0, sumDy = 0, absDy = 0, sumDyX = 0, absDyX = 0;
+                for (int i = 1; i <= count; i++) {
+                    double d = x[i] - (double) shift;
+                    sum += x[i];
+                    sumAbs += Math.abs(x[i]);
+                    sumX += d;
+                    absX += Math.abs(d);
+                    sumSq += d * d;
+                    sumDy += dy[i];
+                    absDy += Math.abs(dy[i]);
+                    sumDyX += dy[i] * d;
+                    absDyX += Math.abs(dy[i] * d);
+                }
+                // A float block sum of k terms per lane errs by at most about k ulps of the sum of |terms|.
+                double bound = 64 * Math.ulp(1f);
+                String what = "count=" + count + " centre=" + centre;
+                assertEquals(sum, VECTOR.sum(xs, 1, count), bound * sumAbs, what);
+                double[] stats = new double[FIELDS];
+                stats[SHIFT] = shift;
+                VECTOR.centredSums(xs, 1, count, stats, 0);
+                assertEquals(shift, stats[SHIFT], 0.0, what);
+                assertEquals(sumX, stats[SUM_X], bound * absX, what);
+                assertEquals(sumSq, stats[SUM_SQ], bound * sumSq, what);
+                double[] grad = new double[FIELDS];
+                grad[SHIFT] = shift;
+                VECTOR.gradSums(xs, 1, dys, 1, count, grad, 0);
+                assertEquals(sumX, grad[SUM_X], bound * absX, what);
+                assertEquals(sumSq, grad[SUM_SQ], bound * sumSq, what);
+                assertEquals(sumDy, grad[SUM_DY], bound * absDy, what);
+                assertEquals(sumDyX, grad[SUM_DY_X], bound * absDyX, what);
+            }
+        }
+    }
+
+    @Test
+    void sumsFloatCannotHoldAreRedoneInDouble() {
+        Arena arena = Arena.ofAuto();
+        int count = 3 * VectorPlaneKernels.BLOCK + 5;
+        Random r = new Random(5);
+        float[] dy = Problem.uniform(r, count, -1, 1);
+        MemorySegment dys = PassHarness.segment(arena, dy);
+        // squares over float's range, squares below its normal range, and a constant plane (all squares zero)
+        float[][] inputs = {Problem.uniform(r, count, -3e20, 3e20), Problem.uniform(r, count, -1e-25, 1e-25),
+                            Problem.uniform(r, count, 1000.5, 1000.5)};
+        for (float[] x : inputs) {
+            MemorySegment xs = PassHarness.segment(arena, x);
+            double[] scalar = new double[FIELDS];
+            double[] vector = new double[FIELDS];
+            scalar[SHIFT] = vector[SHIFT] = x[0];
+            VECTOR.gradSums(xs, 0, dys, 0, count, vector, 0);
+            SCALAR.gradSums(xs, 0, dys, 0, count, scalar, 0);
+            double absDyX = 0;
+            for (int i = 0; i < count; i++) {
+                absDyX += Math.abs(dy[i] * ((double) x[i] - x[0]));
+            }
+            String what = "x around " + x[0];
+            assertTrue(Double.isFinite(vector[SUM_SQ]) && vector[SUM_SQ] >= 0, what);
+            assertEquals(scalar[SUM_SQ], vector[SUM_SQ], 1e-12 * scalar[SUM_SQ], what);
+            assertEquals(scalar[SUM_DY_X], vector[SUM_DY_X], 1e-12 * absDyX, what);
+            double[] centred = new double[FIELDS];
+            centred[SHIFT] = x[0];
+            VECTOR.centredSums(xs, 0, count, centred, 0);
+            assertEquals(scalar[SUM_SQ], centred[SUM_SQ], 1e-12 * scalar[SUM_SQ], what);
+        }
+    }
+
+    @Test
     void writeKernelsAgreeBitwiseAndMatchTheFormula() {
         Random r = new Random(2);
         Arena arena = Arena.ofAuto();
