@@ -2,6 +2,7 @@ package dev.ingot.ops.norm.kernel;
 
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
@@ -13,6 +14,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,9 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up.
  * The shift actually used is written back to {@code SHIFT}.
  *
- * <p><b>Writes.</b> In double lanes (floats widened), rounded once to float: where dx nearly cancels (small planes,
- * dy nearly proportional to x) float arithmetic would err by an ulp of the terms rather than of dx. Lane for lane
- * the arithmetic of {@link ScalarPlaneKernels}, so the outputs are bitwise equal.
+ * <p><b>Writes.</b> {@link #normalize} and {@link #gradInputFloat} in float lanes, {@link #gradInput} in double lanes
+ * (floats widened, rounded once), for the instances whose dx cancels (see {@link PlaneKernels}). Lane for lane the
+ * arithmetic of {@link ScalarPlaneKernels}, so the outputs are bitwise equal.
  *
  * <p>Tails are scalar rather than masked (masked tails can allocate). No FMA: the kernels are memory-bound, and a
  * separate multiply and add keep the write kernels bitwise equal to the scalar ones on every CPU.
@@ -46,6 +48,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
     /** Below this (about 2^-100) a sum of float squares may hold subnormal terms: redo the unit in double. */
     private static final double SMALLEST_TRUSTED_SQUARES = 0x1p-100;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    private static final VectorShuffle<Float> SWAP_4 = swap(4);
+    private static final VectorShuffle<Float> SWAP_2 = swap(2);
+    private static final VectorShuffle<Float> SWAP_1 = swap(1);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** Created reflectively by {@link Kernels}; throws when the platform has no usable vector shape. */
@@ -65,12 +71,25 @@ public final class VectorPlaneKernels implements PlaneKernels {
     }
 
     /**
-     * The lanes of a float block sum, added in float (a tree of log2(lanes) roundings, small next to the block's
-     * own) and widened. Block sums go to scalar doubles: double vector accumulators live across the block loop,
-     * and widening the upper half of a float vector, are not always kept in registers, and then allocate.
+     * The lanes of a float block sum added in a fixed tree (lane i with lane i + LANES/2, and so on down), then
+     * widened. Not {@code reduceLanes}: its order of additions is unspecified and differs between the interpreter
+     * and compiled code, which would make results depend on JIT state. Block sums go to scalar doubles: double
+     * vector accumulators live across the block loop are not always kept in registers, and then allocate.
      */
     private static double widenSum(FloatVector v) {
-        return v.reduceLanes(VectorOperators.ADD);
+        if (LANES >= 16) {
+            v = v.add(v.rearrange(SWAP_8));
+        }
+        if (LANES >= 8) {
+            v = v.add(v.rearrange(SWAP_4));
+        }
+        v = v.add(v.rearrange(SWAP_2));
+        v = v.add(v.rearrange(SWAP_1));
+        return v.lane(0);
+    }
+
+    private static VectorShuffle<Float> swap(int step) {
+        return step < LANES ? VectorShuffle.fromOp(F, i -> i ^ step) : null;
     }
 
     private static boolean trustedSquares(double sumSq) {
@@ -137,12 +156,12 @@ public final class VectorPlaneKernels implements PlaneKernels {
                          double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
-        double s = 0, q = 0, sg = 0, sgd = 0;
+        double s = 0, q = 0, sg = 0, sgd = 0, sgg = 0;
         long i = 0;
         while (count - i >= BLOCK) {
-            // one accumulator per sum: four are independent already, and more would not stay in registers
+            // one accumulator per sum: five are independent already, and more would not stay in registers
             FloatVector sv = FloatVector.zero(F), qv = FloatVector.zero(F);
-            FloatVector gv = FloatVector.zero(F), pv = FloatVector.zero(F);
+            FloatVector gv = FloatVector.zero(F), pv = FloatVector.zero(F), ggv = FloatVector.zero(F);
             for (long blockEnd = i + BLOCK; i < blockEnd; i += LANES) {
                 FloatVector d = load(x, xOffset + i).sub(vShift);
                 FloatVector e = load(dy, dyOffset + i);
@@ -150,11 +169,13 @@ public final class VectorPlaneKernels implements PlaneKernels {
                 qv = qv.add(d.mul(d));
                 gv = gv.add(e);
                 pv = pv.add(e.mul(d));
+                ggv = ggv.add(e.mul(e));
             }
             s += widenSum(sv);
             q += widenSum(qv);
             sg += widenSum(gv);
             sgd += widenSum(pv);
+            sgg += widenSum(ggv);
         }
         for (; i < count; i++) {
             double d = (double) x.getAtIndex(F32, xOffset + i) - shift;
@@ -163,9 +184,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
             q += d * d;
             sg += g;
             sgd += g * d;
+            sgg += g * g;
         }
         stats[base + SHIFT] = shift;
-        if (count >= BLOCK && !(trustedSquares(q) && Math.abs(sg) + Math.abs(sgd) <= Float.MAX_VALUE * 0.5)) {
+        if (count >= BLOCK && !(trustedSquares(q) && Math.abs(sg) + Math.abs(sgd) + sgg <= Float.MAX_VALUE * 0.5)) {
             DoubleLanes.gradSums(x, xOffset, dy, dyOffset, count, shift, stats, base);
             return;
         }
@@ -173,22 +195,25 @@ public final class VectorPlaneKernels implements PlaneKernels {
         stats[base + SUM_SQ] = q;
         stats[base + SUM_DY] = sg;
         stats[base + SUM_DY_X] = sgd;
+        stats[base + SUM_DY_SQ] = sgg;
     }
 
     @Override
     public void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                           double mean, double scale, double bias) {
-        final DoubleVector vMean = DoubleVector.broadcast(D, mean);
-        final DoubleVector vScale = DoubleVector.broadcast(D, scale);
-        final DoubleVector vBias = DoubleVector.broadcast(D, bias);
-        final int n = D.length();
+        final float meanF = (float) mean;
+        final float scaleF = (float) scale;
+        final float biasF = (float) (bias - (mean - meanF) * scale);
+        final FloatVector vMean = FloatVector.broadcast(F, meanF);
+        final FloatVector vScale = FloatVector.broadcast(F, scaleF);
+        final FloatVector vBias = FloatVector.broadcast(F, biasF);
         long i = 0;
-        for (long bound = count - n; i <= bound; i += n) {
-            DoubleLanes.store(DoubleLanes.load(x, xOffset + i).sub(vMean).mul(vScale).add(vBias), y, yOffset + i);
+        for (long bound = count - LANES; i <= bound; i += LANES) {
+            load(x, xOffset + i).sub(vMean).mul(vScale).add(vBias)
+                    .intoMemorySegment(y, (yOffset + i) * Float.BYTES, ORDER);
         }
         for (; i < count; i++) {
-            double v = (x.getAtIndex(F32, xOffset + i) - mean) * scale + bias;
-            y.setAtIndex(F32, yOffset + i, (float) v);
+            y.setAtIndex(F32, yOffset + i, (x.getAtIndex(F32, xOffset + i) - meanF) * scaleF + biasF);
         }
     }
 
@@ -212,6 +237,32 @@ public final class VectorPlaneKernels implements PlaneKernels {
         }
     }
 
+    @Override
+    public void gradInputFloat(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,
+                               long dxOffset, long count, double meanX, double meanDy, double a, double b) {
+        final float meanXF = (float) meanX;
+        final float meanDyF = (float) meanDy;
+        final float aF = (float) a;
+        final float bF = (float) b;
+        final float cF = (float) (-a * (meanDy - meanDyF) - b * (meanX - meanXF));
+        final FloatVector vMeanX = FloatVector.broadcast(F, meanXF);
+        final FloatVector vMeanDy = FloatVector.broadcast(F, meanDyF);
+        final FloatVector vA = FloatVector.broadcast(F, aF);
+        final FloatVector vB = FloatVector.broadcast(F, bF);
+        final FloatVector vC = FloatVector.broadcast(F, cF);
+        long i = 0;
+        for (long bound = count - LANES; i <= bound; i += LANES) {
+            FloatVector g = load(dy, dyOffset + i).sub(vMeanDy).mul(vA);
+            FloatVector d = load(x, xOffset + i).sub(vMeanX).mul(vB).add(vC);
+            g.add(d).intoMemorySegment(dx, (dxOffset + i) * Float.BYTES, ORDER);
+        }
+        for (; i < count; i++) {
+            float g = (dy.getAtIndex(F32, dyOffset + i) - meanDyF) * aF;
+            float d = (x.getAtIndex(F32, xOffset + i) - meanXF) * bF + cF;
+            dx.setAtIndex(F32, dxOffset + i, g + d);
+        }
+    }
+
     /** Double lanes: the writes, and the sums again for units whose float sums cannot be trusted. */
     private static final class DoubleLanes {
         private static final VectorSpecies<Float> HALF =
@@ -229,6 +280,15 @@ public final class VectorPlaneKernels implements PlaneKernels {
             ((FloatVector) v.castShape(HALF, 0)).intoMemorySegment(s, index * Float.BYTES, ORDER);
         }
 
+        /** The lanes added in lane order ({@code reduceLanes} leaves the order unspecified). */
+        private static double inLaneOrder(DoubleVector v) {
+            double s = 0;
+            for (int lane = 0; lane < N; lane++) {
+                s += v.lane(lane);
+            }
+            return s;
+        }
+
         static void centredSums(MemorySegment x, long offset, long count, double shift, double[] stats, int base) {
             DoubleVector vShift = DoubleVector.broadcast(D, shift);
             DoubleVector sum = DoubleVector.zero(D);
@@ -239,8 +299,8 @@ public final class VectorPlaneKernels implements PlaneKernels {
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
             }
-            double s = sum.reduceLanes(VectorOperators.ADD);
-            double q = sq.reduceLanes(VectorOperators.ADD);
+            double s = inLaneOrder(sum);
+            double q = inLaneOrder(sq);
             for (; i < count; i++) {
                 double d = x.getAtIndex(F32, offset + i) - shift;
                 s += d;
@@ -257,6 +317,7 @@ public final class VectorPlaneKernels implements PlaneKernels {
             DoubleVector sq = DoubleVector.zero(D);
             DoubleVector sumDy = DoubleVector.zero(D);
             DoubleVector sumDyX = DoubleVector.zero(D);
+            DoubleVector sumDySq = DoubleVector.zero(D);
             long i = 0;
             for (; i + N <= count; i += N) {
                 DoubleVector d = load(x, xOffset + i).sub(vShift);
@@ -265,11 +326,13 @@ public final class VectorPlaneKernels implements PlaneKernels {
                 sq = sq.add(d.mul(d));
                 sumDy = sumDy.add(g);
                 sumDyX = sumDyX.add(g.mul(d));
+                sumDySq = sumDySq.add(g.mul(g));
             }
-            double s = sum.reduceLanes(VectorOperators.ADD);
-            double q = sq.reduceLanes(VectorOperators.ADD);
-            double sg = sumDy.reduceLanes(VectorOperators.ADD);
-            double sgd = sumDyX.reduceLanes(VectorOperators.ADD);
+            double s = inLaneOrder(sum);
+            double q = inLaneOrder(sq);
+            double sg = inLaneOrder(sumDy);
+            double sgd = inLaneOrder(sumDyX);
+            double sgg = inLaneOrder(sumDySq);
             for (; i < count; i++) {
                 double d = x.getAtIndex(F32, xOffset + i) - shift;
                 double g = dy.getAtIndex(F32, dyOffset + i);
@@ -277,11 +340,13 @@ public final class VectorPlaneKernels implements PlaneKernels {
                 q += d * d;
                 sg += g;
                 sgd += g * d;
+                sgg += g * g;
             }
             stats[base + SUM_X] = s;
             stats[base + SUM_SQ] = q;
             stats[base + SUM_DY] = sg;
             stats[base + SUM_DY_X] = sgd;
+            stats[base + SUM_DY_SQ] = sgg;
         }
     }
 }
