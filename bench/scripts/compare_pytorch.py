@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,17 +62,30 @@ def jmh_medians(java, jar, pattern, shape, threads, quick):
     """Median of the measured iterations of each benchmark matching pattern, in microseconds."""
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "jmh.json"
-        iterations = ["-wi", "2", "-i", "3", "-w", "1s", "-r", "1s"] if quick else ["-wi", "3", "-i", "7"]
+        iterations = ["-wi", "2", "-i", "3", "-w", "1s", "-r", "1s"] if quick else ["-wi", "4", "-i", "7"]
         cmd = [java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-jar", str(jar),
                pattern, "-p", f"shape={shape}", "-p", f"threads={threads}", "-f", "1", "-tu", "us", "-bm", "avgt",
                "-rf", "json", "-rff", str(result)] + iterations
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_jmh(cmd)
         medians = {}
         for entry in json.loads(result.read_text()):
             name = entry["benchmark"].rsplit(".", 2)[-2] + "." + entry["benchmark"].rsplit(".", 1)[-1]
             raw = [score for fork in entry["primaryMetric"]["rawData"] for score in fork]
             medians[name] = statistics.median(raw)
         return medians
+
+
+def run_jmh(cmd, attempts=20, wait_seconds=30):
+    """Runs JMH; while another JMH run on this machine holds its lock, waits and tries again."""
+    for attempt in range(attempts):
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        if "lock" not in (done.stdout + done.stderr).lower() or attempt == attempts - 1:
+            sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+            raise subprocess.CalledProcessError(done.returncode, cmd)
+        print(f"JMH lock taken by another run; retrying in {wait_seconds} s", file=sys.stderr, flush=True)
+        time.sleep(wait_seconds)
 
 
 def elements(shape):
