@@ -21,6 +21,10 @@ import java.lang.foreign.ValueLayout;
  * replaced by the double value; a saved invstd that differs by more than that is used as given. Without saved
  * statistics, mean and invstd are recomputed from x (one more read of each unit, from cache).
  *
+ * <p>dx of an NCHW instance is written in float arithmetic (twice the elements per vector) when it keeps at least a
+ * quarter of the size of its two terms, which the sums tell before the write; otherwise, where dx cancels (dy
+ * nearly proportional to x, tiny planes), in double. Either way the error stays a few float ulps of dx's scale.
+ *
  * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
  * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.
  */
