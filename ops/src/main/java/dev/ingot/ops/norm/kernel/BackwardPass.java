@@ -21,11 +21,17 @@ import java.lang.foreign.ValueLayout;
  * replaced by the double value; a saved invstd that differs by more than that is used as given. Without saved
  * statistics, mean and invstd are recomputed from x (one more read of each unit, from cache).
  *
+ * <p>dx of an NCHW instance is written in float arithmetic (twice the elements per vector) when it keeps at least a
+ * quarter of the size of its two terms, which the sums tell before the write; otherwise, where dx cancels (dy
+ * nearly proportional to x, tiny planes), in double. Either way the error stays a few float ulps of dx's scale.
+ *
  * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
  * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.
  */
 public final class BackwardPass extends UnitSchedule {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Smallest plane written in float: smaller ones gain little and cancel more. */
+    private static final double MIN_FLOAT_WRITE = 256;
 
     private final double eps;
     private final PlaneKernels plane;
@@ -38,6 +44,8 @@ public final class BackwardPass extends UnitSchedule {
     private final double[] b;
     private final double[] dgammaPart;
     private final double[] dbetaPart;
+    /** Per instance: dx cancels little, so the float write kernel is accurate enough (see {@link #mayWriteInFloat}). */
+    private final boolean[] floatWrite;
 
     private MemorySegment x;
     private MemorySegment dy;
@@ -65,6 +73,7 @@ public final class BackwardPass extends UnitSchedule {
         this.b = new double[n];
         this.dgammaPart = new double[n];
         this.dbetaPart = new double[n];
+        this.floatWrite = new boolean[n];
     }
 
     /**
@@ -153,7 +162,29 @@ public final class BackwardPass extends UnitSchedule {
             b[i] = -scale * invstd * invstd * (sumDyX / m);
             dgammaPart[i] = invstd * sumDyX;
             dbetaPart[i] = sumDy;
+            floatWrite[i] = !geo.channelsLast() && mayWriteInFloat(g, m, sumDy, sumDyX, var[i], invstd);
         }
+    }
+
+    /**
+     * Whether dx of NCHW instance {@code g} may be written in float arithmetic. dx = a * (dyc - k * xc) with dyc,
+     * xc the centred dy and x; float arithmetic errs by an ulp of the terms, so it is used only when dx keeps at
+     * least a quarter of the terms' size: sum(dx^2) / a^2 = G - 2 k D + k^2 M var &gt;= G / 16, where
+     * G = sum(dyc^2), D = sum(dy * xc), k = D * invstd^2 / M. It also needs a plane big enough to gain from it, and
+     * G well above the float rounding of sum(dy^2), from which it is computed. NaN answers false.
+     */
+    private boolean mayWriteInFloat(int g, double m, double sumDy, double sumDyX, double variance, double invstd) {
+        if (m < MIN_FLOAT_WRITE) {
+            return false;
+        }
+        double sumDySq = 0;
+        for (int k = 0, units = geo.unitsPerGroup(); k < units; k++) {
+            sumDySq += stats[geo.statsBase(g, k) + StatsLayout.SUM_DY_SQ];
+        }
+        double centred = sumDySq - sumDy * (sumDy / m);
+        double k = sumDyX * invstd * invstd / m;
+        double kept = centred - 2 * k * sumDyX + k * k * m * variance;
+        return centred >= 1e-4 * sumDySq && kept >= centred / 16 && kept < Double.POSITIVE_INFINITY;
     }
 
     /**
@@ -172,6 +203,8 @@ public final class BackwardPass extends UnitSchedule {
         if (geo.channelsLast()) {
             rows.gradInput(x, start, dy, start, dx, start, size, geo.channels(), mean, meanDy, a, b,
                     g * geo.channels());
+        } else if (floatWrite[g]) {
+            plane.gradInputFloat(x, start, dy, start, dx, start, size, mean[g], meanDy[g], a[g], b[g]);
         } else {
             plane.gradInput(x, start, dy, start, dx, start, size, mean[g], meanDy[g], a[g], b[g]);
         }

@@ -5,8 +5,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * Kernels over one contiguous run of float32 elements: a whole NCHW plane or a fixed chunk of one.
  *
- * <p>Offsets and counts are in elements, not bytes. Segments hold native-order float32 values. Sums are accumulated
- * in double; each method's summation order depends only on its arguments, so results are reproducible. Partial
+ * <p>Offsets and counts are in elements, not bytes. Segments hold native-order float32 values. Sums end in double
+ * (the vector kernels add short blocks in float lanes first); each method's summation order depends only on its arguments, so results are reproducible. Partial
  * sums go to a {@code double[]} laid out as {@link StatsLayout} with one channel per unit. Implementations are
  * stateless and thread-safe; they allocate nothing.
  */
@@ -17,18 +17,25 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
 
     /**
      * Reads {@code shift = stats[base + SHIFT]} and writes {@code stats[base + SUM_X] = sum(x - shift)} and
-     * {@code stats[base + SUM_SQ] = sum((x - shift)^2)}.
+     * {@code stats[base + SUM_SQ] = sum((x - shift)^2)}. An implementation may round the shift (to float) first;
+     * it then writes the shift it used back to {@code SHIFT}.
      */
     void centredSums(MemorySegment x, long offset, long count, double[] stats, int base);
 
     /**
-     * Reads {@code shift = stats[base + SHIFT]} and writes the four sums {@code SUM_X}, {@code SUM_SQ},
-     * {@code SUM_DY} and {@code SUM_DY_X} (sum of dy * (x - shift)).
+     * Reads {@code shift = stats[base + SHIFT]} and writes the five sums {@code SUM_X}, {@code SUM_SQ},
+     * {@code SUM_DY}, {@code SUM_DY_X} (sum of dy * (x - shift)) and {@code SUM_DY_SQ}; the shift may be rounded
+     * as in {@link #centredSums}.
      */
     void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
                   double[] stats, int base);
 
-    /** Writes {@code y = (x - mean) * scale + bias}, computed in double and rounded once to float. */
+    /**
+     * Writes {@code y = (x - mean) * scale + bias} in float arithmetic, centred on the float rounding of
+     * {@code mean} (exact for x near the mean, so a mean far above the spread costs nothing) with that rounding
+     * folded into the float bias: a few float ulps of the larger of the two terms. Every implementation does the
+     * same float operations, so all give bitwise the same output.
+     */
     void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                    double mean, double scale, double bias);
 
@@ -38,4 +45,13 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
      */
     void gradInput(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx, long dxOffset,
                    long count, double meanX, double meanDy, double a, double b);
+
+    /**
+     * {@link #gradInput} in float arithmetic, centred on the float roundings of the means with their rounding
+     * folded into one float constant. Its error is a few float ulps of the two terms {@code a * (dy - meanDy)} and
+     * {@code b * (x - meanX)}, not of dx: callers use it only for instances where dx does not cancel much (see
+     * {@link BackwardPass}). Bitwise the same in every implementation; {@code dx} may be the memory of {@code dy}.
+     */
+    void gradInputFloat(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,
+                        long dxOffset, long count, double meanX, double meanDy, double a, double b);
 }

@@ -2,6 +2,7 @@ package dev.ingot.ops.norm.kernel;
 
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
@@ -54,7 +55,7 @@ public final class ScalarPlaneKernels implements PlaneKernels {
     public void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
                          double[] stats, int base) {
         final double shift = stats[base + SHIFT];
-        double sum = 0, sq = 0, sumDy = 0, sumDyX = 0;
+        double sum = 0, sq = 0, sumDy = 0, sumDyX = 0, sumDySq = 0;
         for (long i = 0; i < count; i++) {
             double d = x.getAtIndex(F32, xOffset + i) - shift;
             double g = dy.getAtIndex(F32, dyOffset + i);
@@ -62,19 +63,23 @@ public final class ScalarPlaneKernels implements PlaneKernels {
             sq += d * d;
             sumDy += g;
             sumDyX += g * d;
+            sumDySq += g * g;
         }
         stats[base + SUM_X] = sum;
         stats[base + SUM_SQ] = sq;
         stats[base + SUM_DY] = sumDy;
         stats[base + SUM_DY_X] = sumDyX;
+        stats[base + SUM_DY_SQ] = sumDySq;
     }
 
     @Override
     public void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                           double mean, double scale, double bias) {
+        final float meanF = (float) mean;
+        final float scaleF = (float) scale;
+        final float biasF = (float) (bias - (mean - meanF) * scale);
         for (long i = 0; i < count; i++) {
-            double v = (x.getAtIndex(F32, xOffset + i) - mean) * scale + bias;
-            y.setAtIndex(F32, yOffset + i, (float) v);
+            y.setAtIndex(F32, yOffset + i, (x.getAtIndex(F32, xOffset + i) - meanF) * scaleF + biasF);
         }
     }
 
@@ -84,6 +89,21 @@ public final class ScalarPlaneKernels implements PlaneKernels {
         for (long i = 0; i < count; i++) {
             double v = a * (dy.getAtIndex(F32, dyOffset + i) - meanDy) + b * (x.getAtIndex(F32, xOffset + i) - meanX);
             dx.setAtIndex(F32, dxOffset + i, (float) v);
+        }
+    }
+
+    @Override
+    public void gradInputFloat(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,
+                               long dxOffset, long count, double meanX, double meanDy, double a, double b) {
+        final float meanXF = (float) meanX;
+        final float meanDyF = (float) meanDy;
+        final float aF = (float) a;
+        final float bF = (float) b;
+        final float cF = (float) (-a * (meanDy - meanDyF) - b * (meanX - meanXF));
+        for (long i = 0; i < count; i++) {
+            float g = (dy.getAtIndex(F32, dyOffset + i) - meanDyF) * aF;
+            float d = (x.getAtIndex(F32, xOffset + i) - meanXF) * bF + cF;
+            dx.setAtIndex(F32, dxOffset + i, g + d);
         }
     }
 }

@@ -18,8 +18,13 @@ public final class StatsLayout {
     public static final int SUM_DY = 3;
     /** Sum of dy * (x - shift). */
     public static final int SUM_DY_X = 4;
+    /**
+     * Sum of dy^2, written by the plane kernels only: it tells how much dx cancels (see
+     * {@link PlaneKernels#gradInputFloat}).
+     */
+    public static final int SUM_DY_SQ = 5;
     /** Number of fields per channel. */
-    public static final int FIELDS = 5;
+    public static final int FIELDS = 6;
 
     private StatsLayout() {
     }

@@ -2,6 +2,7 @@ package dev.ingot.ops.norm.kernel;
 
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
@@ -13,56 +14,102 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Plane kernels on the Vector API. Only {@link Kernels} loads this class, and only when {@code jdk.incubator.vector}
- * is in the boot layer.
+ * Plane kernels on the Vector API, in float lanes of the preferred species. Only {@link Kernels} loads this class,
+ * and only when {@code jdk.incubator.vector} is in the boot layer.
  *
- * <p>Floats are widened to double lanes (a float species of half the preferred double width, so both have the same
- * lane count): accumulations and the output arithmetic run in double like the scalar kernels, and only the
- * summation order differs. Tails are scalar rather than masked (masked tails can allocate). No FMA: the kernels are
- * memory-bound and FMA is emulated, and very slow, on CPUs without it.
+ * <p><b>Sums.</b> Elements are centred on the shift rounded to float ({@code x - shift} is then exact near the
+ * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements: each lane adds
+ * {@value #TERMS_PER_LANE} terms, so a block sum is good to about 1e-6 of the sum of its absolute terms. Block sums
+ * are widened to double and added in block order. Float lanes move twice the elements per instruction of double
+ * lanes, which is what keeps the planes that sit in cache near the load bandwidth. When a unit's float sums
+ * cannot be trusted — a square or product overflowed float, or the squares are so small that they were subnormal
+ * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up.
+ * The shift actually used is written back to {@code SHIFT}.
+ *
+ * <p><b>Writes.</b> {@link #normalize} and {@link #gradInputFloat} in float lanes, {@link #gradInput} in double lanes
+ * (floats widened, rounded once), for the instances whose dx cancels (see {@link PlaneKernels}). Lane for lane the
+ * arithmetic of {@link ScalarPlaneKernels}, so the outputs are bitwise equal.
+ *
+ * <p>Tails are scalar rather than masked (masked tails can allocate). No FMA: the kernels are memory-bound, and a
+ * separate multiply and add keep the write kernels bitwise equal to the scalar ones on every CPU.
  */
 public final class VectorPlaneKernels implements PlaneKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Double lanes of the same bit size: half of {@link #F}'s lanes, so a float vector widens into two. */
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> F =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-    private static final int LANES = D.length();
+    private static final int LANES = F.length();
+    private static final int TERMS_PER_LANE = 16;
+    /** Elements per float block: two accumulators per sum, {@value #TERMS_PER_LANE} terms each per lane. */
+    static final int BLOCK = 2 * TERMS_PER_LANE * LANES;
+    /** Below this (about 2^-100) a sum of float squares may hold subnormal terms: redo the unit in double. */
+    private static final double SMALLEST_TRUSTED_SQUARES = 0x1p-100;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    private static final VectorShuffle<Float> SWAP_4 = swap(4);
+    private static final VectorShuffle<Float> SWAP_2 = swap(2);
+    private static final VectorShuffle<Float> SWAP_1 = swap(1);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** Created reflectively by {@link Kernels}; throws when the platform has no usable vector shape. */
     public VectorPlaneKernels() {
-        if (LANES < 2 || F.length() != LANES) {
-            throw new UnsupportedOperationException("no vector shape with at least 2 double lanes: " + D);
+        if (LANES < 4 || D.length() * 2 != LANES) {
+            throw new UnsupportedOperationException("no float vector shape with at least 4 lanes: " + F + ", " + D);
         }
     }
 
-    /** The number of double lanes processed per step. */
+    /** The number of float lanes processed per step. */
     public static int lanes() {
         return LANES;
     }
 
-    private static DoubleVector load(MemorySegment s, long index) {
-        return (DoubleVector) FloatVector.fromMemorySegment(F, s, index * Float.BYTES, ORDER).castShape(D, 0);
+    private static FloatVector load(MemorySegment s, long index) {
+        return FloatVector.fromMemorySegment(F, s, index * Float.BYTES, ORDER);
     }
 
-    private static void store(DoubleVector v, MemorySegment s, long index) {
-        ((FloatVector) v.castShape(F, 0)).intoMemorySegment(s, index * Float.BYTES, ORDER);
+    /**
+     * The lanes of a float block sum added in a fixed tree (lane i with lane i + LANES/2, and so on down), then
+     * widened. Not {@code reduceLanes}: its order of additions is unspecified and differs between the interpreter
+     * and compiled code, which would make results depend on JIT state. Block sums go to scalar doubles: double
+     * vector accumulators live across the block loop are not always kept in registers, and then allocate.
+     */
+    private static double widenSum(FloatVector v) {
+        if (LANES >= 16) {
+            v = v.add(v.rearrange(SWAP_8));
+        }
+        if (LANES >= 8) {
+            v = v.add(v.rearrange(SWAP_4));
+        }
+        v = v.add(v.rearrange(SWAP_2));
+        v = v.add(v.rearrange(SWAP_1));
+        return v.lane(0);
+    }
+
+    private static VectorShuffle<Float> swap(int step) {
+        return step < LANES ? VectorShuffle.fromOp(F, i -> i ^ step) : null;
+    }
+
+    private static boolean trustedSquares(double sumSq) {
+        return sumSq >= SMALLEST_TRUSTED_SQUARES && sumSq <= Float.MAX_VALUE * 0.5;
     }
 
     @Override
     public double sum(MemorySegment x, long offset, long count) {
-        DoubleVector acc0 = DoubleVector.zero(D);
-        DoubleVector acc1 = DoubleVector.zero(D);
+        double s = 0;
         final long end = offset + count;
         long i = offset;
-        for (; i + 2L * LANES <= end; i += 2L * LANES) {
-            acc0 = acc0.add(load(x, i));
-            acc1 = acc1.add(load(x, i + LANES));
+        while (end - i >= BLOCK) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            for (long blockEnd = i + BLOCK; i < blockEnd; i += 2L * LANES) {
+                a0 = a0.add(load(x, i));
+                a1 = a1.add(load(x, i + LANES));
+            }
+            s += widenSum(a0.add(a1));
         }
-        double s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < end; i++) {
             s += x.getAtIndex(F32, i);
         }
@@ -71,23 +118,34 @@ public final class VectorPlaneKernels implements PlaneKernels {
 
     @Override
     public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
-        final double shift = stats[base + SHIFT];
-        final DoubleVector vShift = DoubleVector.broadcast(D, shift);
-        DoubleVector sum = DoubleVector.zero(D);
-        DoubleVector sq = DoubleVector.zero(D);
+        final float shift = (float) stats[base + SHIFT];
+        final FloatVector vShift = FloatVector.broadcast(F, shift);
+        double s = 0, q = 0;
         final long end = offset + count;
         long i = offset;
-        for (; i + LANES <= end; i += LANES) {
-            DoubleVector d = load(x, i).sub(vShift);
-            sum = sum.add(d);
-            sq = sq.add(d.mul(d));
+        while (end - i >= BLOCK) {
+            FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+            FloatVector q0 = FloatVector.zero(F), q1 = FloatVector.zero(F);
+            for (long blockEnd = i + BLOCK; i < blockEnd; i += 2L * LANES) {
+                FloatVector d0 = load(x, i).sub(vShift);
+                FloatVector d1 = load(x, i + LANES).sub(vShift);
+                s0 = s0.add(d0);
+                s1 = s1.add(d1);
+                q0 = q0.add(d0.mul(d0));
+                q1 = q1.add(d1.mul(d1));
+            }
+            s += widenSum(s0.add(s1));
+            q += widenSum(q0.add(q1));
         }
-        double s = sum.reduceLanes(VectorOperators.ADD);
-        double q = sq.reduceLanes(VectorOperators.ADD);
         for (; i < end; i++) {
-            double d = x.getAtIndex(F32, i) - shift;
+            double d = (double) x.getAtIndex(F32, i) - shift; // in double: float - float would round
             s += d;
             q += d * d;
+        }
+        stats[base + SHIFT] = shift;
+        if (count >= BLOCK && !trustedSquares(q)) {
+            DoubleLanes.centredSums(x, offset, count, shift, stats, base);
+            return;
         }
         stats[base + SUM_X] = s;
         stats[base + SUM_SQ] = q;
@@ -96,52 +154,66 @@ public final class VectorPlaneKernels implements PlaneKernels {
     @Override
     public void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
                          double[] stats, int base) {
-        final double shift = stats[base + SHIFT];
-        final DoubleVector vShift = DoubleVector.broadcast(D, shift);
-        DoubleVector sum = DoubleVector.zero(D);
-        DoubleVector sq = DoubleVector.zero(D);
-        DoubleVector sumDy = DoubleVector.zero(D);
-        DoubleVector sumDyX = DoubleVector.zero(D);
+        final float shift = (float) stats[base + SHIFT];
+        final FloatVector vShift = FloatVector.broadcast(F, shift);
+        double s = 0, q = 0, sg = 0, sgd = 0, sgg = 0;
         long i = 0;
-        for (; i + LANES <= count; i += LANES) {
-            DoubleVector d = load(x, xOffset + i).sub(vShift);
-            DoubleVector g = load(dy, dyOffset + i);
-            sum = sum.add(d);
-            sq = sq.add(d.mul(d));
-            sumDy = sumDy.add(g);
-            sumDyX = sumDyX.add(g.mul(d));
+        while (count - i >= BLOCK) {
+            // one accumulator per sum: five are independent already, and more would not stay in registers
+            FloatVector sv = FloatVector.zero(F), qv = FloatVector.zero(F);
+            FloatVector gv = FloatVector.zero(F), pv = FloatVector.zero(F), ggv = FloatVector.zero(F);
+            for (long blockEnd = i + BLOCK; i < blockEnd; i += LANES) {
+                FloatVector d = load(x, xOffset + i).sub(vShift);
+                FloatVector e = load(dy, dyOffset + i);
+                sv = sv.add(d);
+                qv = qv.add(d.mul(d));
+                gv = gv.add(e);
+                pv = pv.add(e.mul(d));
+                ggv = ggv.add(e.mul(e));
+            }
+            s += widenSum(sv);
+            q += widenSum(qv);
+            sg += widenSum(gv);
+            sgd += widenSum(pv);
+            sgg += widenSum(ggv);
         }
-        double s = sum.reduceLanes(VectorOperators.ADD);
-        double q = sq.reduceLanes(VectorOperators.ADD);
-        double sg = sumDy.reduceLanes(VectorOperators.ADD);
-        double sgd = sumDyX.reduceLanes(VectorOperators.ADD);
         for (; i < count; i++) {
-            double d = x.getAtIndex(F32, xOffset + i) - shift;
+            double d = (double) x.getAtIndex(F32, xOffset + i) - shift;
             double g = dy.getAtIndex(F32, dyOffset + i);
             s += d;
             q += d * d;
             sg += g;
             sgd += g * d;
+            sgg += g * g;
+        }
+        stats[base + SHIFT] = shift;
+        if (count >= BLOCK && !(trustedSquares(q) && Math.abs(sg) + Math.abs(sgd) + sgg <= Float.MAX_VALUE * 0.5)) {
+            DoubleLanes.gradSums(x, xOffset, dy, dyOffset, count, shift, stats, base);
+            return;
         }
         stats[base + SUM_X] = s;
         stats[base + SUM_SQ] = q;
         stats[base + SUM_DY] = sg;
         stats[base + SUM_DY_X] = sgd;
+        stats[base + SUM_DY_SQ] = sgg;
     }
 
     @Override
     public void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                           double mean, double scale, double bias) {
-        final DoubleVector vMean = DoubleVector.broadcast(D, mean);
-        final DoubleVector vScale = DoubleVector.broadcast(D, scale);
-        final DoubleVector vBias = DoubleVector.broadcast(D, bias);
+        final float meanF = (float) mean;
+        final float scaleF = (float) scale;
+        final float biasF = (float) (bias - (mean - meanF) * scale);
+        final FloatVector vMean = FloatVector.broadcast(F, meanF);
+        final FloatVector vScale = FloatVector.broadcast(F, scaleF);
+        final FloatVector vBias = FloatVector.broadcast(F, biasF);
         long i = 0;
-        for (; i + LANES <= count; i += LANES) {
-            store(load(x, xOffset + i).sub(vMean).mul(vScale).add(vBias), y, yOffset + i);
+        for (long bound = count - LANES; i <= bound; i += LANES) {
+            load(x, xOffset + i).sub(vMean).mul(vScale).add(vBias)
+                    .intoMemorySegment(y, (yOffset + i) * Float.BYTES, ORDER);
         }
         for (; i < count; i++) {
-            double v = (x.getAtIndex(F32, xOffset + i) - mean) * scale + bias;
-            y.setAtIndex(F32, yOffset + i, (float) v);
+            y.setAtIndex(F32, yOffset + i, (x.getAtIndex(F32, xOffset + i) - meanF) * scaleF + biasF);
         }
     }
 
@@ -152,15 +224,129 @@ public final class VectorPlaneKernels implements PlaneKernels {
         final DoubleVector vMeanDy = DoubleVector.broadcast(D, meanDy);
         final DoubleVector vA = DoubleVector.broadcast(D, a);
         final DoubleVector vB = DoubleVector.broadcast(D, b);
+        final int n = D.length();
         long i = 0;
-        for (; i + LANES <= count; i += LANES) {
-            DoubleVector g = load(dy, dyOffset + i).sub(vMeanDy).mul(vA);
-            DoubleVector d = load(x, xOffset + i).sub(vMeanX).mul(vB);
-            store(g.add(d), dx, dxOffset + i);
+        for (long bound = count - n; i <= bound; i += n) {
+            DoubleVector g = DoubleLanes.load(dy, dyOffset + i).sub(vMeanDy).mul(vA);
+            DoubleVector d = DoubleLanes.load(x, xOffset + i).sub(vMeanX).mul(vB);
+            DoubleLanes.store(g.add(d), dx, dxOffset + i);
         }
         for (; i < count; i++) {
             double v = a * (dy.getAtIndex(F32, dyOffset + i) - meanDy) + b * (x.getAtIndex(F32, xOffset + i) - meanX);
             dx.setAtIndex(F32, dxOffset + i, (float) v);
+        }
+    }
+
+    @Override
+    public void gradInputFloat(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,
+                               long dxOffset, long count, double meanX, double meanDy, double a, double b) {
+        final float meanXF = (float) meanX;
+        final float meanDyF = (float) meanDy;
+        final float aF = (float) a;
+        final float bF = (float) b;
+        final float cF = (float) (-a * (meanDy - meanDyF) - b * (meanX - meanXF));
+        final FloatVector vMeanX = FloatVector.broadcast(F, meanXF);
+        final FloatVector vMeanDy = FloatVector.broadcast(F, meanDyF);
+        final FloatVector vA = FloatVector.broadcast(F, aF);
+        final FloatVector vB = FloatVector.broadcast(F, bF);
+        final FloatVector vC = FloatVector.broadcast(F, cF);
+        long i = 0;
+        for (long bound = count - LANES; i <= bound; i += LANES) {
+            FloatVector g = load(dy, dyOffset + i).sub(vMeanDy).mul(vA);
+            FloatVector d = load(x, xOffset + i).sub(vMeanX).mul(vB).add(vC);
+            g.add(d).intoMemorySegment(dx, (dxOffset + i) * Float.BYTES, ORDER);
+        }
+        for (; i < count; i++) {
+            float g = (dy.getAtIndex(F32, dyOffset + i) - meanDyF) * aF;
+            float d = (x.getAtIndex(F32, xOffset + i) - meanXF) * bF + cF;
+            dx.setAtIndex(F32, dxOffset + i, g + d);
+        }
+    }
+
+    /** Double lanes: the writes, and the sums again for units whose float sums cannot be trusted. */
+    private static final class DoubleLanes {
+        private static final VectorSpecies<Float> HALF =
+                VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
+        private static final int N = D.length();
+
+        private DoubleLanes() {
+        }
+
+        private static DoubleVector load(MemorySegment s, long index) {
+            return (DoubleVector) FloatVector.fromMemorySegment(HALF, s, index * Float.BYTES, ORDER).castShape(D, 0);
+        }
+
+        private static void store(DoubleVector v, MemorySegment s, long index) {
+            ((FloatVector) v.castShape(HALF, 0)).intoMemorySegment(s, index * Float.BYTES, ORDER);
+        }
+
+        /** The lanes added in lane order ({@code reduceLanes} leaves the order unspecified). */
+        private static double inLaneOrder(DoubleVector v) {
+            double s = 0;
+            for (int lane = 0; lane < N; lane++) {
+                s += v.lane(lane);
+            }
+            return s;
+        }
+
+        static void centredSums(MemorySegment x, long offset, long count, double shift, double[] stats, int base) {
+            DoubleVector vShift = DoubleVector.broadcast(D, shift);
+            DoubleVector sum = DoubleVector.zero(D);
+            DoubleVector sq = DoubleVector.zero(D);
+            long i = 0;
+            for (; i + N <= count; i += N) {
+                DoubleVector d = load(x, offset + i).sub(vShift);
+                sum = sum.add(d);
+                sq = sq.add(d.mul(d));
+            }
+            double s = inLaneOrder(sum);
+            double q = inLaneOrder(sq);
+            for (; i < count; i++) {
+                double d = x.getAtIndex(F32, offset + i) - shift;
+                s += d;
+                q += d * d;
+            }
+            stats[base + SUM_X] = s;
+            stats[base + SUM_SQ] = q;
+        }
+
+        static void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                             double shift, double[] stats, int base) {
+            DoubleVector vShift = DoubleVector.broadcast(D, shift);
+            DoubleVector sum = DoubleVector.zero(D);
+            DoubleVector sq = DoubleVector.zero(D);
+            DoubleVector sumDy = DoubleVector.zero(D);
+            DoubleVector sumDyX = DoubleVector.zero(D);
+            DoubleVector sumDySq = DoubleVector.zero(D);
+            long i = 0;
+            for (; i + N <= count; i += N) {
+                DoubleVector d = load(x, xOffset + i).sub(vShift);
+                DoubleVector g = load(dy, dyOffset + i);
+                sum = sum.add(d);
+                sq = sq.add(d.mul(d));
+                sumDy = sumDy.add(g);
+                sumDyX = sumDyX.add(g.mul(d));
+                sumDySq = sumDySq.add(g.mul(g));
+            }
+            double s = inLaneOrder(sum);
+            double q = inLaneOrder(sq);
+            double sg = inLaneOrder(sumDy);
+            double sgd = inLaneOrder(sumDyX);
+            double sgg = inLaneOrder(sumDySq);
+            for (; i < count; i++) {
+                double d = x.getAtIndex(F32, xOffset + i) - shift;
+                double g = dy.getAtIndex(F32, dyOffset + i);
+                s += d;
+                q += d * d;
+                sg += g;
+                sgd += g * d;
+                sgg += g * g;
+            }
+            stats[base + SUM_X] = s;
+            stats[base + SUM_SQ] = q;
+            stats[base + SUM_DY] = sg;
+            stats[base + SUM_DY_X] = sgd;
+            stats[base + SUM_DY_SQ] = sgg;
         }
     }
 }

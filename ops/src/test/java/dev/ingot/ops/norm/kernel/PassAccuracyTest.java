@@ -138,6 +138,23 @@ class PassAccuracyTest {
         assertWithin("dbeta with a given invstd", grad.dbeta(), ref.dbeta());
     }
 
+    /**
+     * dy nearly proportional to x on one plane: dx keeps a tiny part of its two terms there (written in double);
+     * the other planes of the same problem (plain random dy) are written in float and must stay within the bound.
+     */
+    @ParameterizedTest
+    @MethodSource("configs")
+    void dxThatCancelsOnLargePlanesStaysAccurate(Config cfg) {
+        Problem p = Problem.random(80, 2, 2, 3000, true, true, 1e-5);
+        float[] dy = p.dy().clone();
+        Random r = new Random(81);
+        for (int i = 0; i < p.m(); i++) { // plane 0 only: dy = 0.7 x + tiny noise
+            dy[i] = (float) (0.7 * p.x()[i] + 1e-4 * r.nextGaussian());
+        }
+        Problem cancelling = new Problem(p.n(), p.c(), p.m(), p.x(), dy, p.gamma(), p.beta(), p.eps());
+        checkAll(cancelling, cfg);
+    }
+
     @org.junit.jupiter.api.Test
     void largePlanesSplitIntoChunksStayAccurate() {
         // 131 075 elements per plane: several default-size units, an uneven last one, mean far above the spread.

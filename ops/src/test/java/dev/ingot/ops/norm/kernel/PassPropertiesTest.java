@@ -76,8 +76,22 @@ class PassPropertiesTest {
             @ForAll @IntRange(min = 1, max = 3) int n, @ForAll @IntRange(min = 1, max = 4) int c,
             @ForAll @IntRange(min = 1, max = 60) int m, @ForAll long seed, @ForAll boolean channelsLast,
             @ForAll boolean vector, @ForAll @IntRange(min = 0, max = 9) int unit, @ForAll boolean savedStats) {
-        Problem p = Problem.random(seed, n, c, m, true, true, 1e-5);
-        Config cfg = config(channelsLast, vector, unit);
+        checkDxSumsToZeroAndDbeta(Problem.random(seed, n, c, m, true, true, 1e-5), config(channelsLast, vector, unit),
+                savedStats);
+    }
+
+    /** The same on planes long enough for the vector kernels' float blocks, whole or cut into units. */
+    @Property(tries = 30)
+    void dxSumsToZeroOnPlanesSpanningFloatBlocks(
+            @ForAll @IntRange(min = 1, max = 2) int c, @ForAll @IntRange(min = 500, max = 5000) int m,
+            @ForAll long seed, @ForAll boolean channelsLast, @ForAll @IntRange(min = 0, max = 3000) int unit,
+            @ForAll boolean savedStats) {
+        checkDxSumsToZeroAndDbeta(Problem.random(seed, 1, c, m, true, true, 1e-5), config(channelsLast, true, unit),
+                savedStats);
+    }
+
+    private static void checkDxSumsToZeroAndDbeta(Problem p, Config cfg, boolean savedStats) {
+        int n = p.n(), c = p.c(), m = p.m();
         PassHarness.Backward grad = PassHarness.backward(p, cfg,
                 savedStats ? PassHarness.forward(p, cfg) : null, true, true, false);
         for (int plane = 0; plane < n * c; plane++) {
