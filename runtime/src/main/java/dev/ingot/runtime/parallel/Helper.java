@@ -127,11 +127,15 @@ final class Helper extends ForkJoinTask<Void> {
             if (next != IDLE) {
                 return next;
             }
-            if (++spins % CHECK_EVERY == 0 && stopWaiting(start)) {
-                // a hand-off may still win the race: then help that job
-                return mailbox.compareAndSet(IDLE, FREE) ? null : mailbox.get();
+            if (++spins % CHECK_EVERY == 0) {
+                if (stopWaiting(start)) {
+                    // a hand-off may still win the race: then help that job
+                    return mailbox.compareAndSet(IDLE, FREE) ? null : mailbox.get();
+                }
+                Thread.yield(); // on a machine with more threads than cores, let the caller run
+            } else {
+                Thread.onSpinWait();
             }
-            Thread.onSpinWait();
         }
     }
 

@@ -130,8 +130,12 @@ final class Job {
             boolean spinning = true;
             while ((state.get() & ~CLOSED) != 0) {
                 if (spinning) {
-                    Thread.onSpinWait();
-                    spinning = ++spins % 32 != 0 || System.nanoTime() - start < spinNanos;
+                    if (++spins % 32 == 0) {
+                        spinning = System.nanoTime() - start < spinNanos;
+                        Thread.yield(); // on a machine with more threads than cores, let the helper run
+                    } else {
+                        Thread.onSpinWait();
+                    }
                 } else {
                     LockSupport.park(this);
                 }
