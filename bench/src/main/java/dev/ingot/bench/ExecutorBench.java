@@ -20,7 +20,9 @@ import org.openjdk.jmh.infra.Blackhole;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Cost and speed-up of {@link ParallelExecutor#parallelFor}. Run with {@code -prof gc}: {@code gc.alloc.rate.norm}
@@ -36,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * {@link #serial} runs the same ranges in a row on the caller without the executor: the speed-up of
  * {@link #parallelFor} at {@code threads = t} is {@code serial / parallelFor}. {@code threads} counts the caller,
- * so {@code threads = 1} is the executor's serial path. The share of backlogged calls is printed per trial.
+ * so {@code threads = 1} is the executor's serial path. Printed per trial: the share of backlogged calls, and the
+ * share of ranges the pool's workers ran (the rest ran on the caller) — near 1/threads when the threads really
+ * ran at the same time, near 0 when the machine's other load left the caller alone on the cores.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -60,6 +64,9 @@ public class ExecutorBench {
 
     private RangeTask body;
     private long calls;
+    private long rangesRun;
+    /** Ranges run off the caller thread, that is by the pool's workers. */
+    private final LongAdder rangesOnWorkers = new LongAdder();
     private Arena arena;
     private MemorySegment data;
     /** One partial sum per range, written by whichever thread runs the range. */
@@ -76,11 +83,17 @@ public class ExecutorBench {
         for (long i = 0; i < (long) ranges * SLICE_FLOATS; i++) {
             data.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 17) * 0.25f);
         }
-        body = switch (work) {
+        RangeTask perRange = switch (work) {
             case "none" -> (from, to) -> { };
             case "cpu" -> (from, to) -> Blackhole.consumeCPU(WORK_TOKENS);
             case "sum4k" -> this::sumSlices;
             default -> throw new IllegalArgumentException("work: expected none, cpu or sum4k, got " + work);
+        };
+        body = (from, to) -> {
+            perRange.run(from, to);
+            if (Thread.currentThread() instanceof ForkJoinWorkerThread) {
+                rangesOnWorkers.add(to - from);
+            }
         };
     }
 
@@ -103,7 +116,8 @@ public class ExecutorBench {
 
     @TearDown(Level.Trial)
     public void close() {
-        System.err.printf("backlogged calls: %d of %d%n", executor.backloggedCalls(), calls);
+        System.err.printf("backlogged calls: %d of %d; ranges run by workers: %.3f of all%n",
+                executor.backloggedCalls(), calls, rangesOnWorkers.sum() / (double) Math.max(1, rangesRun));
         executor.close();
         arena.close();
     }
@@ -111,6 +125,7 @@ public class ExecutorBench {
     @Benchmark
     public double parallelFor() {
         calls++;
+        rangesRun += ranges;
         executor.parallelFor(ranges, 1, body);
         return partials[ranges - 1];
     }

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * parked worker costs an unpark (5-50 µs on a loaded machine); back-to-back {@code parallelFor} calls, the common
  * case in a pipeline, therefore find their helpers already running. The wait is bounded — the spirit of OpenMP's
  * {@code KMP_BLOCKTIME}, but microseconds, not 200 ms — and ends early when the executor closes or other tasks
- * wait in the pool, so no thread spins while idle for long and other work on a shared pool is not held up.
+ * wait in the pool, so no thread spins while idle for long and other work on a shared pool is not held up; and it
+ * yields the core every few spins, so on a machine with more runnable threads than cores it does not keep the
+ * caller (or anyone else) off the core it needs.
  *
  * <p>The {@link #mailbox} is the helper's whole state: {@link #FREE} (neither queued nor running: may be forked),
  * {@link #IDLE} (running and waiting for a hand-off), or the job it was given (queued, or running that job).

@@ -26,10 +26,11 @@ import java.util.concurrent.atomic.LongAdder;
  * caller with no dispatch at all, and a call makes progress even when the pool is busy with other callers. Parties
  * claim ranges from a shared counter until none are left; the caller waits only for helpers that are running a
  * range, never for one still queued, so a late helper cannot delay the join. After its job a helper stays on its
- * worker, spinning, for a bounded time ({@code -Dingot.spinMicros}, default {@value #DEFAULT_SPIN_MICROS} µs, 0 turns
- * it off) and the next call hands its job straight to it: back-to-back calls pay no thread wake-up (5-50 µs on a
- * loaded machine). A waiting helper gives its thread back as soon as the time is up, the executor closes, or other
- * tasks wait in the pool, so no thread spins while idle for longer than that. The caller likewise spins up to that
+ * worker, spinning (and yielding the core every few spins), for a bounded time ({@code -Dingot.spinMicros},
+ * default {@value #DEFAULT_SPIN_MICROS} µs, 0 turns it off) and the next call hands its job straight to it:
+ * back-to-back calls pay no thread wake-up (5-50 µs on a loaded machine). A waiting helper gives its thread back
+ * as soon as the time is up, the executor closes, or other tasks wait in the pool, so no thread spins while idle
+ * for longer than that. The caller likewise spins up to that
  * long for the last helper to leave before it parks. Many pipelines may share one executor: every call gets
  * helpers on the same FIFO-scheduled pool and no call is ever refused or parked behind another caller (MNN's pool
  * has two task slots and runs a third user serially); a call gets fewer helpers only while earlier ones are busy.
@@ -55,7 +56,11 @@ public final class ParallelExecutor implements AutoCloseable {
 
     /** System property giving the default thread count of {@link #withDefaultThreads()}. */
     public static final String THREADS_PROPERTY = "ingot.threads";
-    /** System property: how long (µs) an idle helper waits, spinning, for the next call before it gives its thread back. */
+    /**
+     * System property: how long (µs) a helper waits, spinning, for the next call before it gives its thread back to
+     * the pool, and a caller spins for its last helper before it parks. 0: helpers never wait, callers park after
+     * a few spins.
+     */
     public static final String SPIN_PROPERTY = "ingot.spinMicros";
     /** Default of {@link #SPIN_PROPERTY}. */
     public static final int DEFAULT_SPIN_MICROS = 50;
