@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * parked worker costs an unpark (5-50 µs on a loaded machine); back-to-back {@code parallelFor} calls, the common
  * case in a pipeline, therefore find their helpers already running. The wait is bounded — the spirit of OpenMP's
  * {@code KMP_BLOCKTIME}, but microseconds, not 200 ms — and ends early when the executor closes or other tasks
- * wait in the pool, so no thread spins while idle for long and other work on a shared pool is not held up; and it
- * yields the core every few spins, so on a machine with more runnable threads than cores it does not keep the
- * caller (or anyone else) off the core it needs.
+ * wait in the pool, so no thread spins while idle for long and other work on a shared pool is not held up. After
+ * the first {@link Job#YIELD_AFTER_NANOS} it also yields the core every few spins, so on a machine with more
+ * runnable threads than cores it does not keep the caller (or anyone else) off the core it needs.
  *
  * <p>The {@link #mailbox} is the helper's whole state: {@link #FREE} (neither queued nor running: may be forked),
  * {@link #IDLE} (running and waiting for a hand-off), or the job it was given (queued, or running that job).
@@ -130,20 +130,21 @@ final class Helper extends ForkJoinTask<Void> {
                 return next;
             }
             if (++spins % CHECK_EVERY == 0) {
-                if (stopWaiting(start)) {
+                long waited = System.nanoTime() - start;
+                if (waited >= spinNanos || stopWaiting()) {
                     // a hand-off may still win the race: then help that job
                     return mailbox.compareAndSet(IDLE, FREE) ? null : mailbox.get();
                 }
-                Thread.yield(); // on a machine with more threads than cores, let the caller run
-            } else {
-                Thread.onSpinWait();
+                if (waited >= Job.YIELD_AFTER_NANOS) {
+                    Thread.yield(); // no call soon: on a machine with more threads than cores, let others run
+                }
             }
+            Thread.onSpinWait();
         }
     }
 
-    private boolean stopWaiting(long start) {
-        return System.nanoTime() - start >= spinNanos || executor.isClosed()
-                || pool.hasQueuedSubmissions() || pool.getQueuedTaskCount() > 0;
+    private boolean stopWaiting() {
+        return executor.isClosed() || pool.hasQueuedSubmissions() || pool.getQueuedTaskCount() > 0;
     }
 
     @Override

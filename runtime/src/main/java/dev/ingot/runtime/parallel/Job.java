@@ -19,6 +19,12 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Job {
     private static final int CLOSED = 1 << 30;
+    /**
+     * How long a spin-wait spins purely before it also yields the core every few spins. Back-to-back calls and
+     * the last ranges of a call usually end within this time; past it, the thread waited for may well be
+     * waiting for a core, which a yield gives it when threads outnumber cores.
+     */
+    static final long YIELD_AFTER_NANOS = 10_000;
 
     /** Slot in the executor's job pool. */
     final int slot;
@@ -119,8 +125,8 @@ final class Job {
     /**
      * Caller side, after its own {@link #work()}: closes the job, waits for helpers still inside, and returns the
      * failure if any. The wait spins for up to {@code spinNanos} (a helper inside is running the last ranges, which
-     * usually end within microseconds, and waking a parked thread costs more than that), then parks. Allocates
-     * nothing either way.
+     * usually end within microseconds, and waking a parked thread costs more than that), yielding after
+     * {@link #YIELD_AFTER_NANOS}, then parks. Allocates nothing either way.
      */
     Throwable finish(long spinNanos) {
         int inside = state.getAndAdd(CLOSED);
@@ -131,11 +137,13 @@ final class Job {
             while ((state.get() & ~CLOSED) != 0) {
                 if (spinning) {
                     if (++spins % 32 == 0) {
-                        spinning = System.nanoTime() - start < spinNanos;
-                        Thread.yield(); // on a machine with more threads than cores, let the helper run
-                    } else {
-                        Thread.onSpinWait();
+                        long waited = System.nanoTime() - start;
+                        spinning = waited < spinNanos;
+                        if (waited >= YIELD_AFTER_NANOS) {
+                            Thread.yield(); // on a machine with more threads than cores, let the helper run
+                        }
                     }
+                    Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
                 }
