@@ -44,15 +44,9 @@ final class Helper extends ForkJoinTask<Void> {
         this.spinNanos = spinNanos;
     }
 
-    /**
-     * Caller side, with {@code job} just opened: gives it to this helper if it is waiting for one. Also true when
-     * the helper already holds this very job but has not come to it yet (it was handed the job for an earlier
-     * call, which ended without it): the job is reused, so when the helper runs it helps the current call, and
-     * forking another helper would only add a thread competing for the cores.
-     */
+    /** Caller side, with {@code job} just opened: gives it to this helper if it is waiting for one. */
     boolean handOff(Job job) {
-        Job held = mailbox.get();
-        return held == job || held == IDLE && mailbox.compareAndSet(IDLE, job);
+        return mailbox.get() == IDLE && mailbox.compareAndSet(IDLE, job);
     }
 
     /**

@@ -213,7 +213,10 @@ public final class ParallelExecutor implements AutoCloseable {
         }
     }
 
-    /** Gives {@code job} to up to {@code wanted} helpers waiting on their workers; returns how many took it. */
+    /**
+     * Gives {@code job} to up to {@code wanted} helpers waiting on their workers; returns how many took it. A helper
+     * still on its way to an earlier call is not counted: it may find that call over and never come to this one.
+     */
     private int handOff(Job job, int wanted) {
         int engaged = 0;
         for (int i = 0; i < helpers.length && engaged < wanted; i++) {
