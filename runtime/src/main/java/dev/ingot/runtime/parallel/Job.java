@@ -1,6 +1,5 @@
 package dev.ingot.runtime.parallel;
 
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -15,11 +14,17 @@ import java.util.concurrent.locks.LockSupport;
  * job ({@link #start}), works, then closes it ({@link #finish}) and waits only for helpers inside, so a helper still
  * queued behind other work never delays it. A helper that arrives while the job is closed does nothing; one that
  * arrives after the job was reopened for a later call simply helps that call — any helper may run any ranges, so
- * this is harmless and even useful. Helpers are pooled separately ({@link Helper}) and given back when their
- * {@code exec} ends, so a job is free as soon as its caller returns.
+ * this is harmless and even useful. Helpers are pooled separately ({@link Helper}), so a job is free as soon as its
+ * caller returns.
  */
 final class Job {
     private static final int CLOSED = 1 << 30;
+    /**
+     * How long a spin-wait spins purely before it also yields the core every few spins. Back-to-back calls and
+     * the last ranges of a call usually end within this time; past it, the thread waited for may well be
+     * waiting for a core, which a yield gives it when threads outnumber cores.
+     */
+    static final long YIELD_AFTER_NANOS = 10_000;
 
     /** Slot in the executor's job pool. */
     final int slot;
@@ -80,14 +85,21 @@ final class Job {
         nextRange.set(ranges); // the others stop after their current range
     }
 
-    /** Helper side: runs ranges if the job is open. */
-    void help() {
+    /**
+     * Helper side: runs ranges if the job is open. The helper is told it is free for the next call
+     * ({@link Helper#readyForNext()}) before it leaves, so the caller, which returns only after its helpers left,
+     * finds it waiting for a hand-off on its very next call.
+     */
+    void help(Helper helper) {
         if (enter()) {
             try {
                 work();
             } finally {
+                helper.readyForNext();
                 leave();
             }
+        } else {
+            helper.readyForNext();
         }
     }
 
@@ -112,19 +124,30 @@ final class Job {
 
     /**
      * Caller side, after its own {@link #work()}: closes the job, waits for helpers still inside, and returns the
-     * failure if any. Spins briefly, then parks (no allocation either way).
+     * failure if any. The wait spins for up to {@code spinNanos} (a helper inside is running the last ranges, which
+     * usually end within microseconds, and waking a parked thread costs more than that), yielding after
+     * {@link #YIELD_AFTER_NANOS}, then parks. Allocates nothing either way.
      */
-    Throwable finish() {
-        int s = state.getAndAdd(CLOSED);
-        int spins = 0;
-        while ((s & ~CLOSED) != 0) {
-            if (spins < 2048) {
-                spins++;
-                Thread.onSpinWait();
-            } else {
-                LockSupport.park(this);
+    Throwable finish(long spinNanos) {
+        int inside = state.getAndAdd(CLOSED);
+        if (inside != 0) {
+            long start = System.nanoTime();
+            int spins = 0;
+            boolean spinning = true;
+            while ((state.get() & ~CLOSED) != 0) {
+                if (spinning) {
+                    if (++spins % 32 == 0) {
+                        long waited = System.nanoTime() - start;
+                        spinning = waited < spinNanos;
+                        if (waited >= YIELD_AFTER_NANOS) {
+                            Thread.yield(); // on a machine with more threads than cores, let the helper run
+                        }
+                    }
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
             }
-            s = state.get() & ~CLOSED;
         }
         task = null;
         return failure;
@@ -136,41 +159,5 @@ final class Job {
 
     int failedTo() {
         return failedTo;
-    }
-
-    /** A forkable helper: joins the job it was last pointed at; reused through {@link ForkJoinTask#reinitialize()}. */
-    static final class Helper extends ForkJoinTask<Void> {
-        private static final long serialVersionUID = 1L;
-        private final transient ParallelExecutor executor;
-        /** Slot in the executor's helper pool. */
-        final int slot;
-        /** Set by the caller before forking; read by the worker that runs it. */
-        transient volatile Job job;
-        /** True once forked; then {@code isDone()} must hold before the next {@code reinitialize()}. */
-        transient boolean wasForked;
-
-        Helper(ParallelExecutor executor, int slot) {
-            this.executor = executor;
-            this.slot = slot;
-        }
-
-        @Override
-        public Void getRawResult() {
-            return null;
-        }
-
-        @Override
-        protected void setRawResult(Void value) {
-        }
-
-        @Override
-        protected boolean exec() {
-            try {
-                job.help();
-            } finally {
-                executor.recycle(this);
-            }
-            return true;
-        }
     }
 }

@@ -17,26 +17,37 @@ import java.util.concurrent.atomic.LongAdder;
  * — the same ranges whatever the thread count or schedule, so a kernel that reduces per range and combines the
  * partials in range order gets bitwise-reproducible results. Which thread runs which range varies.
  *
+ * <p><b>Threads.</b> {@code threads} counts the caller: a call runs on the calling thread and up to
+ * {@code threads - 1} pool workers ("helpers"), so a 1-thread executor runs everything on the caller and never
+ * starts a thread, and a 2-thread executor uses two cores, like MNN's thread count. The pool itself has
+ * {@code threads} workers so that nested calls from a worker and calls from several pipelines find helpers too.
+ *
  * <p><b>Scheduling.</b> The calling thread always takes part, so work of one range (count &lt;= grain) runs on the
- * caller with no dispatch at all, and a call makes progress even when the pool is busy with other callers. Up to
- * {@link #parallelism()} helper tasks are queued on the pool; each claims ranges from a shared counter until none
- * are left. A helper that only gets to run after all ranges were claimed does nothing and is not waited for. Many
- * pipelines may share one executor: every call gets helpers on the same FIFO-scheduled pool and no call is ever
- * refused or parked behind another caller (MNN's pool has two task slots and runs a third user serially); a call
- * gets fewer helpers only while earlier helpers are still queued (see Allocation).
+ * caller with no dispatch at all, and a call makes progress even when the pool is busy with other callers. Parties
+ * claim ranges from a shared counter until none are left; the caller waits only for helpers that are running a
+ * range, never for one still queued, so a late helper cannot delay the join. After its job a helper stays on its
+ * worker, spinning (and yielding the core every few spins), for a bounded time ({@code -Dingot.spinMicros},
+ * default {@value #DEFAULT_SPIN_MICROS} µs, 0 turns it off) and the next call hands its job straight to it:
+ * back-to-back calls pay no thread wake-up (5-50 µs on a loaded machine). A waiting helper gives its thread back
+ * as soon as the time is up, the executor closes, or other tasks wait in the pool, so no thread spins while idle
+ * for longer than that. The caller likewise spins up to that
+ * long for the last helper to leave before it parks. Many pipelines may share one executor: every call gets
+ * helpers on the same FIFO-scheduled pool and no call is ever refused or parked behind another caller (MNN's pool
+ * has two task slots and runs a third user serially); a call gets fewer helpers only while earlier ones are busy.
  *
  * <p><b>Nesting</b> (a body calling {@code parallelFor}) never deadlocks: a caller only waits for helpers that are
- * already running a range, and those never wait for anything but their own running helpers.
+ * already running a range, and those never wait for anything but their own running helpers; a waiting helper
+ * only waits for a bounded time.
  *
  * <p><b>Failures.</b> When a body throws, the remaining unclaimed ranges are skipped, ranges already running finish,
  * and the caller gets a {@link ParallelExecutionException} whose cause is the first exception thrown.
  *
  * <p><b>Allocation.</b> A call allocates nothing: its state lives in a fixed pool of reusable jobs (eight per
  * worker thread, at least 32), and helpers come from a fixed pool of tasks (four per worker thread, at least 8)
- * re-armed with {@link java.util.concurrent.ForkJoinTask#reinitialize()}. A call forks only helpers that are
- * neither queued nor running, so the pool's queue never holds more than that many; when all are out, the call
- * proceeds with fewer (or none) and the caller does the rest. Only when more calls are in progress at once than
- * there are jobs does a call run all its ranges on the caller alone ({@link #backloggedCalls()} counts those).
+ * handed a job or re-armed with {@link java.util.concurrent.ForkJoinTask#reinitialize()}. A call forks only helpers
+ * that are neither queued nor running, so the pool's queue never holds more than that many; when all are busy, the
+ * call proceeds with fewer (or none) and the caller does the rest. Only when more calls are in progress at once
+ * than there are jobs does a call run all its ranges on the caller alone ({@link #backloggedCalls()} counts those).
  *
  * <p>Thread-safety: all methods may be called from any thread. {@link #close()} shuts down a pool this executor
  * made (and waits for its threads); a pool passed in by the caller stays the caller's to shut down.
@@ -45,6 +56,14 @@ public final class ParallelExecutor implements AutoCloseable {
 
     /** System property giving the default thread count of {@link #withDefaultThreads()}. */
     public static final String THREADS_PROPERTY = "ingot.threads";
+    /**
+     * System property: how long (µs) a helper waits, spinning, for the next call before it gives its thread back to
+     * the pool, and a caller spins for its last helper before it parks. 0: helpers never wait, callers park after
+     * a few spins.
+     */
+    public static final String SPIN_PROPERTY = "ingot.spinMicros";
+    /** Default of {@link #SPIN_PROPERTY}. */
+    public static final int DEFAULT_SPIN_MICROS = 50;
 
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
 
@@ -54,29 +73,43 @@ public final class ParallelExecutor implements AutoCloseable {
     private final Job[] jobs;
     /** 0 = free, 1 = taken, per slot of {@link #jobs}. */
     private final AtomicIntegerArray jobTaken;
-    private final Job.Helper[] helpers;
-    /** 0 = free, 1 = queued or running, per slot of {@link #helpers}. */
-    private final AtomicIntegerArray helperTaken;
+    private final Helper[] helpers;
+    /** Bound of every spin-wait, in nanoseconds (see the class comment). */
+    private final long spinNanos;
     private final LongAdder backlogged = new LongAdder();
+    private final LongAdder forks = new LongAdder();
     private volatile boolean closed;
 
     /**
-     * An executor with its own pool of {@code threads} daemon worker threads, named {@code ingot-worker-P-N}.
+     * An executor running each call on up to {@code threads} threads: the caller and {@code threads - 1} workers of
+     * its own pool of daemon threads named {@code ingot-worker-P-N}, started on first need.
      *
-     * @throws IllegalArgumentException when {@code threads} is outside 1..32767
+     * @throws IllegalArgumentException when {@code threads} is outside 1..32767, or {@code -Dingot.spinMicros} is
+     *                                  not a non-negative integer
      */
     public ParallelExecutor(int threads) {
-        this(newPool(threads), true);
+        this(spinNanosFromProperty(), newPool(threads), true);
     }
 
-    /** An executor over a pool the caller owns and shuts down; {@link #close()} leaves it running. */
+    /**
+     * An executor over a pool the caller owns and shuts down; {@link #close()} leaves it running. A call runs on
+     * the caller and up to {@code getParallelism() - 1} of the pool's workers.
+     *
+     * @throws IllegalArgumentException when {@code -Dingot.spinMicros} is not a non-negative integer
+     */
     public ParallelExecutor(ForkJoinPool callerOwned) {
-        this(requireNonNull(callerOwned), false);
+        this(spinNanosFromProperty(), requireNonNull(callerOwned), false);
     }
 
-    private ParallelExecutor(ForkJoinPool pool, boolean ownsPool) {
+    /** With an explicit spin bound in nanoseconds (0: helpers never wait for a next call). */
+    ParallelExecutor(int threads, long spinNanos) {
+        this(spinNanos, newPool(threads), true);
+    }
+
+    private ParallelExecutor(long spinNanos, ForkJoinPool pool, boolean ownsPool) {
         this.pool = pool;
         this.ownsPool = ownsPool;
+        this.spinNanos = spinNanos;
         this.parallelism = pool.getParallelism();
         int jobSlots = Math.max(32, 8 * parallelism);
         this.jobs = new Job[jobSlots];
@@ -85,10 +118,9 @@ public final class ParallelExecutor implements AutoCloseable {
             jobs[i] = new Job(i);
         }
         int helperSlots = Math.max(8, 4 * parallelism);
-        this.helpers = new Job.Helper[helperSlots];
-        this.helperTaken = new AtomicIntegerArray(helperSlots);
+        this.helpers = new Helper[helperSlots];
         for (int i = 0; i < helperSlots; i++) {
-            helpers[i] = new Job.Helper(this, i);
+            helpers[i] = new Helper(this, pool, spinNanos);
         }
     }
 
@@ -119,7 +151,7 @@ public final class ParallelExecutor implements AutoCloseable {
                 + value + "'");
     }
 
-    /** Number of worker threads of the pool. */
+    /** The most threads one call runs on: the caller and {@code parallelism() - 1} pool workers. */
     public int parallelism() {
         return parallelism;
     }
@@ -134,7 +166,7 @@ public final class ParallelExecutor implements AutoCloseable {
      * returning when every range has run. See the class comment for the guarantees.
      *
      * @param count number of indices, &gt;= 0 (0 runs nothing)
-     * @param grain indices per range, &gt;= 1; at most one range runs directly on the caller
+     * @param grain indices per range, &gt;= 1; one range (count &lt;= grain) runs directly on the caller
      * @throws IllegalArgumentException   for a negative count or a grain below 1
      * @throws IllegalStateException      when the executor is closed
      * @throws ParallelExecutionException when the body threw (the cause)
@@ -155,9 +187,7 @@ public final class ParallelExecutor implements AutoCloseable {
             runSerially(count, grain, 1, body);
             return;
         }
-        Thread current = Thread.currentThread();
-        boolean inPool = current instanceof ForkJoinWorkerThread worker && worker.getPool() == pool;
-        int helpersWanted = Math.min(ranges - 1, inPool ? parallelism - 1 : parallelism);
+        int helpersWanted = Math.min(ranges, parallelism) - 1;
         if (helpersWanted <= 0) {
             runSerially(count, grain, ranges, body);
             return;
@@ -169,25 +199,54 @@ public final class ParallelExecutor implements AutoCloseable {
             return;
         }
         job.start(body, count, grain, ranges);
-        for (int i = 0; i < helpersWanted; i++) {
-            Job.Helper helper = acquireHelper();
-            if (helper == null) {
-                break; // the helpers are all queued or running already: more would only wait in line
-            }
-            helper.job = job;
-            if (inPool) {
-                helper.fork();
-            } else if (!submit(helper)) {
-                break;
-            }
+        int engaged = handOff(job, helpersWanted);
+        if (engaged < helpersWanted) {
+            fork(job, helpersWanted - engaged);
         }
         job.work();
-        Throwable failure = job.finish();
+        Throwable failure = job.finish(spinNanos);
         int failedFrom = job.failedFrom();
         int failedTo = job.failedTo();
         jobTaken.set(job.slot, 0);
         if (failure != null) {
             throw new ParallelExecutionException(failedFrom, failedTo, failure);
+        }
+    }
+
+    /**
+     * Gives {@code job} to up to {@code wanted} helpers waiting on their workers; returns how many took it. A helper
+     * still on its way to an earlier call is not counted: it may find that call over and never come to this one.
+     */
+    private int handOff(Job job, int wanted) {
+        int engaged = 0;
+        for (int i = 0; i < helpers.length && engaged < wanted; i++) {
+            if (helpers[i].handOff(job)) {
+                engaged++;
+            }
+        }
+        return engaged;
+    }
+
+    /**
+     * Forks up to {@code wanted} helpers that are neither queued nor running, pointed at {@code job}. Fewer when
+     * they are all busy (more would only wait in line) or the pool shut down.
+     */
+    private void fork(Job job, int wanted) {
+        Thread current = Thread.currentThread();
+        boolean inPool = current instanceof ForkJoinWorkerThread worker && worker.getPool() == pool;
+        int forked = 0;
+        for (int i = 0; i < helpers.length && forked < wanted; i++) {
+            Helper helper = helpers[i];
+            if (!helper.take(job)) {
+                continue;
+            }
+            if (inPool) {
+                helper.fork();
+            } else if (!submit(helper)) {
+                return;
+            }
+            forked++;
+            forks.increment();
         }
     }
 
@@ -204,13 +263,12 @@ public final class ParallelExecutor implements AutoCloseable {
     }
 
     /** Queues a helper from outside the pool; false (and the helper given back) when the pool shut down. */
-    private boolean submit(Job.Helper helper) {
+    private boolean submit(Helper helper) {
         try {
             pool.execute(helper);
             return true;
         } catch (RejectedExecutionException e) {
-            helper.quietlyComplete();
-            recycle(helper);
+            helper.untake();
             return false;
         }
     }
@@ -228,28 +286,37 @@ public final class ParallelExecutor implements AutoCloseable {
         return null;
     }
 
-    /** A helper that is neither queued nor running, re-armed for forking; null when there is none. */
-    private Job.Helper acquireHelper() {
-        for (int i = 0; i < helpers.length; i++) {
-            if (helperTaken.get(i) == 0 && helperTaken.compareAndSet(i, 0, 1)) {
-                Job.Helper helper = helpers[i];
-                if (helper.wasForked) {
-                    // its exec has returned (it gave the slot back) but the pool may not have marked it done yet
-                    while (!helper.isDone()) {
-                        Thread.onSpinWait();
-                    }
-                    helper.reinitialize();
-                }
-                helper.wasForked = true;
-                return helper;
-            }
-        }
-        return null;
+    /** Helpers forked to the pool since creation, as opposed to handed a job while waiting (for tests). */
+    long forkedHelpers() {
+        return forks.sum();
     }
 
-    /** Called by a helper at the end of its exec. */
-    void recycle(Job.Helper helper) {
-        helperTaken.set(helper.slot, 0);
+    /** Helpers currently waiting, spinning, for a hand-off (for tests). */
+    int idleHelpers() {
+        int idle = 0;
+        for (Helper helper : helpers) {
+            if (helper.isIdle()) {
+                idle++;
+            }
+        }
+        return idle;
+    }
+
+    private static long spinNanosFromProperty() {
+        String value = System.getProperty(SPIN_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_SPIN_MICROS * 1000L;
+        }
+        try {
+            long micros = Long.parseLong(value.trim());
+            if (micros >= 0 && micros <= Integer.MAX_VALUE) {
+                return micros * 1000L;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + SPIN_PROPERTY + ": expected a non-negative integer (µs), got '"
+                + value + "'");
     }
 
     /**

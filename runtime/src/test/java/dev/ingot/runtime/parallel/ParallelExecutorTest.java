@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -69,6 +70,115 @@ class ParallelExecutorTest {
         assertEquals(2, threads.size());
         assertTrue(threads.contains(Thread.currentThread()), "the caller takes part");
         assertEquals(0, THREE.backloggedCalls());
+    }
+
+    @Test
+    void oneThreadRunsEverythingOnTheCaller() {
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        AtomicLong sum = new AtomicLong();
+        ONE.parallelFor(500, 3, (from, to) -> {
+            threads.add(Thread.currentThread());
+            sum.addAndGet(to - from);
+        });
+        assertEquals(Set.of(Thread.currentThread()), threads, "threads = 1 counts the caller: no helper");
+        assertEquals(500, sum.get());
+    }
+
+    @Test
+    void aCallRunsOnTheCallerAndAtMostThreadsMinusOneWorkers() {
+        CyclicBarrier three = new CyclicBarrier(3);
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        THREE.parallelFor(300, 1, (from, to) -> {
+            threads.add(Thread.currentThread());
+            if (from < 3) {
+                awaitOthers(three); // three ranges held at once: three distinct threads take part
+            }
+        });
+        assertEquals(3, threads.size(), "the caller and two workers: " + threads);
+        assertTrue(threads.contains(Thread.currentThread()), "the caller takes part");
+    }
+
+    @Test
+    void aWaitingHelperTakesTheNextCallWithoutAFork() throws Exception {
+        ParallelExecutor executor = new ParallelExecutor(2, TimeUnit.SECONDS.toNanos(60));
+        Set<Thread> workers = ConcurrentHashMap.newKeySet();
+        try {
+            for (int call = 0; call < 3; call++) {
+                CyclicBarrier both = new CyclicBarrier(2);
+                executor.parallelFor(2, 1, (from, to) -> {
+                    if (Thread.currentThread().getName().startsWith("ingot-worker-")) {
+                        workers.add(Thread.currentThread());
+                    }
+                    awaitOthers(both); // only passes if a helper runs the other range
+                });
+                awaitUntil(() -> executor.idleHelpers() == 1, "the helper waits for the next call");
+            }
+            assertEquals(1, executor.forkedHelpers(), "later calls were handed to the waiting helper");
+        } finally {
+            executor.close();
+        }
+        // close() ends the wait although the spin bound (60 s) is far away
+        for (Thread worker : workers) {
+            worker.join(30_000);
+            assertFalse(worker.isAlive(), worker.getName());
+        }
+    }
+
+    @Test
+    void waitingHelpersGiveTheirThreadBack() {
+        try (ParallelExecutor brief = new ParallelExecutor(2, TimeUnit.MILLISECONDS.toNanos(1));
+             ParallelExecutor none = new ParallelExecutor(2, 0)) {
+            for (ParallelExecutor executor : List.of(brief, none)) {
+                for (int call = 0; call < 2; call++) {
+                    CyclicBarrier both = new CyclicBarrier(2);
+                    executor.parallelFor(2, 1, (from, to) -> awaitOthers(both));
+                    awaitUntil(() -> executor.idleHelpers() == 0, "no helper spins past the bound");
+                }
+            }
+            assertEquals(2, none.forkedHelpers(), "without a spin every call forks its helper");
+        }
+    }
+
+    @Test
+    void spinPropertyIsChecked() {
+        String old = System.getProperty(ParallelExecutor.SPIN_PROPERTY);
+        try {
+            System.setProperty(ParallelExecutor.SPIN_PROPERTY, "-5");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ParallelExecutor(2));
+            assertTrue(e.getMessage().contains("-5"), e.getMessage());
+            System.setProperty(ParallelExecutor.SPIN_PROPERTY, "0");
+            try (ParallelExecutor executor = new ParallelExecutor(2)) {
+                CyclicBarrier both = new CyclicBarrier(2);
+                executor.parallelFor(2, 1, (from, to) -> awaitOthers(both));
+                awaitUntil(() -> executor.idleHelpers() == 0, "a helper does not wait with a zero spin");
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty(ParallelExecutor.SPIN_PROPERTY);
+            } else {
+                System.setProperty(ParallelExecutor.SPIN_PROPERTY, old);
+            }
+        }
+    }
+
+    private static void awaitOthers(CyclicBarrier barrier) {
+        try {
+            barrier.await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the other threads did not join", e);
+        }
+    }
+
+    /** Polls {@code condition}; the 60 s limit is only a hang guard. */
+    private static void awaitUntil(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out: " + what);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
     }
 
     @Test
