@@ -34,6 +34,12 @@ import jdk.incubator.vector.VectorSpecies;
  * (floats widened, rounded once), for the instances whose dx cancels (see {@link PlaneKernels}). Lane for lane the
  * arithmetic of {@link ScalarPlaneKernels}, so the outputs are bitwise equal.
  *
+ * <p><b>No vector crosses a call.</b> Loads, stores and lane sums are written out in each kernel rather than in
+ * helper methods: C2 always inlines the Vector API's own methods, but may leave a call to a method of ours out
+ * (for instance when a caller that inlined several kernels reaches its node budget), and then every vector passed
+ * or returned there is allocated on the heap, tens of bytes per element. Kernel entry points take only segments
+ * and scalars, so wherever C2 draws its inlining line, nothing allocates.
+ *
  * <p>Tails are scalar rather than masked (masked tails can allocate). No FMA: the kernels are memory-bound, and a
  * separate multiply and add keep the write kernels bitwise equal to the scalar ones on every CPU.
  */
@@ -48,6 +54,11 @@ public final class VectorPlaneKernels implements PlaneKernels {
     /** Below this (about 2^-100) a sum of float squares may hold subnormal terms: redo the unit in double. */
     private static final double SMALLEST_TRUSTED_SQUARES = 0x1p-100;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /*
+     * Block sums add their lanes in a fixed tree (lane i with lane i ^ 8, then i ^ 4, ...), written out at each use,
+     * then widen lane 0. Not reduceLanes: its order of additions is unspecified and differs between the interpreter
+     * and compiled code, which would make results depend on JIT state.
+     */
     private static final VectorShuffle<Float> SWAP_8 = swap(8);
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
@@ -64,28 +75,6 @@ public final class VectorPlaneKernels implements PlaneKernels {
     /** The number of float lanes processed per step. */
     public static int lanes() {
         return LANES;
-    }
-
-    private static FloatVector load(MemorySegment s, long index) {
-        return FloatVector.fromMemorySegment(F, s, index * Float.BYTES, ORDER);
-    }
-
-    /**
-     * The lanes of a float block sum added in a fixed tree (lane i with lane i + LANES/2, and so on down), then
-     * widened. Not {@code reduceLanes}: its order of additions is unspecified and differs between the interpreter
-     * and compiled code, which would make results depend on JIT state. Block sums go to scalar doubles: double
-     * vector accumulators live across the block loop are not always kept in registers, and then allocate.
-     */
-    private static double widenSum(FloatVector v) {
-        if (LANES >= 16) {
-            v = v.add(v.rearrange(SWAP_8));
-        }
-        if (LANES >= 8) {
-            v = v.add(v.rearrange(SWAP_4));
-        }
-        v = v.add(v.rearrange(SWAP_2));
-        v = v.add(v.rearrange(SWAP_1));
-        return v.lane(0);
     }
 
     private static VectorShuffle<Float> swap(int step) {
@@ -105,10 +94,14 @@ public final class VectorPlaneKernels implements PlaneKernels {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
             for (long blockEnd = i + BLOCK; i < blockEnd; i += 2L * LANES) {
-                a0 = a0.add(load(x, i));
-                a1 = a1.add(load(x, i + LANES));
+                a0 = a0.add(FloatVector.fromMemorySegment(F, x, i * Float.BYTES, ORDER));
+                a1 = a1.add(FloatVector.fromMemorySegment(F, x, (i + LANES) * Float.BYTES, ORDER));
             }
-            s += widenSum(a0.add(a1));
+            FloatVector rs = a0.add(a1);
+            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
+            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
+            rs = rs.add(rs.rearrange(SWAP_2));
+            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
         }
         for (; i < end; i++) {
             s += x.getAtIndex(F32, i);
@@ -127,15 +120,23 @@ public final class VectorPlaneKernels implements PlaneKernels {
             FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
             FloatVector q0 = FloatVector.zero(F), q1 = FloatVector.zero(F);
             for (long blockEnd = i + BLOCK; i < blockEnd; i += 2L * LANES) {
-                FloatVector d0 = load(x, i).sub(vShift);
-                FloatVector d1 = load(x, i + LANES).sub(vShift);
+                FloatVector d0 = FloatVector.fromMemorySegment(F, x, i * Float.BYTES, ORDER).sub(vShift);
+                FloatVector d1 = FloatVector.fromMemorySegment(F, x, (i + LANES) * Float.BYTES, ORDER).sub(vShift);
                 s0 = s0.add(d0);
                 s1 = s1.add(d1);
                 q0 = q0.add(d0.mul(d0));
                 q1 = q1.add(d1.mul(d1));
             }
-            s += widenSum(s0.add(s1));
-            q += widenSum(q0.add(q1));
+            FloatVector rs = s0.add(s1);
+            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
+            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
+            rs = rs.add(rs.rearrange(SWAP_2));
+            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
+            FloatVector rq = q0.add(q1);
+            rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
+            rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
+            rq = rq.add(rq.rearrange(SWAP_2));
+            q += rq.add(rq.rearrange(SWAP_1)).lane(0);
         }
         for (; i < end; i++) {
             double d = (double) x.getAtIndex(F32, i) - shift; // in double: float - float would round
@@ -163,19 +164,39 @@ public final class VectorPlaneKernels implements PlaneKernels {
             FloatVector sv = FloatVector.zero(F), qv = FloatVector.zero(F);
             FloatVector gv = FloatVector.zero(F), pv = FloatVector.zero(F), ggv = FloatVector.zero(F);
             for (long blockEnd = i + BLOCK; i < blockEnd; i += LANES) {
-                FloatVector d = load(x, xOffset + i).sub(vShift);
-                FloatVector e = load(dy, dyOffset + i);
+                FloatVector d = FloatVector.fromMemorySegment(F, x, (xOffset + i) * Float.BYTES, ORDER).sub(vShift);
+                FloatVector e = FloatVector.fromMemorySegment(F, dy, (dyOffset + i) * Float.BYTES, ORDER);
                 sv = sv.add(d);
                 qv = qv.add(d.mul(d));
                 gv = gv.add(e);
                 pv = pv.add(e.mul(d));
                 ggv = ggv.add(e.mul(e));
             }
-            s += widenSum(sv);
-            q += widenSum(qv);
-            sg += widenSum(gv);
-            sgd += widenSum(pv);
-            sgg += widenSum(ggv);
+            FloatVector rs = sv;
+            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
+            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
+            rs = rs.add(rs.rearrange(SWAP_2));
+            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
+            FloatVector rq = qv;
+            rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
+            rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
+            rq = rq.add(rq.rearrange(SWAP_2));
+            q += rq.add(rq.rearrange(SWAP_1)).lane(0);
+            FloatVector rsg = gv;
+            rsg = LANES >= 16 ? rsg.add(rsg.rearrange(SWAP_8)) : rsg;
+            rsg = LANES >= 8 ? rsg.add(rsg.rearrange(SWAP_4)) : rsg;
+            rsg = rsg.add(rsg.rearrange(SWAP_2));
+            sg += rsg.add(rsg.rearrange(SWAP_1)).lane(0);
+            FloatVector rsgd = pv;
+            rsgd = LANES >= 16 ? rsgd.add(rsgd.rearrange(SWAP_8)) : rsgd;
+            rsgd = LANES >= 8 ? rsgd.add(rsgd.rearrange(SWAP_4)) : rsgd;
+            rsgd = rsgd.add(rsgd.rearrange(SWAP_2));
+            sgd += rsgd.add(rsgd.rearrange(SWAP_1)).lane(0);
+            FloatVector rsgg = ggv;
+            rsgg = LANES >= 16 ? rsgg.add(rsgg.rearrange(SWAP_8)) : rsgg;
+            rsgg = LANES >= 8 ? rsgg.add(rsgg.rearrange(SWAP_4)) : rsgg;
+            rsgg = rsgg.add(rsgg.rearrange(SWAP_2));
+            sgg += rsgg.add(rsgg.rearrange(SWAP_1)).lane(0);
         }
         for (; i < count; i++) {
             double d = (double) x.getAtIndex(F32, xOffset + i) - shift;
@@ -209,7 +230,7 @@ public final class VectorPlaneKernels implements PlaneKernels {
         final FloatVector vBias = FloatVector.broadcast(F, biasF);
         long i = 0;
         for (long bound = count - LANES; i <= bound; i += LANES) {
-            load(x, xOffset + i).sub(vMean).mul(vScale).add(vBias)
+            FloatVector.fromMemorySegment(F, x, (xOffset + i) * Float.BYTES, ORDER).sub(vMean).mul(vScale).add(vBias)
                     .intoMemorySegment(y, (yOffset + i) * Float.BYTES, ORDER);
         }
         for (; i < count; i++) {
@@ -227,9 +248,9 @@ public final class VectorPlaneKernels implements PlaneKernels {
         final int n = D.length();
         long i = 0;
         for (long bound = count - n; i <= bound; i += n) {
-            DoubleVector g = DoubleLanes.load(dy, dyOffset + i).sub(vMeanDy).mul(vA);
-            DoubleVector d = DoubleLanes.load(x, xOffset + i).sub(vMeanX).mul(vB);
-            DoubleLanes.store(g.add(d), dx, dxOffset + i);
+            DoubleVector g = ((DoubleVector) FloatVector.fromMemorySegment(DoubleLanes.HALF, dy, (dyOffset + i) * Float.BYTES, ORDER).castShape(D, 0)).sub(vMeanDy).mul(vA);
+            DoubleVector d = ((DoubleVector) FloatVector.fromMemorySegment(DoubleLanes.HALF, x, (xOffset + i) * Float.BYTES, ORDER).castShape(D, 0)).sub(vMeanX).mul(vB);
+            ((FloatVector) g.add(d).castShape(DoubleLanes.HALF, 0)).intoMemorySegment(dx, (dxOffset + i) * Float.BYTES, ORDER);
         }
         for (; i < count; i++) {
             double v = a * (dy.getAtIndex(F32, dyOffset + i) - meanDy) + b * (x.getAtIndex(F32, xOffset + i) - meanX);
@@ -252,8 +273,8 @@ public final class VectorPlaneKernels implements PlaneKernels {
         final FloatVector vC = FloatVector.broadcast(F, cF);
         long i = 0;
         for (long bound = count - LANES; i <= bound; i += LANES) {
-            FloatVector g = load(dy, dyOffset + i).sub(vMeanDy).mul(vA);
-            FloatVector d = load(x, xOffset + i).sub(vMeanX).mul(vB).add(vC);
+            FloatVector g = FloatVector.fromMemorySegment(F, dy, (dyOffset + i) * Float.BYTES, ORDER).sub(vMeanDy).mul(vA);
+            FloatVector d = FloatVector.fromMemorySegment(F, x, (xOffset + i) * Float.BYTES, ORDER).sub(vMeanX).mul(vB).add(vC);
             g.add(d).intoMemorySegment(dx, (dxOffset + i) * Float.BYTES, ORDER);
         }
         for (; i < count; i++) {
@@ -272,14 +293,6 @@ public final class VectorPlaneKernels implements PlaneKernels {
         private DoubleLanes() {
         }
 
-        private static DoubleVector load(MemorySegment s, long index) {
-            return (DoubleVector) FloatVector.fromMemorySegment(HALF, s, index * Float.BYTES, ORDER).castShape(D, 0);
-        }
-
-        private static void store(DoubleVector v, MemorySegment s, long index) {
-            ((FloatVector) v.castShape(HALF, 0)).intoMemorySegment(s, index * Float.BYTES, ORDER);
-        }
-
         /** The lanes added in lane order ({@code reduceLanes} leaves the order unspecified). */
         private static double inLaneOrder(DoubleVector v) {
             double s = 0;
@@ -295,7 +308,7 @@ public final class VectorPlaneKernels implements PlaneKernels {
             DoubleVector sq = DoubleVector.zero(D);
             long i = 0;
             for (; i + N <= count; i += N) {
-                DoubleVector d = load(x, offset + i).sub(vShift);
+                DoubleVector d = ((DoubleVector) FloatVector.fromMemorySegment(HALF, x, (offset + i) * Float.BYTES, ORDER).castShape(D, 0)).sub(vShift);
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
             }
@@ -320,8 +333,8 @@ public final class VectorPlaneKernels implements PlaneKernels {
             DoubleVector sumDySq = DoubleVector.zero(D);
             long i = 0;
             for (; i + N <= count; i += N) {
-                DoubleVector d = load(x, xOffset + i).sub(vShift);
-                DoubleVector g = load(dy, dyOffset + i);
+                DoubleVector d = ((DoubleVector) FloatVector.fromMemorySegment(HALF, x, (xOffset + i) * Float.BYTES, ORDER).castShape(D, 0)).sub(vShift);
+                DoubleVector g = ((DoubleVector) FloatVector.fromMemorySegment(HALF, dy, (dyOffset + i) * Float.BYTES, ORDER).castShape(D, 0));
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
                 sumDy = sumDy.add(g);

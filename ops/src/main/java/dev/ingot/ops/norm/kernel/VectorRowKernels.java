@@ -36,14 +36,6 @@ public final class VectorRowKernels implements RowKernels {
         }
     }
 
-    private static DoubleVector load(MemorySegment s, long index) {
-        return (DoubleVector) FloatVector.fromMemorySegment(F, s, index * Float.BYTES, ORDER).castShape(D, 0);
-    }
-
-    private static void store(DoubleVector v, MemorySegment s, long index) {
-        ((FloatVector) v.castShape(F, 0)).intoMemorySegment(s, index * Float.BYTES, ORDER);
-    }
-
     /** Channels covered by full vectors. */
     private static int vectorChannels(int channels) {
         return channels - channels % LANES;
@@ -56,7 +48,7 @@ public final class VectorRowKernels implements RowKernels {
         for (int c = 0; c < full; c += LANES) {
             DoubleVector sum = DoubleVector.zero(D);
             for (long r = 0; r < rows; r++) {
-                sum = sum.add(load(x, offset + r * channels + c));
+                sum = sum.add(((DoubleVector) FloatVector.fromMemorySegment(F, x, (offset + r * channels + c) * Float.BYTES, ORDER).castShape(D, 0)));
             }
             sum.div(rows).intoArray(stats, out + c);
         }
@@ -80,7 +72,7 @@ public final class VectorRowKernels implements RowKernels {
             DoubleVector sum = DoubleVector.zero(D);
             DoubleVector sq = DoubleVector.zero(D);
             for (long r = 0; r < rows; r++) {
-                DoubleVector d = load(x, offset + r * channels + c).sub(s);
+                DoubleVector d = ((DoubleVector) FloatVector.fromMemorySegment(F, x, (offset + r * channels + c) * Float.BYTES, ORDER).castShape(D, 0)).sub(s);
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
             }
@@ -117,8 +109,8 @@ public final class VectorRowKernels implements RowKernels {
             DoubleVector sumDyX = DoubleVector.zero(D);
             for (long r = 0; r < rows; r++) {
                 long row = r * channels + c;
-                DoubleVector d = load(x, xOffset + row).sub(s);
-                DoubleVector g = load(dy, dyOffset + row);
+                DoubleVector d = ((DoubleVector) FloatVector.fromMemorySegment(F, x, (xOffset + row) * Float.BYTES, ORDER).castShape(D, 0)).sub(s);
+                DoubleVector g = ((DoubleVector) FloatVector.fromMemorySegment(F, dy, (dyOffset + row) * Float.BYTES, ORDER).castShape(D, 0));
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
                 sumDy = sumDy.add(g);
@@ -158,7 +150,7 @@ public final class VectorRowKernels implements RowKernels {
             DoubleVector b = DoubleVector.fromArray(D, bias, param + c);
             for (long r = 0; r < rows; r++) {
                 long row = r * channels + c;
-                store(load(x, xOffset + row).sub(m).mul(k).add(b), y, yOffset + row);
+                ((FloatVector) ((DoubleVector) FloatVector.fromMemorySegment(F, x, (xOffset + row) * Float.BYTES, ORDER).castShape(D, 0)).sub(m).mul(k).add(b).castShape(F, 0)).intoMemorySegment(y, (yOffset + row) * Float.BYTES, ORDER);
             }
         }
         for (int c = full; c < channels; c++) {
@@ -183,9 +175,9 @@ public final class VectorRowKernels implements RowKernels {
             DoubleVector vb = DoubleVector.fromArray(D, b, param + c);
             for (long r = 0; r < rows; r++) {
                 long row = r * channels + c;
-                DoubleVector g = va.mul(load(dy, dyOffset + row).sub(mdy));
-                DoubleVector d = vb.mul(load(x, xOffset + row).sub(mx));
-                store(g.add(d), dx, dxOffset + row);
+                DoubleVector g = va.mul(((DoubleVector) FloatVector.fromMemorySegment(F, dy, (dyOffset + row) * Float.BYTES, ORDER).castShape(D, 0)).sub(mdy));
+                DoubleVector d = vb.mul(((DoubleVector) FloatVector.fromMemorySegment(F, x, (xOffset + row) * Float.BYTES, ORDER).castShape(D, 0)).sub(mx));
+                ((FloatVector) g.add(d).castShape(F, 0)).intoMemorySegment(dx, (dxOffset + row) * Float.BYTES, ORDER);
             }
         }
         for (int c = full; c < channels; c++) {
