@@ -140,9 +140,9 @@ public final class TrainingDemo {
     /** Compiles the training step's code first (see {@link JitWarmUp}) so the heap count is the steady state. */
     private void warmUp(CpuBackend backend) {
         long start = System.nanoTime();
-        int done = JitWarmUp.run(backend, WARM_UP_MAX_STEPS);
-        out.printf(Locale.ROOT, "  (JIT warm-up: %d steps on a %s layer, %.0f ms)%n", done,
-                Arrays.toString(JitWarmUp.SHAPE), (System.nanoTime() - start) / 1e6);
+        int done = JitWarmUp.run(backend, shape, SEED, steps, Math.max(steps, WARM_UP_MAX_STEPS));
+        out.printf(Locale.ROOT, "  (JIT warm-up: %d steps replaying the same training, %.0f ms)%n", done,
+                (System.nanoTime() - start) / 1e6);
     }
 
     private record Training(float first, float last, double stepsPerSecond, double heapBytesPerStep) {
