@@ -60,7 +60,12 @@ public final class BackwardPass extends UnitSchedule {
      * @param kernels the kernels to use (see {@link Kernels})
      */
     public BackwardPass(NormGeometry geo, double eps, KernelSet kernels) {
-        super(geo);
+        this(geo, eps, kernels, CacheSizes.MACHINE);
+    }
+
+    /** As {@link #BackwardPass(NormGeometry, double, KernelSet)}, with the work cut into waves fitted to {@code caches}. */
+    public BackwardPass(NormGeometry geo, double eps, KernelSet kernels, CacheSizes caches) {
+        super(geo, 2, caches);
         this.eps = eps;
         this.plane = kernels.plane();
         this.rows = kernels.rows();
@@ -123,7 +128,7 @@ public final class BackwardPass extends UnitSchedule {
     void unitSums(int g, int k) {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
-        int base = geo.statsBase(g, k);
+        int base = Moments.statsBase(unitsPerGroup, geo.unitChannels(), g, k);
         if (geo.channelsLast()) {
             int channels = geo.channels();
             if (savedMean != null) {
@@ -149,13 +154,13 @@ public final class BackwardPass extends UnitSchedule {
         for (int cc = 0; cc < channels; cc++) {
             int i = geo.channelsLast() ? g * geo.channels() + cc : g;
             int c = i % geo.channels();
-            Moments.meanAndVariance(geo, stats, g, cc, mean, var, i);
+            Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, mean, var, i);
             double invstd = 1.0 / Math.sqrt(var[i] + eps);
             if (savedInvstd != null) {
                 invstd = refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
             }
-            double sumDy = Moments.sumDy(geo, stats, g, cc);
-            double sumDyX = Moments.sumDyCentred(geo, stats, g, cc, mean[i]);
+            double sumDy = Moments.sumDy(geo, unitsPerGroup, stats, g, cc);
+            double sumDyX = Moments.sumDyCentred(geo, unitsPerGroup, stats, g, cc, mean[i]);
             double scale = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
             meanDy[i] = sumDy / m;
             a[i] = scale;
@@ -178,8 +183,8 @@ public final class BackwardPass extends UnitSchedule {
             return false;
         }
         double sumDySq = 0;
-        for (int k = 0, units = geo.unitsPerGroup(); k < units; k++) {
-            sumDySq += stats[geo.statsBase(g, k) + StatsLayout.SUM_DY_SQ];
+        for (int k = 0; k < unitsPerGroup; k++) {
+            sumDySq += stats[Moments.statsBase(unitsPerGroup, 1, g, k) + StatsLayout.SUM_DY_SQ];
         }
         double centred = sumDySq - sumDy * (sumDy / m);
         double k = sumDyX * invstd * invstd / m;

@@ -40,7 +40,12 @@ public final class ForwardPass extends UnitSchedule {
      * @param kernels the kernels to use (see {@link Kernels})
      */
     public ForwardPass(NormGeometry geo, double eps, KernelSet kernels) {
-        super(geo);
+        this(geo, eps, kernels, CacheSizes.MACHINE);
+    }
+
+    /** As {@link #ForwardPass(NormGeometry, double, KernelSet)}, with the work cut into waves fitted to {@code caches}. */
+    public ForwardPass(NormGeometry geo, double eps, KernelSet kernels, CacheSizes caches) {
+        super(geo, 1, caches);
         this.eps = eps;
         this.plane = kernels.plane();
         this.rows = kernels.rows();
@@ -76,7 +81,7 @@ public final class ForwardPass extends UnitSchedule {
     void unitSums(int g, int k) {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
-        int base = geo.statsBase(g, k);
+        int base = Moments.statsBase(unitsPerGroup, geo.unitChannels(), g, k);
         if (geo.channelsLast()) {
             rows.means(x, start, size, geo.channels(), stats, base);
             rows.centredSums(x, start, size, geo.channels(), stats, base);
@@ -92,7 +97,7 @@ public final class ForwardPass extends UnitSchedule {
         for (int cc = 0; cc < channels; cc++) {
             int i = geo.channelsLast() ? g * geo.channels() + cc : g;
             int c = i % geo.channels();
-            Moments.meanAndVariance(geo, stats, g, cc, mean, var, i);
+            Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, mean, var, i);
             double invstd = 1.0 / Math.sqrt(var[i] + eps);
             scale[i] = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
             bias[i] = beta == null ? 0.0 : beta.getAtIndex(F32, c);

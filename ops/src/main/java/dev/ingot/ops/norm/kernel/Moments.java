@@ -22,12 +22,12 @@ final class Moments {
      * Writes the mean and biased variance of instance channel {@code channel} of group {@code group} into
      * {@code mean[at]} and {@code var[at]}. NaN propagates; the variance is never negative otherwise.
      */
-    static void meanAndVariance(NormGeometry geo, double[] stats, int group, int channel,
+    static void meanAndVariance(NormGeometry geo, int units, double[] stats, int group, int channel,
                                 double[] mean, double[] var, int at) {
         final int ch = geo.unitChannels();
         double count = 0, m = 0, m2 = 0;
-        for (int k = 0, units = geo.unitsPerGroup(); k < units; k++) {
-            int base = geo.statsBase(group, k) + channel;
+        for (int k = 0; k < units; k++) {
+            int base = statsBase(units, ch, group, k) + channel;
             double n = geo.unitSize(k);
             double sum = stats[base + SUM_X * ch];
             double unitMean = stats[base + SHIFT * ch] + sum / n;
@@ -49,23 +49,31 @@ final class Moments {
     }
 
     /** Returns sum(dy) over the instance. */
-    static double sumDy(NormGeometry geo, double[] stats, int group, int channel) {
+    static double sumDy(NormGeometry geo, int units, double[] stats, int group, int channel) {
         final int ch = geo.unitChannels();
         double s = 0;
-        for (int k = 0, units = geo.unitsPerGroup(); k < units; k++) {
-            s += stats[geo.statsBase(group, k) + channel + SUM_DY * ch];
+        for (int k = 0; k < units; k++) {
+            s += stats[statsBase(units, ch, group, k) + channel + SUM_DY * ch];
         }
         return s;
     }
 
     /** Returns sum(dy * (x - mean)) over the instance, moving each unit's sum from its shift to {@code mean}. */
-    static double sumDyCentred(NormGeometry geo, double[] stats, int group, int channel, double mean) {
+    static double sumDyCentred(NormGeometry geo, int units, double[] stats, int group, int channel, double mean) {
         final int ch = geo.unitChannels();
         double s = 0;
-        for (int k = 0, units = geo.unitsPerGroup(); k < units; k++) {
-            int base = geo.statsBase(group, k) + channel;
+        for (int k = 0; k < units; k++) {
+            int base = statsBase(units, ch, group, k) + channel;
             s += stats[base + SUM_DY_X * ch] + (stats[base + SHIFT * ch] - mean) * stats[base + SUM_DY * ch];
         }
         return s;
+    }
+
+    /**
+     * {@link NormGeometry#statsBase} with the units per group given: merges run once per instance between the
+     * sums and the write, where the division that computes that count would sit on the critical path.
+     */
+    static int statsBase(int units, int unitChannels, int group, int k) {
+        return (group * units + k) * StatsLayout.FIELDS * unitChannels;
     }
 }

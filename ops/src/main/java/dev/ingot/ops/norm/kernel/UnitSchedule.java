@@ -3,23 +3,48 @@ package dev.ingot.ops.norm.kernel;
 /**
  * The order in which a pass visits its work units, shared by {@link ForwardPass} and {@link BackwardPass}.
  *
- * <p>When every group (plane, or channels-last batch entry) is one unit, one task per group does all three steps
- * (sums, merge, write) while the group is still in cache. Otherwise three phases run over the executor: the sums of
- * every unit, the merge of each group's unit sums, and the write of every unit. Each step's result depends only on
- * its unit or group, never on which thread ran it or how the range was split.
+ * <p>When every group (plane, or channels-last batch entry) is one unit, a task takes a run of groups and works
+ * through it in waves whose input fills a quarter of L2 (room for the output too): the sums of every group of the wave, then their merges, then their
+ * writes, which read the wave again from cache. Batching the merges matters: a merge right after its group's sums
+ * waits for that group's last loads, and the write behind it waits for the merge, so the core would idle once per
+ * group instead of keeping loads in flight. Otherwise three phases run over the executor, in waves of whole groups
+ * that fit in half of L3 so that the write phase finds its input in cache: the sums of every unit, the merge of
+ * each group's unit sums, and the write of every unit.
+ *
+ * <p>Each step's result depends only on its unit or group, never on which thread ran it, how the range was split
+ * or how big the waves are.
  */
 abstract class UnitSchedule {
     /** Aim for at least this many elements per task, so tiny planes are not scheduled one by one. */
     private static final long TASK_ELEMENTS = 1L << 15;
 
     final NormGeometry geo;
+    /** {@link NormGeometry#unitsPerGroup()}, which takes a division to compute. */
+    final int unitsPerGroup;
+    private final int fusedWave;
+    private final int phasedWave;
     private final Parallel.Task fusedTask = this::fusedGroups;
     private final Parallel.Task sumsTask = this::sumsUnits;
     private final Parallel.Task mergeTask = this::mergeGroups;
     private final Parallel.Task writeTask = this::writeUnits;
+    /** First group of the phased wave being run; published to the workers by the executor's hand-off. */
+    private int waveStart;
 
-    UnitSchedule(NormGeometry geo) {
+    /**
+     * @param geo          the problem and its cut into units
+     * @param inputStreams how many inputs of the problem's size the sums read (x; or x and dy), which sizes the waves
+     * @param caches       the cache sizes the waves are fitted to
+     */
+    UnitSchedule(NormGeometry geo, int inputStreams, CacheSizes caches) {
         this.geo = geo;
+        this.unitsPerGroup = geo.unitsPerGroup();
+        long groupBytes = geo.elements() / geo.groups() * Float.BYTES * inputStreams;
+        this.fusedWave = groupsIn(caches.l2Bytes() / 4, groupBytes);
+        this.phasedWave = groupsIn(caches.l3Bytes() / 2, groupBytes);
+    }
+
+    private static int groupsIn(long bytes, long groupBytes) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, bytes / groupBytes));
     }
 
     /** Reads unit {@code k} of group {@code g} and stores its partial sums. */
@@ -33,12 +58,17 @@ abstract class UnitSchedule {
 
     /** Runs the three steps over every unit; returns after all of them. */
     final void schedule(Parallel parallel) {
-        if (geo.unitsPerGroup() == 1) {
-            parallel.forRange(geo.groups(), groupGrain(), fusedTask);
-        } else {
-            parallel.forRange(geo.units(), 1, sumsTask);
-            parallel.forRange(geo.groups(), 1, mergeTask);
-            parallel.forRange(geo.units(), 1, writeTask);
+        int groups = geo.groups();
+        if (unitsPerGroup == 1) {
+            parallel.forRange(groups, groupGrain(), fusedTask);
+            return;
+        }
+        for (int start = 0; start < groups; start += phasedWave) {
+            int waveGroups = Math.min(phasedWave, groups - start);
+            waveStart = start;
+            parallel.forRange(waveGroups * unitsPerGroup, 1, sumsTask);
+            parallel.forRange(waveGroups, 1, mergeTask);
+            parallel.forRange(waveGroups * unitsPerGroup, 1, writeTask);
         }
     }
 
@@ -48,30 +78,37 @@ abstract class UnitSchedule {
     }
 
     private void fusedGroups(int from, int to) {
-        for (int g = from; g < to; g++) {
-            unitSums(g, 0);
-            merge(g);
-            write(g, 0);
+        for (int start = from; start < to; start += fusedWave) {
+            int end = Math.min(to, start + fusedWave);
+            for (int g = start; g < end; g++) {
+                unitSums(g, 0);
+            }
+            for (int g = start; g < end; g++) {
+                merge(g);
+            }
+            for (int g = start; g < end; g++) {
+                write(g, 0);
+            }
         }
     }
 
     private void sumsUnits(int from, int to) {
-        int units = geo.unitsPerGroup();
-        for (int u = from; u < to; u++) {
-            unitSums(u / units, u % units);
+        int first = waveStart * unitsPerGroup;
+        for (int u = first + from; u < first + to; u++) {
+            unitSums(u / unitsPerGroup, u % unitsPerGroup);
         }
     }
 
     private void mergeGroups(int from, int to) {
-        for (int g = from; g < to; g++) {
+        for (int g = waveStart + from; g < waveStart + to; g++) {
             merge(g);
         }
     }
 
     private void writeUnits(int from, int to) {
-        int units = geo.unitsPerGroup();
-        for (int u = from; u < to; u++) {
-            write(u / units, u % units);
+        int first = waveStart * unitsPerGroup;
+        for (int u = first + from; u < first + to; u++) {
+            write(u / unitsPerGroup, u % unitsPerGroup);
         }
     }
 }

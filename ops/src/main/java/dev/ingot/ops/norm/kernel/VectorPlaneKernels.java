@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and only when {@code jdk.incubator.vector} is in the boot layer.
  *
  * <p><b>Sums.</b> Elements are centred on the shift rounded to float ({@code x - shift} is then exact near the
- * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements: each lane adds
- * {@value #TERMS_PER_LANE} terms, so a block sum is good to about 1e-6 of the sum of its absolute terms. Block sums
+ * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements (the last one may be shorter; only the
+ * last few elements, less than a vector, are added in double): each lane adds at most {@value #TERMS_PER_LANE} terms, so a block sum is good to about 1e-6 of the sum of its absolute terms. Block sums
  * are widened to double and added in block order. Float lanes move twice the elements per instruction of double
  * lanes, which is what keeps the planes that sit in cache near the load bandwidth. When a unit's float sums
  * cannot be trusted — a square or product overflowed float, or the squares are so small that they were subnormal
@@ -90,10 +90,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
         double s = 0;
         final long end = offset + count;
         long i = offset;
-        while (end - i >= BLOCK) {
+        while (end - i >= 2L * LANES) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
-            for (long blockEnd = i + BLOCK; i < blockEnd; i += 2L * LANES) {
+            for (long blockEnd = i + Math.min(BLOCK, (end - i) & -(2L * LANES)); i < blockEnd; i += 2L * LANES) {
                 a0 = a0.add(FloatVector.fromMemorySegment(F, x, i * Float.BYTES, ORDER));
                 a1 = a1.add(FloatVector.fromMemorySegment(F, x, (i + LANES) * Float.BYTES, ORDER));
             }
@@ -116,10 +116,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
         double s = 0, q = 0;
         final long end = offset + count;
         long i = offset;
-        while (end - i >= BLOCK) {
+        while (end - i >= 2L * LANES) {
             FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
             FloatVector q0 = FloatVector.zero(F), q1 = FloatVector.zero(F);
-            for (long blockEnd = i + BLOCK; i < blockEnd; i += 2L * LANES) {
+            for (long blockEnd = i + Math.min(BLOCK, (end - i) & -(2L * LANES)); i < blockEnd; i += 2L * LANES) {
                 FloatVector d0 = FloatVector.fromMemorySegment(F, x, i * Float.BYTES, ORDER).sub(vShift);
                 FloatVector d1 = FloatVector.fromMemorySegment(F, x, (i + LANES) * Float.BYTES, ORDER).sub(vShift);
                 s0 = s0.add(d0);
@@ -144,7 +144,7 @@ public final class VectorPlaneKernels implements PlaneKernels {
             q += d * d;
         }
         stats[base + SHIFT] = shift;
-        if (count >= BLOCK && !trustedSquares(q)) {
+        if (count >= 2 * LANES && !trustedSquares(q)) {
             DoubleLanes.centredSums(x, offset, count, shift, stats, base);
             return;
         }
@@ -159,11 +159,11 @@ public final class VectorPlaneKernels implements PlaneKernels {
         final FloatVector vShift = FloatVector.broadcast(F, shift);
         double s = 0, q = 0, sg = 0, sgd = 0, sgg = 0;
         long i = 0;
-        while (count - i >= BLOCK) {
+        while (count - i >= LANES) {
             // one accumulator per sum: five are independent already, and more would not stay in registers
             FloatVector sv = FloatVector.zero(F), qv = FloatVector.zero(F);
             FloatVector gv = FloatVector.zero(F), pv = FloatVector.zero(F), ggv = FloatVector.zero(F);
-            for (long blockEnd = i + BLOCK; i < blockEnd; i += LANES) {
+            for (long blockEnd = i + Math.min(BLOCK, (count - i) & -LANES); i < blockEnd; i += LANES) {
                 FloatVector d = FloatVector.fromMemorySegment(F, x, (xOffset + i) * Float.BYTES, ORDER).sub(vShift);
                 FloatVector e = FloatVector.fromMemorySegment(F, dy, (dyOffset + i) * Float.BYTES, ORDER);
                 sv = sv.add(d);
@@ -208,7 +208,7 @@ public final class VectorPlaneKernels implements PlaneKernels {
             sgg += g * g;
         }
         stats[base + SHIFT] = shift;
-        if (count >= BLOCK && !(trustedSquares(q) && Math.abs(sg) + Math.abs(sgd) + sgg <= Float.MAX_VALUE * 0.5)) {
+        if (count >= LANES && !(trustedSquares(q) && Math.abs(sg) + Math.abs(sgd) + sgg <= Float.MAX_VALUE * 0.5)) {
             DoubleLanes.gradSums(x, xOffset, dy, dyOffset, count, shift, stats, base);
             return;
         }

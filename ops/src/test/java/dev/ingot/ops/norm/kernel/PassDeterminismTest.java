@@ -8,7 +8,7 @@ import dev.ingot.ops.norm.testing.Problem;
 import dev.ingot.ops.norm.testing.ThreadedParallel;
 import org.junit.jupiter.api.Test;
 
-/** Outputs are bitwise identical for 1, 2, 3 and 8 threads and any split of the work. */
+/** Outputs are bitwise identical for 1, 2, 3 and 8 threads, any split of the work and any wave size. */
 class PassDeterminismTest {
 
     @Test
@@ -28,15 +28,20 @@ class PassDeterminismTest {
         }
     }
 
+    /** Waves of one group, of a few groups, and as big as this machine's caches make them. */
+    private static final CacheSizes[] CACHES = {new CacheSizes(1, 1), new CacheSizes(4096, 100_000),
+        CacheSizes.MACHINE};
+
     private static void check(Problem p, Config serial, KernelSet k, boolean channelsLast, long unit) {
         PassHarness.Forward fwd = PassHarness.forward(p, serial);
         PassHarness.Backward saved = PassHarness.backward(p, serial, fwd, true, true, false);
         PassHarness.Backward recomputed = PassHarness.backward(p, serial, null, true, true, false);
         for (int threads : new int[] {1, 2, 3, 8}) {
             for (int piece : new int[] {1, 3, 64}) {
+                CacheSizes caches = CACHES[(threads + piece) % CACHES.length];
                 try (ThreadedParallel parallel = new ThreadedParallel(threads, piece)) {
-                    Config cfg = new Config(channelsLast, unit, k, parallel);
-                    String what = threads + " threads, pieces of " + piece + ", " + cfg;
+                    Config cfg = new Config(channelsLast, unit, k, parallel, caches);
+                    String what = threads + " threads, pieces of " + piece + ", " + caches + ", " + cfg;
                     PassHarness.Forward f = PassHarness.forward(p, cfg);
                     assertArrayEquals(fwd.y(), f.y(), "y, " + what);
                     assertArrayEquals(fwd.mean(), f.mean(), "mean, " + what);

@@ -1,6 +1,7 @@
 package dev.ingot.ops.norm.testing;
 
 import dev.ingot.ops.norm.kernel.BackwardPass;
+import dev.ingot.ops.norm.kernel.CacheSizes;
 import dev.ingot.ops.norm.kernel.ForwardPass;
 import dev.ingot.ops.norm.kernel.NormGeometry;
 import dev.ingot.ops.norm.kernel.Parallel;
@@ -22,8 +23,13 @@ public final class PassHarness {
     public record Backward(float[] dx, float[] dgamma, float[] dbeta) {
     }
 
-    /** How to run: layout, unit length (0 = default chunking), kernels and parallelism. */
-    public record Config(boolean channelsLast, long unitLength, KernelSet kernels, Parallel parallel) {
+    /** How to run: layout, unit length (0 = default chunking), kernels, parallelism and the caches waves fit. */
+    public record Config(boolean channelsLast, long unitLength, KernelSet kernels, Parallel parallel,
+                         CacheSizes caches) {
+        public Config(boolean channelsLast, long unitLength, KernelSet kernels, Parallel parallel) {
+            this(channelsLast, unitLength, kernels, parallel, CacheSizes.MACHINE);
+        }
+
         NormGeometry geometry(Problem p) {
             return unitLength == 0
                     ? NormGeometry.of(p.n(), p.c(), p.m(), channelsLast, NormGeometry.DEFAULT_CHUNK_ELEMENTS)
@@ -45,7 +51,7 @@ public final class PassHarness {
         MemorySegment y = arena.allocate((long) p.x().length * Float.BYTES);
         MemorySegment mean = arena.allocate((long) p.n() * p.c() * Float.BYTES);
         MemorySegment invstd = arena.allocate((long) p.n() * p.c() * Float.BYTES);
-        new ForwardPass(cfg.geometry(p), p.eps(), cfg.kernels())
+        new ForwardPass(cfg.geometry(p), p.eps(), cfg.kernels(), cfg.caches())
                 .run(x, segment(arena, p.gamma()), segment(arena, p.beta()), y, mean, invstd, cfg.parallel());
         return new Forward(cfg.unlayout(p, floats(y)), floats(mean), floats(invstd));
     }
@@ -62,7 +68,7 @@ public final class PassHarness {
         MemorySegment dx = inPlace ? dy : arena.allocate((long) p.x().length * Float.BYTES);
         MemorySegment dg = dgamma ? arena.allocate((long) p.c() * Float.BYTES) : null;
         MemorySegment db = dbeta ? arena.allocate((long) p.c() * Float.BYTES) : null;
-        new BackwardPass(cfg.geometry(p), p.eps(), cfg.kernels()).run(x, dy,
+        new BackwardPass(cfg.geometry(p), p.eps(), cfg.kernels(), cfg.caches()).run(x, dy,
                 saved == null ? null : segment(arena, saved.mean()),
                 saved == null ? null : segment(arena, saved.invstd()),
                 segment(arena, p.gamma()), dx, dg, db, cfg.parallel());
