@@ -8,6 +8,8 @@
 module dev.ingot.ops {
     requires transitive dev.ingot.runtime;
     requires static jdk.incubator.vector;
+    // reads HotSpot's UseFMA flag, to fuse multiply-adds only where the CPU has them
+    requires jdk.management;
 
     exports dev.ingot.ops.norm;
     exports dev.ingot.ops.math;

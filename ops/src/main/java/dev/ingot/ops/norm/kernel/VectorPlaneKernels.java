@@ -40,8 +40,9 @@ import jdk.incubator.vector.VectorSpecies;
  * or returned there is allocated on the heap, tens of bytes per element. Kernel entry points take only segments
  * and scalars, so wherever C2 draws its inlining line, nothing allocates.
  *
- * <p>Tails are scalar rather than masked (masked tails can allocate). No FMA: the kernels are memory-bound, and a
- * separate multiply and add keep the write kernels bitwise equal to the scalar ones on every CPU.
+ * <p>Tails are scalar rather than masked (masked tails can allocate). The float block sums use fused multiply-adds
+ * where the CPU has them ({@link FusedMultiplyAdd}): one instruction instead of two per square or product, and one
+ * rounding less. The writes do not, so that they stay bitwise equal to the scalar kernels on every CPU.
  */
 public final class VectorPlaneKernels implements PlaneKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -64,6 +65,8 @@ public final class VectorPlaneKernels implements PlaneKernels {
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Whether the float block sums fuse their products into the additions (see {@link FusedMultiplyAdd}). */
+    private static final boolean FMA = FusedMultiplyAdd.ENABLED;
 
     /** Created reflectively by {@link Kernels}; throws when the platform has no usable vector shape. */
     public VectorPlaneKernels() {
@@ -124,8 +127,8 @@ public final class VectorPlaneKernels implements PlaneKernels {
                 FloatVector d1 = FloatVector.fromMemorySegment(F, x, (i + LANES) * Float.BYTES, ORDER).sub(vShift);
                 s0 = s0.add(d0);
                 s1 = s1.add(d1);
-                q0 = q0.add(d0.mul(d0));
-                q1 = q1.add(d1.mul(d1));
+                q0 = FMA ? d0.fma(d0, q0) : q0.add(d0.mul(d0));
+                q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
             FloatVector rs = s0.add(s1);
             rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
@@ -167,10 +170,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
                 FloatVector d = FloatVector.fromMemorySegment(F, x, (xOffset + i) * Float.BYTES, ORDER).sub(vShift);
                 FloatVector e = FloatVector.fromMemorySegment(F, dy, (dyOffset + i) * Float.BYTES, ORDER);
                 sv = sv.add(d);
-                qv = qv.add(d.mul(d));
+                qv = FMA ? d.fma(d, qv) : qv.add(d.mul(d));
                 gv = gv.add(e);
-                pv = pv.add(e.mul(d));
-                ggv = ggv.add(e.mul(e));
+                pv = FMA ? e.fma(d, pv) : pv.add(e.mul(d));
+                ggv = FMA ? e.fma(e, ggv) : ggv.add(e.mul(e));
             }
             FloatVector rs = sv;
             rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
