@@ -46,7 +46,9 @@ final class LibTorchInstanceNorm {
      * {@code torch.set_num_threads}. DJL reads {@value #THREADS_PROPERTY} when the engine is first loaded; later
      * calls set the count directly.
      *
-     * @throws IllegalStateException when LibTorch does not report {@code threads} intra-op threads afterwards
+     * @param threads LibTorch's intra-op thread count, at least 1
+     * @throws IllegalArgumentException when {@code threads} is below 1
+     * @throws IllegalStateException    when LibTorch does not report {@code threads} intra-op threads afterwards
      */
     static Engine engine(int threads) {
         if (threads < 1) {
