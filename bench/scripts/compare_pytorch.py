@@ -3,8 +3,8 @@
 
 For every shape and thread count it alternates: PyTorch as is, PyTorch with glibc malloc tuned not to hand memory
 back (which removes its page-fault churn on large outputs), then ingot's JMH benchmarks (backward, forward, triad),
-and prints one table of medians. LibTorch through DJL joins when bench/target/libtorch-benchmarks.jar exists
-(built with ./mvnw -Plibtorch package).
+and prints one table of medians. LibTorch 2.7 through DJL (backward, forward, and ingot's backward speed-up over it)
+joins when bench/libtorch/target/libtorch-benchmarks.jar exists (built with ./mvnw -B -Plibtorch -DskipTests package).
 
 Usage: bench/scripts/compare_pytorch.py [--shapes 1x64x56x56,...] [--threads 1,2] [--quick] [--ignore-jmh-lock]
 """
@@ -110,11 +110,12 @@ def main():
     jar = ROOT / "bench" / "target" / "benchmarks.jar"
     if not jar.exists():
         subprocess.run([str(ROOT / "mvnw"), "-q", "-B", "-DskipTests", "package"], cwd=ROOT, check=True)
-    libtorch_jar = ROOT / "bench" / "target" / "libtorch-benchmarks.jar"
+    libtorch_jar = ROOT / "bench" / "libtorch" / "target" / "libtorch-benchmarks.jar"
     seconds = 1.0 if args.quick else 3.0
 
     header = ("shape", "thr", "torch bwd us", "torch tuned", "ingot bwd us", "vs tuned", "GB/s", "% triad",
-              "in-place us", "torch tuned fwd us", "ingot fwd us", "fwd speed-up", "libtorch bwd us")
+              "in-place us", "torch tuned fwd us", "ingot fwd us", "fwd speed-up", "libtorch bwd us", "vs libtorch",
+              "libtorch fwd us")
     rows = []
     for shape in args.shapes.split(","):
         for threads in [int(t) for t in args.threads.split(",")]:
@@ -123,12 +124,14 @@ def main():
             tuned = torch_times(shape, threads, True, seconds)
             ingot = jmh_medians(java, jar, "InstanceNorm(Grad)?Bench|StreamBench", shape, threads, args.quick,
                                 args.ignore_jmh_lock)
-            libtorch = "-"
-            if libtorch_jar.exists():
-                lt = jmh_medians(java, libtorch_jar, "LibTorchInstanceNormBench.backward", shape, threads, args.quick,
-                                 args.ignore_jmh_lock)
-                libtorch = f"{lt['LibTorchInstanceNormBench.backward']:.1f}"
             backward = ingot["InstanceNormGradBench.backward"]
+            libtorch = ("-", "-", "-")
+            if libtorch_jar.exists():
+                lt = jmh_medians(java, libtorch_jar, "LibTorchInstanceNormBench", shape, threads, args.quick,
+                                 args.ignore_jmh_lock)
+                lt_backward = lt["LibTorchInstanceNormBench.backward"]
+                libtorch = (f"{lt_backward:.1f}", f"{lt_backward / backward:.2f}x",
+                            f"{lt['LibTorchInstanceNormBench.forward']:.1f}")
             triad = ingot["StreamBench.triad"]
             gbps = elements(shape) * BYTES_PER_ELEMENT / (backward * 1e-6) / 1e9
             rows.append((shape, threads, f"{as_is['backward_us']:.1f}", f"{tuned['backward_us']:.1f}",
@@ -138,7 +141,7 @@ def main():
                          f"{tuned['forward_us']:.1f}",
                          f"{ingot['InstanceNormBench.forward']:.1f}",
                          f"{tuned['forward_us'] / ingot['InstanceNormBench.forward']:.2f}x",
-                         libtorch))
+                         *libtorch))
     print_table(header, rows)
 
 
