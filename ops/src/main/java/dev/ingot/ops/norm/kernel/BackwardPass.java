@@ -37,15 +37,28 @@ public final class BackwardPass extends UnitSchedule {
     private final PlaneKernels plane;
     private final RowKernels rows;
     private final double[] stats;
-    private final double[] mean;
-    private final double[] var;
-    private final double[] meanDy;
-    private final double[] a;
-    private final double[] b;
-    private final double[] dgammaPart;
-    private final double[] dbetaPart;
-    /** Per instance: dx cancels little, so the float write kernel is accurate enough (see {@link #mayWriteInFloat}). */
-    private final boolean[] floatWrite;
+    /**
+     * Per instance i, its coefficients at {@code coef[i * FIELDS + ...]}: stored together, so that a merge writes
+     * one cache line and the write reads it back. (Spread over one array per field, the merges of small planes
+     * were measured to cost about as much as the planes' own loads and stores.)
+     */
+    private final double[] coef;
+    /** Channels-last: mean, mean(dy), a and b again, one array per field, as the row kernels read them. */
+    private final double[] rowMean;
+    private final double[] rowMeanDy;
+    private final double[] rowA;
+    private final double[] rowB;
+
+    private static final int MEAN = 0;
+    private static final int VAR = 1;
+    private static final int MEAN_DY = 2;
+    private static final int A = 3;
+    private static final int B = 4;
+    private static final int DGAMMA = 5;
+    private static final int DBETA = 6;
+    /** 1 where dx cancels little, so the float write kernel is accurate enough (see {@link #mayWriteInFloat}). */
+    private static final int FLOAT_WRITE = 7;
+    private static final int FIELDS = 8;
 
     private MemorySegment x;
     private MemorySegment dy;
@@ -71,14 +84,12 @@ public final class BackwardPass extends UnitSchedule {
         this.rows = kernels.rows();
         this.stats = new double[geo.statsLength()];
         int n = geo.instances();
-        this.mean = new double[n];
-        this.var = new double[n];
-        this.meanDy = new double[n];
-        this.a = new double[n];
-        this.b = new double[n];
-        this.dgammaPart = new double[n];
-        this.dbetaPart = new double[n];
-        this.floatWrite = new boolean[n];
+        this.coef = new double[Math.multiplyExact(n, FIELDS)];
+        int rowsLength = geo.channelsLast() ? n : 0;
+        this.rowMean = new double[rowsLength];
+        this.rowMeanDy = new double[rowsLength];
+        this.rowA = new double[rowsLength];
+        this.rowB = new double[rowsLength];
     }
 
     /**
@@ -105,19 +116,19 @@ public final class BackwardPass extends UnitSchedule {
             this.x = this.dy = this.savedMean = this.savedInvstd = this.gamma = this.dx = null;
         }
         if (dgamma != null) {
-            sumOverBatch(dgammaPart, dgamma);
+            sumOverBatch(DGAMMA, dgamma);
         }
         if (dbeta != null) {
-            sumOverBatch(dbetaPart, dbeta);
+            sumOverBatch(DBETA, dbeta);
         }
     }
 
-    private void sumOverBatch(double[] partials, MemorySegment out) {
+    private void sumOverBatch(int field, MemorySegment out) {
         int channels = geo.channels();
         for (int c = 0; c < channels; c++) {
             double s = 0;
             for (int n = 0; n < geo.batch(); n++) {
-                s += partials[n * channels + c];
+                s += coef[(n * channels + c) * FIELDS + field];
             }
             out.setAtIndex(F32, c, (float) s);
         }
@@ -149,26 +160,42 @@ public final class BackwardPass extends UnitSchedule {
 
     @Override
     void merge(int g) {
-        int channels = geo.unitChannels();
-        double m = geo.spatial();
-        for (int cc = 0; cc < channels; cc++) {
-            int i = geo.channelsLast() ? g * geo.channels() + cc : g;
-            int c = i % geo.channels();
-            Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, mean, var, i);
-            double invstd = 1.0 / Math.sqrt(var[i] + eps);
-            if (savedInvstd != null) {
-                invstd = refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
-            }
-            double sumDy = Moments.sumDy(geo, unitsPerGroup, stats, g, cc);
-            double sumDyX = Moments.sumDyCentred(geo, unitsPerGroup, stats, g, cc, mean[i]);
-            double scale = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
-            meanDy[i] = sumDy / m;
-            a[i] = scale;
-            b[i] = -scale * invstd * invstd * (sumDyX / m);
-            dgammaPart[i] = invstd * sumDyX;
-            dbetaPart[i] = sumDy;
-            floatWrite[i] = !geo.channelsLast() && mayWriteInFloat(g, m, sumDy, sumDyX, var[i], invstd);
+        if (!geo.channelsLast()) {
+            mergeInstance(g, 0, g);
+            return;
         }
+        int channels = geo.channels();
+        int first = g * channels;
+        for (int cc = 0; cc < channels; cc++) {
+            int i = first + cc;
+            mergeInstance(g, cc, i);
+            rowMean[i] = coef[i * FIELDS + MEAN];
+            rowMeanDy[i] = coef[i * FIELDS + MEAN_DY];
+            rowA[i] = coef[i * FIELDS + A];
+            rowB[i] = coef[i * FIELDS + B];
+        }
+    }
+
+    /** Merges channel {@code cc} of group {@code g}'s units into the coefficients of instance {@code i}. */
+    private void mergeInstance(int g, int cc, int i) {
+        double m = geo.spatial();
+        int at = i * FIELDS;
+        Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
+        double mean = coef[at + MEAN];
+        double variance = coef[at + VAR];
+        double invstd = 1.0 / Math.sqrt(variance + eps);
+        if (savedInvstd != null) {
+            invstd = refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
+        }
+        double sumDy = Moments.sumDy(geo, unitsPerGroup, stats, g, cc);
+        double sumDyX = Moments.sumDyCentred(geo, unitsPerGroup, stats, g, cc, mean);
+        double scale = gamma == null ? invstd : gamma.getAtIndex(F32, i % geo.channels()) * invstd;
+        coef[at + MEAN_DY] = sumDy / m;
+        coef[at + A] = scale;
+        coef[at + B] = -scale * invstd * invstd * (sumDyX / m);
+        coef[at + DGAMMA] = invstd * sumDyX;
+        coef[at + DBETA] = sumDy;
+        coef[at + FLOAT_WRITE] = !geo.channelsLast() && mayWriteInFloat(g, m, sumDy, sumDyX, variance, invstd) ? 1 : 0;
     }
 
     /**
@@ -206,12 +233,17 @@ public final class BackwardPass extends UnitSchedule {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
         if (geo.channelsLast()) {
-            rows.gradInput(x, start, dy, start, dx, start, size, geo.channels(), mean, meanDy, a, b,
+            rows.gradInput(x, start, dy, start, dx, start, size, geo.channels(), rowMean, rowMeanDy, rowA, rowB,
                     g * geo.channels());
-        } else if (floatWrite[g]) {
-            plane.gradInputFloat(x, start, dy, start, dx, start, size, mean[g], meanDy[g], a[g], b[g]);
+            return;
+        }
+        int at = g * FIELDS;
+        if (coef[at + FLOAT_WRITE] != 0) {
+            plane.gradInputFloat(x, start, dy, start, dx, start, size, coef[at + MEAN], coef[at + MEAN_DY],
+                    coef[at + A], coef[at + B]);
         } else {
-            plane.gradInput(x, start, dy, start, dx, start, size, mean[g], meanDy[g], a[g], b[g]);
+            plane.gradInput(x, start, dy, start, dx, start, size, coef[at + MEAN], coef[at + MEAN_DY],
+                    coef[at + A], coef[at + B]);
         }
     }
 }

@@ -6,32 +6,26 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Cache sizes the schedules size their waves from: a wrong guess costs speed, never correctness (results do not
+ * The cache size the schedules fit their waves to: a wrong guess costs speed, never correctness (results do not
  * depend on the wave sizes).
  *
- * @param l2Bytes the L2 cache of one core
- * @param l3Bytes the last-level cache
+ * @param l3Bytes the last-level cache, in bytes
  */
-public record CacheSizes(long l2Bytes, long l3Bytes) {
-    static final String L2_PROPERTY = "ingot.cache.l2";
+public record CacheSizes(long l3Bytes) {
     static final String L3_PROPERTY = "ingot.cache.l3";
 
-    private static final long FALLBACK_L2 = 1L << 20;
     private static final long FALLBACK_L3 = 8L << 20;
     private static final Path CACHE_DIR = Path.of("/sys/devices/system/cpu/cpu0/cache");
 
     /**
-     * This machine's sizes, read once from Linux's {@code /sys} cache description, with common sizes as the
-     * fallback elsewhere; the system properties {@value #L2_PROPERTY} and {@value #L3_PROPERTY} (bytes) override
-     * them.
+     * This machine's size, read once from Linux's {@code /sys} cache description, with a common size as the
+     * fallback elsewhere; the system property {@value #L3_PROPERTY} (bytes) overrides it.
      */
-    public static final CacheSizes MACHINE = new CacheSizes(size(L2_PROPERTY, 2, FALLBACK_L2),
-            size(L3_PROPERTY, 3, FALLBACK_L3));
+    public static final CacheSizes MACHINE = new CacheSizes(size(L3_PROPERTY, 3, FALLBACK_L3));
 
     public CacheSizes {
-        if (l2Bytes < 1 || l3Bytes < 1) {
-            throw new IllegalArgumentException("cache sizes: expected positive byte counts, got L2=" + l2Bytes
-                    + " L3=" + l3Bytes);
+        if (l3Bytes < 1) {
+            throw new IllegalArgumentException("cache size: expected a positive byte count, got L3=" + l3Bytes);
         }
     }
 

@@ -22,10 +22,18 @@ public final class ForwardPass extends UnitSchedule {
     private final PlaneKernels plane;
     private final RowKernels rows;
     private final double[] stats;
-    private final double[] mean;
-    private final double[] var;
-    private final double[] scale;
-    private final double[] bias;
+    /** Per instance i, mean, variance, scale and bias at {@code coef[i * FIELDS + ...]} (see {@link BackwardPass}). */
+    private final double[] coef;
+    /** Channels-last: mean, scale and bias again, one array per field, as the row kernels read them. */
+    private final double[] rowMean;
+    private final double[] rowScale;
+    private final double[] rowBias;
+
+    private static final int MEAN = 0;
+    private static final int VAR = 1;
+    private static final int SCALE = 2;
+    private static final int BIAS = 3;
+    private static final int FIELDS = 4;
 
     private MemorySegment x;
     private MemorySegment gamma;
@@ -51,10 +59,11 @@ public final class ForwardPass extends UnitSchedule {
         this.rows = kernels.rows();
         this.stats = new double[geo.statsLength()];
         int n = geo.instances();
-        this.mean = new double[n];
-        this.var = new double[n];
-        this.scale = new double[n];
-        this.bias = new double[n];
+        this.coef = new double[Math.multiplyExact(n, FIELDS)];
+        int rowsLength = geo.channelsLast() ? n : 0;
+        this.rowMean = new double[rowsLength];
+        this.rowScale = new double[rowsLength];
+        this.rowBias = new double[rowsLength];
     }
 
     /**
@@ -93,17 +102,31 @@ public final class ForwardPass extends UnitSchedule {
 
     @Override
     void merge(int g) {
-        int channels = geo.unitChannels();
-        for (int cc = 0; cc < channels; cc++) {
-            int i = geo.channelsLast() ? g * geo.channels() + cc : g;
-            int c = i % geo.channels();
-            Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, mean, var, i);
-            double invstd = 1.0 / Math.sqrt(var[i] + eps);
-            scale[i] = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
-            bias[i] = beta == null ? 0.0 : beta.getAtIndex(F32, c);
-            meanOut.setAtIndex(F32, i, (float) mean[i]);
-            invstdOut.setAtIndex(F32, i, (float) invstd);
+        if (!geo.channelsLast()) {
+            mergeInstance(g, 0, g);
+            return;
         }
+        int channels = geo.channels();
+        int first = g * channels;
+        for (int cc = 0; cc < channels; cc++) {
+            int i = first + cc;
+            mergeInstance(g, cc, i);
+            rowMean[i] = coef[i * FIELDS + MEAN];
+            rowScale[i] = coef[i * FIELDS + SCALE];
+            rowBias[i] = coef[i * FIELDS + BIAS];
+        }
+    }
+
+    /** Merges channel {@code cc} of group {@code g}'s units into the coefficients and statistics of instance {@code i}. */
+    private void mergeInstance(int g, int cc, int i) {
+        int at = i * FIELDS;
+        int c = i % geo.channels();
+        Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
+        double invstd = 1.0 / Math.sqrt(coef[at + VAR] + eps);
+        coef[at + SCALE] = gamma == null ? invstd : gamma.getAtIndex(F32, c) * invstd;
+        coef[at + BIAS] = beta == null ? 0.0 : beta.getAtIndex(F32, c);
+        meanOut.setAtIndex(F32, i, (float) coef[at + MEAN]);
+        invstdOut.setAtIndex(F32, i, (float) invstd);
     }
 
     @Override
@@ -111,9 +134,10 @@ public final class ForwardPass extends UnitSchedule {
         long start = geo.unitStart(g, k);
         long size = geo.unitSize(k);
         if (geo.channelsLast()) {
-            rows.normalize(x, start, y, start, size, geo.channels(), mean, scale, bias, g * geo.channels());
+            rows.normalize(x, start, y, start, size, geo.channels(), rowMean, rowScale, rowBias, g * geo.channels());
         } else {
-            plane.normalize(x, start, y, start, size, mean[g], scale[g], bias[g]);
+            int at = g * FIELDS;
+            plane.normalize(x, start, y, start, size, coef[at + MEAN], coef[at + SCALE], coef[at + BIAS]);
         }
     }
 }

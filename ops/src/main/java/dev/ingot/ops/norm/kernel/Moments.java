@@ -20,10 +20,10 @@ final class Moments {
 
     /**
      * Writes the mean and biased variance of instance channel {@code channel} of group {@code group} into
-     * {@code mean[at]} and {@code var[at]}. NaN propagates; the variance is never negative otherwise.
+     * {@code out[meanAt]} and {@code out[varAt]}. NaN propagates; the variance is never negative otherwise.
      */
     static void meanAndVariance(NormGeometry geo, int units, double[] stats, int group, int channel,
-                                double[] mean, double[] var, int at) {
+                                double[] out, int meanAt, int varAt) {
         final int ch = geo.unitChannels();
         double count = 0, m = 0, m2 = 0;
         for (int k = 0; k < units; k++) {
@@ -44,8 +44,8 @@ final class Moments {
                 count = total;
             }
         }
-        mean[at] = m;
-        var[at] = Math.max(m2 / count, 0.0); // Math.max keeps NaN
+        out[meanAt] = m;
+        out[varAt] = Math.max(m2 / count, 0.0); // Math.max keeps NaN
     }
 
     /** Returns sum(dy) over the instance. */

@@ -3,13 +3,10 @@ package dev.ingot.ops.norm.kernel;
 /**
  * The order in which a pass visits its work units, shared by {@link ForwardPass} and {@link BackwardPass}.
  *
- * <p>When every group (plane, or channels-last batch entry) is one unit, a task takes a run of groups and works
- * through it in waves whose input fills a quarter of L2 (room for the output too): the sums of every group of the wave, then their merges, then their
- * writes, which read the wave again from cache. Batching the merges matters: a merge right after its group's sums
- * waits for that group's last loads, and the write behind it waits for the merge, so the core would idle once per
- * group instead of keeping loads in flight. Otherwise three phases run over the executor, in waves of whole groups
- * that fit in half of L3 so that the write phase finds its input in cache: the sums of every unit, the merge of
- * each group's unit sums, and the write of every unit.
+ * <p>When every group (plane, or channels-last batch entry) is one unit, one task per run of groups does all three
+ * steps (sums, merge, write) of each group while the group is still in L1 or L2. Otherwise three phases run over
+ * the executor, in waves of whole groups whose input fits in half of L3, so that the write phase finds its input in
+ * cache: the sums of every unit, the merge of each group's unit sums, and the write of every unit.
  *
  * <p>Each step's result depends only on its unit or group, never on which thread ran it, how the range was split
  * or how big the waves are.
@@ -21,7 +18,6 @@ abstract class UnitSchedule {
     final NormGeometry geo;
     /** {@link NormGeometry#unitsPerGroup()}, which takes a division to compute. */
     final int unitsPerGroup;
-    private final int fusedWave;
     private final int phasedWave;
     private final Parallel.Task fusedTask = this::fusedGroups;
     private final Parallel.Task sumsTask = this::sumsUnits;
@@ -39,7 +35,6 @@ abstract class UnitSchedule {
         this.geo = geo;
         this.unitsPerGroup = geo.unitsPerGroup();
         long groupBytes = geo.elements() / geo.groups() * Float.BYTES * inputStreams;
-        this.fusedWave = groupsIn(caches.l2Bytes() / 4, groupBytes);
         this.phasedWave = groupsIn(caches.l3Bytes() / 2, groupBytes);
     }
 
@@ -78,17 +73,10 @@ abstract class UnitSchedule {
     }
 
     private void fusedGroups(int from, int to) {
-        for (int start = from; start < to; start += fusedWave) {
-            int end = Math.min(to, start + fusedWave);
-            for (int g = start; g < end; g++) {
-                unitSums(g, 0);
-            }
-            for (int g = start; g < end; g++) {
-                merge(g);
-            }
-            for (int g = start; g < end; g++) {
-                write(g, 0);
-            }
+        for (int g = from; g < to; g++) {
+            unitSums(g, 0);
+            merge(g);
+            write(g, 0);
         }
     }
 
