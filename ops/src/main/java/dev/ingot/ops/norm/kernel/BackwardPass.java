@@ -159,25 +159,7 @@ public final class BackwardPass extends UnitSchedule {
     }
 
     @Override
-    void merge(int g) {
-        if (!geo.channelsLast()) {
-            mergeInstance(g, 0, g);
-            return;
-        }
-        int channels = geo.channels();
-        int first = g * channels;
-        for (int cc = 0; cc < channels; cc++) {
-            int i = first + cc;
-            mergeInstance(g, cc, i);
-            rowMean[i] = coef[i * FIELDS + MEAN];
-            rowMeanDy[i] = coef[i * FIELDS + MEAN_DY];
-            rowA[i] = coef[i * FIELDS + A];
-            rowB[i] = coef[i * FIELDS + B];
-        }
-    }
-
-    /** Merges channel {@code cc} of group {@code g}'s units into the coefficients of instance {@code i}. */
-    private void mergeInstance(int g, int cc, int i) {
+    void mergeInstance(int g, int cc, int i) {
         double m = geo.spatial();
         int at = i * FIELDS;
         Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
@@ -196,6 +178,12 @@ public final class BackwardPass extends UnitSchedule {
         coef[at + DGAMMA] = invstd * sumDyX;
         coef[at + DBETA] = sumDy;
         coef[at + FLOAT_WRITE] = !geo.channelsLast() && mayWriteInFloat(g, m, sumDy, sumDyX, variance, invstd) ? 1 : 0;
+        if (geo.channelsLast()) {
+            rowMean[i] = mean;
+            rowMeanDy[i] = coef[at + MEAN_DY];
+            rowA[i] = coef[at + A];
+            rowB[i] = coef[at + B];
+        }
     }
 
     /**

@@ -100,25 +100,9 @@ public final class ForwardPass extends UnitSchedule {
         }
     }
 
+    /** Also writes the instance's saved mean and invstd. */
     @Override
-    void merge(int g) {
-        if (!geo.channelsLast()) {
-            mergeInstance(g, 0, g);
-            return;
-        }
-        int channels = geo.channels();
-        int first = g * channels;
-        for (int cc = 0; cc < channels; cc++) {
-            int i = first + cc;
-            mergeInstance(g, cc, i);
-            rowMean[i] = coef[i * FIELDS + MEAN];
-            rowScale[i] = coef[i * FIELDS + SCALE];
-            rowBias[i] = coef[i * FIELDS + BIAS];
-        }
-    }
-
-    /** Merges channel {@code cc} of group {@code g}'s units into the coefficients and statistics of instance {@code i}. */
-    private void mergeInstance(int g, int cc, int i) {
+    void mergeInstance(int g, int cc, int i) {
         int at = i * FIELDS;
         int c = i % geo.channels();
         Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
@@ -127,6 +111,11 @@ public final class ForwardPass extends UnitSchedule {
         coef[at + BIAS] = beta == null ? 0.0 : beta.getAtIndex(F32, c);
         meanOut.setAtIndex(F32, i, (float) coef[at + MEAN]);
         invstdOut.setAtIndex(F32, i, (float) invstd);
+        if (geo.channelsLast()) {
+            rowMean[i] = coef[at + MEAN];
+            rowScale[i] = coef[at + SCALE];
+            rowBias[i] = coef[at + BIAS];
+        }
     }
 
     @Override

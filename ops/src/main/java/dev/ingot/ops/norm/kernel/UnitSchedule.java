@@ -45,8 +45,22 @@ abstract class UnitSchedule {
     /** Reads unit {@code k} of group {@code g} and stores its partial sums. */
     abstract void unitSums(int g, int k);
 
-    /** Merges the partial sums of group {@code g} into its per-instance coefficients. */
-    abstract void merge(int g);
+    /**
+     * Merges the unit sums of instance {@code i}, channel {@code cc} of group {@code g}, into its coefficients.
+     */
+    abstract void mergeInstance(int g, int cc, int i);
+
+    /** Merges group {@code g}: its one NCHW instance, or the C instances of a channels-last batch entry. */
+    final void merge(int g) {
+        if (!geo.channelsLast()) {
+            mergeInstance(g, 0, g);
+            return;
+        }
+        int channels = geo.channels();
+        for (int cc = 0, first = g * channels; cc < channels; cc++) {
+            mergeInstance(g, cc, first + cc);
+        }
+    }
 
     /** Writes the output of unit {@code k} of group {@code g}. */
     abstract void write(int g, int k);
