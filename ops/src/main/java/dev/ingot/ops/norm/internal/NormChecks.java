@@ -145,8 +145,9 @@ final class NormChecks {
                     x.spatialSize(), x.layout() == Layout.CHANNELS_LAST, NormGeometry.DEFAULT_CHUNK_ELEMENTS);
             g.statsLength(); // throws now, not during a run, when the scratch would not fit an array
             return g;
-        } catch (ArithmeticException e) {
-            throw fail("input x", "a shape whose work units fit the scratch arrays", x.shape());
+        } catch (ArithmeticException | IllegalArgumentException e) {
+            throw fail("input x", "a shape whose work units fit the scratch arrays (N*C <= "
+                    + NormGeometry.MAX_INSTANCES + ")", x.shape());
         }
     }
 

@@ -84,7 +84,7 @@ public final class BackwardPass extends UnitSchedule {
         this.rows = kernels.rows();
         this.stats = new double[geo.statsLength()];
         int n = geo.instances();
-        this.coef = new double[Math.multiplyExact(n, FIELDS)];
+        this.coef = new double[n * FIELDS]; // n <= NormGeometry.MAX_INSTANCES keeps this in range
         int rowsLength = geo.channelsLast() ? n : 0;
         this.rowMean = new double[rowsLength];
         this.rowMeanDy = new double[rowsLength];

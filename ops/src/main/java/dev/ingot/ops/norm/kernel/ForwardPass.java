@@ -59,7 +59,7 @@ public final class ForwardPass extends UnitSchedule {
         this.rows = kernels.rows();
         this.stats = new double[geo.statsLength()];
         int n = geo.instances();
-        this.coef = new double[Math.multiplyExact(n, FIELDS)];
+        this.coef = new double[n * FIELDS]; // n <= NormGeometry.MAX_INSTANCES keeps this in range
         int rowsLength = geo.channelsLast() ? n : 0;
         this.rowMean = new double[rowsLength];
         this.rowScale = new double[rowsLength];

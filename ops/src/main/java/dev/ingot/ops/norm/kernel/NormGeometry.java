@@ -20,14 +20,19 @@ public record NormGeometry(int batch, int channels, long spatial, boolean channe
     /** Smallest channels-last unit, in rows; bounds the per-unit scratch to a sixteenth of the input. */
     static final long MIN_ROWS = 64;
 
+    /** Doubles of per-instance scratch a pass may keep in one array (the backward pass keeps eight). */
+    static final int SCRATCH_PER_INSTANCE = 8;
+    /** Most instances (N*C) a geometry may have, so that every pass's per-instance scratch fits one array. */
+    public static final int MAX_INSTANCES = Integer.MAX_VALUE / SCRATCH_PER_INSTANCE;
+
     public NormGeometry {
         if (batch < 1 || channels < 1 || spatial < 1 || unitLength < 1) {
             throw new IllegalArgumentException("geometry: expected positive sizes, got N=" + batch + " C=" + channels
                     + " spatial=" + spatial + " unit=" + unitLength);
         }
-        if ((long) batch * channels > Integer.MAX_VALUE / StatsLayout.FIELDS) {
-            throw new IllegalArgumentException("geometry: expected N*C <= " + Integer.MAX_VALUE / StatsLayout.FIELDS
-                    + ", got " + (long) batch * channels);
+        if ((long) batch * channels > MAX_INSTANCES) {
+            throw new IllegalArgumentException("geometry: expected N*C <= " + MAX_INSTANCES + ", got "
+                    + (long) batch * channels);
         }
     }
 
