@@ -5,153 +5,116 @@ import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Execution;
 import dev.ingot.runtime.OpCreator;
 import dev.ingot.runtime.express.SgdMomentum;
+import java.util.function.BiFunction;
 
-/** The {@link OpCreator}s of the math ops, registered through ServiceLoader; each stateless and thread-safe. */
+/**
+ * The {@link OpCreator}s of the math ops, registered through ServiceLoader (which needs one public class with a
+ * no-argument constructor per op); each stateless and thread-safe.
+ */
 public final class MathOpCreators {
     private MathOpCreators() {
     }
 
-    /** Creates the {@code Add} execution. */
-    public static final class Add implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.ADD;
+    private static BiFunction<Attributes, CpuBackend, Execution> elementwise(ElementwiseExecution.Kind kind,
+                                                                       String opType) {
+        return (attributes, backend) -> new ElementwiseExecution(kind, opType, attributes, backend);
+    }
+
+    /** An op type and the constructor of its execution. */
+    private abstract static class Creator implements OpCreator {
+        private final String opType;
+        private final BiFunction<Attributes, CpuBackend, Execution> factory;
+
+        Creator(String opType, BiFunction<Attributes, CpuBackend, Execution> factory) {
+            this.opType = opType;
+            this.factory = factory;
         }
 
         @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new ElementwiseExecution(ElementwiseExecution.Kind.ADD, MathOps.ADD, attributes, backend);
+        public final String opType() {
+            return opType;
+        }
+
+        @Override
+        public final Execution create(Attributes attributes, CpuBackend backend) {
+            return factory.apply(attributes, backend);
+        }
+    }
+
+    /** Creates the {@code Add} execution. */
+    public static final class Add extends Creator {
+        public Add() {
+            super(MathOps.ADD, elementwise(ElementwiseExecution.Kind.ADD, MathOps.ADD));
         }
     }
 
     /** Creates the {@code Sub} execution. */
-    public static final class Sub implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.SUB;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new ElementwiseExecution(ElementwiseExecution.Kind.SUB, MathOps.SUB, attributes, backend);
+    public static final class Sub extends Creator {
+        public Sub() {
+            super(MathOps.SUB, elementwise(ElementwiseExecution.Kind.SUB, MathOps.SUB));
         }
     }
 
     /** Creates the {@code Mul} execution. */
-    public static final class Mul implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.MUL;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new ElementwiseExecution(ElementwiseExecution.Kind.MUL, MathOps.MUL, attributes, backend);
+    public static final class Mul extends Creator {
+        public Mul() {
+            super(MathOps.MUL, elementwise(ElementwiseExecution.Kind.MUL, MathOps.MUL));
         }
     }
 
     /** Creates the {@code Square} execution. */
-    public static final class Square implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.SQUARE;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new ElementwiseExecution(ElementwiseExecution.Kind.SQUARE, MathOps.SQUARE, attributes, backend);
+    public static final class Square extends Creator {
+        public Square() {
+            super(MathOps.SQUARE, elementwise(ElementwiseExecution.Kind.SQUARE, MathOps.SQUARE));
         }
     }
 
     /** Creates the {@code MulScalar} execution. */
-    public static final class MulScalar implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.MUL_SCALAR;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new ElementwiseExecution(ElementwiseExecution.Kind.MUL_SCALAR, MathOps.MUL_SCALAR, attributes,
-                    backend);
+    public static final class MulScalar extends Creator {
+        public MulScalar() {
+            super(MathOps.MUL_SCALAR, elementwise(ElementwiseExecution.Kind.MUL_SCALAR, MathOps.MUL_SCALAR));
         }
     }
 
     /** Creates the {@code Sum} execution. */
-    public static final class Sum implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.SUM;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new ReduceExecution(MathOps.SUM, false, attributes, backend);
+    public static final class Sum extends Creator {
+        public Sum() {
+            super(MathOps.SUM, (attributes, backend) -> new ReduceExecution(MathOps.SUM, false, attributes, backend));
         }
     }
 
     /** Creates the {@code Mean} execution. */
-    public static final class Mean implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.MEAN;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new ReduceExecution(MathOps.MEAN, true, attributes, backend);
+    public static final class Mean extends Creator {
+        public Mean() {
+            super(MathOps.MEAN, (attributes, backend) -> new ReduceExecution(MathOps.MEAN, true, attributes, backend));
         }
     }
 
     /** Creates the {@code BroadcastTo} execution. */
-    public static final class BroadcastTo implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.BROADCAST_TO;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new BroadcastExecution(attributes, backend);
+    public static final class BroadcastTo extends Creator {
+        public BroadcastTo() {
+            super(MathOps.BROADCAST_TO, (attributes, backend) -> new BroadcastExecution(attributes, backend));
         }
     }
 
     /** Creates the {@code MseLoss} execution. */
-    public static final class MseLoss implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.MSE_LOSS;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new MseLossExecution(attributes, backend);
+    public static final class MseLoss extends Creator {
+        public MseLoss() {
+            super(MathOps.MSE_LOSS, (attributes, backend) -> new MseLossExecution(attributes, backend));
         }
     }
 
     /** Creates the {@code MseLossGrad} execution. */
-    public static final class MseLossGrad implements OpCreator {
-        @Override
-        public String opType() {
-            return MathOps.MSE_LOSS_GRAD;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new MseLossGradExecution(attributes, backend);
+    public static final class MseLossGrad extends Creator {
+        public MseLossGrad() {
+            super(MathOps.MSE_LOSS_GRAD, (attributes, backend) -> new MseLossGradExecution(attributes, backend));
         }
     }
 
     /** Creates the {@code SgdMomentum} execution. */
-    public static final class Sgd implements OpCreator {
-        @Override
-        public String opType() {
-            return SgdMomentum.OP_TYPE;
-        }
-
-        @Override
-        public Execution create(Attributes attributes, CpuBackend backend) {
-            return new SgdMomentumExecution(attributes, backend);
+    public static final class Sgd extends Creator {
+        public Sgd() {
+            super(SgdMomentum.OP_TYPE, (attributes, backend) -> new SgdMomentumExecution(attributes, backend));
         }
     }
 }
