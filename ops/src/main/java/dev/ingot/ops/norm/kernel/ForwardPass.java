@@ -29,6 +29,15 @@ public final class ForwardPass extends UnitSchedule {
     private final double[] rowScale;
     private final double[] rowBias;
 
+    /**
+     * Elements at the start of a unit whose mean serves as the first centring shift. When the unit's mean turns out
+     * to be within half a standard deviation of it ({@code (sum / n)^2 <= var / 4}, i.e. {@code sum^2 <= n * sumSq /
+     * 5}), the one pass is as accurate as centring on the mean (the squares grow by at most a quarter); otherwise the
+     * unit is summed again, centred on its mean.
+     */
+    private static final long PROBE_ELEMENTS = 64;
+    private static final double FAR_FROM_MEAN = 0.2;
+
     private static final int MEAN = 0;
     private static final int VAR = 1;
     private static final int SCALE = 2;
@@ -95,8 +104,15 @@ public final class ForwardPass extends UnitSchedule {
             rows.means(x, start, size, geo.channels(), stats, base);
             rows.centredSums(x, start, size, geo.channels(), stats, base);
         } else {
-            stats[base + StatsLayout.SHIFT] = plane.sum(x, start, size) / size;
+            long probe = Math.min(size, PROBE_ELEMENTS);
+            stats[base + StatsLayout.SHIFT] = plane.sum(x, start, probe) / probe;
             plane.centredSums(x, start, size, stats, base);
+            double sum = stats[base + StatsLayout.SUM_X];
+            if (!(sum * sum <= FAR_FROM_MEAN * size * stats[base + StatsLayout.SUM_SQ])) {
+                // the probe's mean was not close enough to the plane's: centre on the plane's mean, read from cache
+                stats[base + StatsLayout.SHIFT] += sum / size;
+                plane.centredSums(x, start, size, stats, base);
+            }
         }
     }
 

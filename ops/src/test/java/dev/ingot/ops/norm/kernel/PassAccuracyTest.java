@@ -81,6 +81,30 @@ class PassAccuracyTest {
         checkAll(p.withX(Problem.uniform(r, p.x().length, 1000 - 0.01, 1000 + 0.01)), cfg);
     }
 
+    /**
+     * The forward centres a plane first on the mean of its first elements and sums it again, centred on its mean,
+     * when that guess was far off: planes whose start is typical, far above the rest, and far below it.
+     */
+    @ParameterizedTest
+    @MethodSource("configs")
+    void planesWhoseFirstElementsAreNotTypical(Config cfg) {
+        Problem p = Problem.random(25, 1, 3, 1500, true, true, 1e-5);
+        Random r = new Random(26);
+        float[] x = Problem.uniform(r, p.x().length, 999, 1001);
+        for (int i = 0; i < 100; i++) {
+            x[1500 + i] += 40;      // second plane: its first elements sit 40 standard deviations high
+            x[3000 + i] -= 0.3f;    // third plane: a little low, still close to the mean
+        }
+        Problem skewed = p.withX(x);
+        checkAll(skewed, cfg);
+        Reference.Forward ref = skewed.referenceForward();
+        PassHarness.Forward fwd = PassHarness.forward(skewed, cfg);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(ref.mean()[i], fwd.mean()[i], 1e-6 * Math.abs(ref.mean()[i]), "mean of plane " + i);
+            assertEquals(ref.invstd()[i], fwd.invstd()[i], 1e-6 * ref.invstd()[i], "invstd of plane " + i);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("configs")
     void constantPlanesWithTinyEpsGiveBetaAndAFiniteGradient(Config cfg) {
