@@ -76,7 +76,10 @@ public final class BackwardPass extends UnitSchedule {
         this(geo, eps, kernels, CacheSizes.MACHINE);
     }
 
-    /** As {@link #BackwardPass(NormGeometry, double, KernelSet)}, with the work cut into waves fitted to {@code caches}. */
+    /**
+     * As {@link #BackwardPass(NormGeometry, double, KernelSet)}, with planes larger than a unit run in waves fitted to
+     * {@code caches}.
+     */
     public BackwardPass(NormGeometry geo, double eps, KernelSet kernels, CacheSizes caches) {
         super(geo, 2, caches);
         this.eps = eps;

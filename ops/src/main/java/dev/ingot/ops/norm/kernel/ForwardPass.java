@@ -60,7 +60,10 @@ public final class ForwardPass extends UnitSchedule {
         this(geo, eps, kernels, CacheSizes.MACHINE);
     }
 
-    /** As {@link #ForwardPass(NormGeometry, double, KernelSet)}, with the work cut into waves fitted to {@code caches}. */
+    /**
+     * As {@link #ForwardPass(NormGeometry, double, KernelSet)}, with planes larger than a unit run in waves fitted to
+     * {@code caches}.
+     */
     public ForwardPass(NormGeometry geo, double eps, KernelSet kernels, CacheSizes caches) {
         super(geo, 1, caches);
         this.eps = eps;
@@ -94,7 +97,10 @@ public final class ForwardPass extends UnitSchedule {
         }
     }
 
-    /** First read of a unit: its mean, then sums centred on it (the second read hits cache). */
+    /**
+     * Sums of a unit centred on the mean of its first elements, in one read; again centred on the unit's mean, from
+     * cache, when that guess was too far off (see {@link #PROBE_ELEMENTS}).
+     */
     @Override
     void unitSums(int g, int k) {
         long start = geo.unitStart(g, k);

@@ -22,9 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
  * and only when {@code jdk.incubator.vector} is in the boot layer.
  *
  * <p><b>Sums.</b> Elements are centred on the shift rounded to float ({@code x - shift} is then exact near the
- * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements (the last one may be shorter; only the
- * last few elements, less than a vector, are added in double): each lane adds at most {@value #TERMS_PER_LANE} terms, so a block sum is good to about 1e-6 of the sum of its absolute terms. Block sums
- * are widened to double and added in block order. Float lanes move twice the elements per instruction of double
+ * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements (the last one may be shorter; only
+ * the last few elements, less than a vector, are added in double): each lane adds at most {@value #TERMS_PER_LANE}
+ * terms, so a block sum is good to about 1e-6 of the sum of its absolute terms. Block sums are widened to double and
+ * added in block order. Float lanes move twice the elements per instruction of double
  * lanes, which is what keeps the planes that sit in cache near the load bandwidth. When a unit's float sums
  * cannot be trusted — a square or product overflowed float, or the squares are so small that they were subnormal
  * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up.
