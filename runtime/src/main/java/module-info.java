@@ -6,6 +6,7 @@
  */
 module dev.ingot.runtime {
     requires transitive dev.ingot.allocator;
+    requires jdk.jfr;
 
     exports dev.ingot.runtime;
     exports dev.ingot.runtime.io;
