@@ -229,6 +229,40 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
+     * Warms the pipeline up for serving, within 30 seconds: see {@link #warmUp(java.time.Duration)}.
+     *
+     * @return what the warm-up did
+     * @throws IllegalStateException as {@link #run()}
+     */
+    public WarmUpReport warmUp() {
+        return warmUp(java.time.Duration.ofSeconds(30));
+    }
+
+    /**
+     * Runs the pipeline until the JIT has compiled the code its plan uses (its kernels, the executor, the
+     * runtime), so that the first request after it allocates nothing in {@link #run()} and runs at steady-state
+     * speed: in rounds of runs until three rounds in a row allocate nothing on the calling thread (at least 200
+     * runs), or the budget is spent. Call it once per plan (after a resize to a new shape) before serving.
+     *
+     * <p>It <b>overwrites the inputs</b> with pseudo-random values (fixed seed; kernels choose paths by the data),
+     * and runs in-place updates as often as it runs: warm up a serving pipeline, not a training in progress.
+     *
+     * @param budget the most time to spend; the warm-up stops after the round that exceeds it
+     * @return runs made, time taken, and whether the last rounds allocated nothing
+     * @throws IllegalArgumentException when the budget is null or negative
+     * @throws IllegalStateException    as {@link #run()}
+     */
+    public WarmUpReport warmUp(java.time.Duration budget) {
+        if (budget == null || budget.isNegative()) {
+            throw new IllegalArgumentException("budget: expected a non-negative duration, got " + budget);
+        }
+        if (needsResize) {
+            resize();
+        }
+        return PipelineWarmUp.run(this, budget.toNanos());
+    }
+
+    /**
      * Frees the pipeline's dynamic memory and the STATIC memory of its own inputs and parameters; its tensors
      * lose their memory. Caller-provided parameters are left alone. Idempotent.
      */
