@@ -9,6 +9,7 @@ module dev.ingot.bench {
     requires org.knowm.xchart;
     requires java.desktop;
     requires jdk.management;
+    requires jdk.jfr;
 
     exports dev.ingot.bench;
     opens dev.ingot.bench.cli to info.picocli;
