@@ -91,7 +91,7 @@ public final class ArrowCData {
             throw new IllegalArgumentException("tensor: expected layout NCHW or CHANNELS_LAST, got NC4HW4; export"
                     + " tensor.convertTo(Layout.NCHW)");
         }
-        MemorySegment data = tensor.segment();
+        MemorySegment data = NativeCalls.nativeData(tensor);
         long[] rowShape = Arrays.copyOfRange(dims, 1, dims.length);
         int[] permutation = null;
         if (tensor.layout() == Layout.CHANNELS_LAST && rowShape.length >= 2) {
@@ -345,8 +345,7 @@ public final class ArrowCData {
                 throw new IllegalArgumentException("schema: expected one child and no dictionary for \"" + format
                         + "\"");
             }
-            long childrenArray = schema.get(ValueLayout.JAVA_LONG, ArrowLayouts.SCHEMA_CHILDREN);
-            MemorySegment child = NativeCalls.at(NativeCalls.at(childrenArray, 8).get(ValueLayout.JAVA_LONG, 0),
+            MemorySegment child = NativeCalls.at(pointerAt(schema, ArrowLayouts.SCHEMA_CHILDREN, "schema children"),
                     SCHEMA_BYTES);
             String childFormat = cStringAt(child.get(ValueLayout.JAVA_LONG, ArrowLayouts.SCHEMA_FORMAT));
             DType dtype = switch (childFormat) {
@@ -434,11 +433,11 @@ public final class ArrowCData {
                         + array.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_N_BUFFERS) + " and "
                         + array.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_N_CHILDREN));
             }
-            long[] buffers = NativeCalls.at(array.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_BUFFERS), 8)
-                    .toArray(ValueLayout.JAVA_LONG);
+            long[] buffers = NativeCalls.at(nonNull(array.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_BUFFERS),
+                    "array buffers"), 8).toArray(ValueLayout.JAVA_LONG);
             noNulls("array", array, buffers[0], offset, rows);
-            MemorySegment child = NativeCalls.at(NativeCalls.at(array.get(ValueLayout.JAVA_LONG,
-                    ArrowLayouts.ARRAY_CHILDREN), 8).get(ValueLayout.JAVA_LONG, 0), ARRAY_BYTES);
+            MemorySegment child = NativeCalls.at(pointerAt(array, ArrowLayouts.ARRAY_CHILDREN, "array children"),
+                    ARRAY_BYTES);
             long childOffset = child.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_OFFSET);
             long childLength = child.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_LENGTH);
             long first = Math.multiplyExact(offset, listSize);
@@ -449,13 +448,26 @@ public final class ArrowCData {
                         + (first + count) + " values, got " + child.get(ValueLayout.JAVA_LONG,
                         ArrowLayouts.ARRAY_N_BUFFERS) + " buffers and " + childLength + " values");
             }
-            long[] childBuffers = NativeCalls.at(child.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_BUFFERS), 16)
-                    .toArray(ValueLayout.JAVA_LONG);
+            long[] childBuffers = NativeCalls.at(nonNull(child.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_BUFFERS),
+                    "values buffers"), 16).toArray(ValueLayout.JAVA_LONG);
             noNulls("values", child, childBuffers[0], childOffset + first, count);
             long address = childBuffers[1] + (childOffset + first) * dtype.byteSize();
             if (count > 0 && (childBuffers[1] == 0 || address % dtype.byteSize() != 0)) {
                 throw new IllegalArgumentException("array: expected a values buffer aligned to " + dtype.byteSize()
                         + " bytes for " + dtype + ", got 0x" + Long.toHexString(address));
+            }
+            return address;
+        }
+
+        /** The first entry of the pointer array at {@code field} of {@code struct}, checked for NULL on the way. */
+        private static long pointerAt(MemorySegment struct, long field, String what) {
+            long array = nonNull(struct.get(ValueLayout.JAVA_LONG, field), what);
+            return nonNull(NativeCalls.at(array, 8).get(ValueLayout.JAVA_LONG, 0), what + "[0]");
+        }
+
+        private static long nonNull(long address, String what) {
+            if (address == 0) {
+                throw new IllegalArgumentException(what + ": expected a pointer, got NULL");
             }
             return address;
         }

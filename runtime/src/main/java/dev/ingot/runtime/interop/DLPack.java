@@ -185,7 +185,7 @@ public final class DLPack {
             throw new IllegalArgumentException("tensor: expected layout NCHW or CHANNELS_LAST, got NC4HW4, which"
                     + " DLPack strides cannot describe; export tensor.convertTo(Layout.NCHW)");
         }
-        MemorySegment data = tensor.segment();
+        MemorySegment data = NativeCalls.nativeData(tensor);
         ForeignMemory.Hold hold = ForeignMemory.hold(tensor);
         try {
             long[] shape = tensor.shape().dims();

@@ -85,9 +85,30 @@ final class NativeCalls {
         }
     }
 
-    /** {@code address} as a segment of {@code bytes} bytes (reading a structure or array native code handed over). */
+    /**
+     * The tensor's memory, which native code is to read at its address.
+     *
+     * @throws IllegalArgumentException when it is a heap segment (an array has no address native code can use)
+     */
+    static MemorySegment nativeData(dev.ingot.runtime.Tensor tensor) {
+        MemorySegment data = tensor.segment();
+        if (!data.isNative()) {
+            throw new IllegalArgumentException("tensor: expected off-heap memory, got a heap segment of " + tensor.type()
+                    + "; export tensor.convertTo(tensor.layout()), an off-heap copy");
+        }
+        return data;
+    }
+
+    /**
+     * {@code address} as a segment of {@code bytes} bytes (reading a structure or array native code handed over).
+     *
+     * @throws IllegalArgumentException for a NULL address with {@code bytes > 0}, which would crash the JVM if read
+     */
     @SuppressWarnings("restricted")
     static MemorySegment at(long address, long bytes) {
+        if (address == 0 && bytes > 0) {
+            throw new IllegalArgumentException("expected a pointer to " + bytes + " bytes, got NULL");
+        }
         return MemorySegment.ofAddress(address).reinterpret(bytes);
     }
 }

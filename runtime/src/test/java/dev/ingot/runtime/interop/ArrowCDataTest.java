@@ -188,6 +188,26 @@ class ArrowCDataTest {
     }
 
     @Test
+    void nullPointersInTheStructuresAreRefusedNotFollowed() {
+        for (long field : new long[] {ArrowLayouts.ARRAY_CHILDREN, ArrowLayouts.ARRAY_BUFFERS}) {
+            Counted counted = Counted.of(2 * 2 * 4);
+            Tensor t = counted.memory().tensor(TensorType.float32(2, 2));
+            counted.memory().close();
+            int pending = ArrowCData.pendingExports();
+            try (Structs s = Structs.allocate()) {
+                ArrowCData.exportTensor(t, s.schema(), s.array());
+                t.close();
+                s.array().set(ValueLayout.JAVA_LONG, field, 0L);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> ArrowCData.importTensor(s.schema(), s.array()));
+                assertTrue(e.getMessage().contains("expected a pointer, got NULL"), e.getMessage());
+            }
+            assertEquals(pending, ArrowCData.pendingExports(), "released all the same");
+            assertEquals(1, counted.releases().get());
+        }
+    }
+
+    @Test
     void aPlainFixedSizeListImportsAsRowsOfItsListSize() {
         try (Tensor t = Tensor.copyOf(sequence(6), Shape.of(3, 2)); Structs s = Structs.allocate()) {
             ArrowCData.exportTensor(t, s.schema(), s.array());

@@ -49,7 +49,7 @@ class DLPackTest {
 
     @BeforeAll
     static void compilePeer() {
-        peer = NativePeer.compile("dlpack_peer");
+        peer = NativePeer.dlpack();
         if (peer.skipReason() != null) {
             return;
         }
@@ -385,6 +385,12 @@ class DLPackTest {
             assertTrue(e.getMessage().startsWith("tensor: expected memory whose lifetime ingot counts"));
             borrowed.close();
             assertThrows(IllegalStateException.class, () -> DLPack.export(borrowed));
+            Tensor onHeap = Tensor.wrap(MemorySegment.ofArray(new float[4]), TensorType.float32(4), () -> { });
+            e = assertThrows(IllegalArgumentException.class, () -> DLPack.export(onHeap));
+            assertTrue(e.getMessage().startsWith("tensor: expected off-heap memory, got a heap segment"));
+            assertThrows(IllegalArgumentException.class, () -> ArrowCData.exportTensor(onHeap.reshape(Shape.of(2, 2)),
+                    arena.allocate(ArrowCData.SCHEMA_BYTES), arena.allocate(ArrowCData.ARRAY_BYTES)));
+            onHeap.close();
         }
     }
 }

@@ -18,12 +18,22 @@ import java.util.concurrent.TimeUnit;
  */
 final class NativePeer {
 
+    private static NativePeer dlpack;
+
     private final SymbolLookup symbols;
     private final String skipReason;
 
     private NativePeer(SymbolLookup symbols, String skipReason) {
         this.symbols = symbols;
         this.skipReason = skipReason;
+    }
+
+    /** The DLPack peer ({@code dlpack_peer.c}), compiled once per test JVM. */
+    static synchronized NativePeer dlpack() {
+        if (dlpack == null) {
+            dlpack = compile("dlpack_peer");
+        }
+        return dlpack;
     }
 
     /** Compiles and loads {@code src/test/c/<name>.c}; never throws. */
