@@ -11,6 +11,7 @@ module dev.ingot.ops {
     // reads HotSpot's UseFMA flag, to fuse multiply-adds only where the CPU has them
     requires jdk.management;
 
+    exports dev.ingot.ops;
     exports dev.ingot.ops.norm;
     exports dev.ingot.ops.math;
     exports dev.ingot.ops.grad;

@@ -6,6 +6,7 @@ import dev.ingot.allocator.LeakReport;
 import dev.ingot.allocator.MemoryChunk;
 import dev.ingot.allocator.SegmentSource;
 import dev.ingot.runtime.parallel.ParallelExecutor;
+import dev.ingot.runtime.parallel.RunAdmission;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -65,8 +66,10 @@ public final class CpuBackend implements AutoCloseable {
         this.name = "cpu-" + INSTANCES.incrementAndGet();
         this.memoryMode = builder.memoryMode;
         this.ownsExecutor = builder.executor == null;
+        int threads = builder.threads > 0 ? builder.threads : ParallelExecutor.defaultThreads();
         this.executor = ownsExecutor
-                ? new ParallelExecutor(builder.threads > 0 ? builder.threads : ParallelExecutor.defaultThreads())
+                ? ParallelExecutor.withThreadsWhenBusy(threads, builder.threadsWhenBusy > 0
+                        ? Math.min(builder.threadsWhenBusy, threads) : RunAdmission.DEFAULT_THREADS_WHEN_BUSY)
                 : builder.executor;
         this.staticAllocator = new EagerBufferAllocator(SegmentSource.arena(),
                 AllocatorOptions.defaults().withName(name + "-static"));
@@ -151,15 +154,29 @@ public final class CpuBackend implements AutoCloseable {
         endResize();
     }
 
-    /** Marks the start of an execution; does not allocate. */
+    /**
+     * Marks the start of an execution on the calling thread and admits it to the executor's cores: waits, in FIFO
+     * order, until a core is free (see {@link dev.ingot.runtime.parallel.RunAdmission} for how many threads the
+     * execution then gets). Allocates nothing (but a thread's first call allocates its admission slot).
+     *
+     * @throws IllegalStateException when the backend is closed
+     */
     public void onExecuteBegin() {
         ensureOpen();
         executing.incrementAndGet();
+        executor.admission().enter();
     }
 
-    /** Marks the end of an execution started with {@link #onExecuteBegin()}. */
+    /**
+     * Marks the end of an execution started with {@link #onExecuteBegin()} on the same thread; its cores go to the
+     * next waiting execution.
+     */
     public void onExecuteEnd() {
-        executing.decrementAndGet();
+        try {
+            executor.admission().exit();
+        } finally {
+            executing.decrementAndGet();
+        }
     }
 
     /** Bytes of STATIC memory in use. */
@@ -372,8 +389,26 @@ public final class CpuBackend implements AutoCloseable {
         private MemoryMode memoryMode = MemoryMode.DEFERRED;
         private ParallelExecutor executor;
         private int threads;
+        private int threadsWhenBusy;
 
         private Builder() {
+        }
+
+        /**
+         * Intra-op threads a pipeline run gets while other runs compete for the backend's cores (default
+         * {@link RunAdmission#DEFAULT_THREADS_WHEN_BUSY}; capped at the thread count). A run alone uses every core.
+         * Ignored with a caller's {@link #executor}, whose own admission applies.
+         *
+         * @param count threads per run under contention, &gt;= 1
+         * @return this builder
+         * @throws IllegalArgumentException when {@code count < 1}
+         */
+        public Builder threadsWhenBusy(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("threadsWhenBusy: expected >= 1, got " + count);
+            }
+            this.threadsWhenBusy = count;
+            return this;
         }
 
         /** How DYNAMIC memory is placed; default {@link MemoryMode#DEFERRED}. */

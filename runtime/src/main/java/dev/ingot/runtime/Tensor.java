@@ -3,7 +3,6 @@ package dev.ingot.runtime;
 import dev.ingot.allocator.BufferAllocator;
 import dev.ingot.allocator.MemoryChunk;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -18,8 +17,12 @@ import java.nio.FloatBuffer;
  *   <li>{@link #wrap(MemorySegment, TensorType) wrap}: zero copy over memory the caller owns. The caller keeps the
  *       memory alive for as long as the tensor is used; {@link #close()} only invalidates the tensor. A read-only
  *       segment gives a read-only tensor.</li>
- *   <li>{@link #allocate(TensorType)} and {@link #copyOf(float[], Shape) copyOf}: owned off-heap memory;
- *       {@link #close()} gives it back. {@link #allocate(TensorType, BufferAllocator)}: the same with memory from
+ *   <li>{@link #wrap(MemorySegment, TensorType, Runnable) wrap with a release action} and views of a
+ *       {@link ForeignMemory}: memory counted by its holders; the release runs once, after the last tensor or
+ *       {@link ForeignMemory.Hold hold} over it closes, and segments taken from them throw
+ *       {@link IllegalStateException} afterwards.</li>
+ *   <li>{@link #allocate(TensorType)} and {@link #copyOf(float[], Shape) copyOf}: owned off-heap memory, counted
+ *       the same way (an export to native code keeps it past the tensor's close); {@link #close()} gives it back. {@link #allocate(TensorType, BufferAllocator)}: the same with memory from
  *       an allocator the caller owns.</li>
  *   <li>{@link CpuBackend#newTensor(TensorType)}: an unbacked tensor whose memory the backend binds on
  *       {@link CpuBackend#acquire acquire} (STATIC at once, DYNAMIC when the resize ends) and takes away on
@@ -72,6 +75,11 @@ public final class Tensor implements AutoCloseable {
         this.keepAlive = keepAlive;
     }
 
+    /** A backed tensor whose close tells {@code owner} ({@link ForeignMemory} views). */
+    static Tensor over(TensorType type, MemorySegment segment, boolean readOnly, Owner owner) {
+        return new Tensor(type, segment, null, readOnly, owner, null);
+    }
+
     /** An unbacked tensor whose memory a backend binds later. */
     static Tensor unbacked(TensorType type, Owner owner) {
         return new Tensor(type, null, null, false, owner, null);
@@ -122,18 +130,30 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Wraps memory without copying and takes over its release: {@link #close()} runs {@code release} once (for
-     * example {@code free} for memory from {@code malloc}, or closing the arena of a file mapping). Until then the
-     * caller must not free the memory.
+     * Wraps memory without copying and takes over its release: the tensor holds the memory, and {@link #close()}
+     * runs {@code release} once (for example {@code free} for memory from {@code malloc}, or closing the arena of a
+     * file mapping). Native memory is moved into a scope of the tensor's, so a segment taken from the tensor
+     * throws {@link IllegalStateException} once released. Until then the caller must not free the memory. To
+     * share the memory between several tensors, or to keep it past this tensor's close, use
+     * {@link ForeignMemory}.
      *
+     * @param segment the memory
+     * @param type    the tensor's type; the tensor sees the first {@code type.byteSize()} bytes
+     * @param release what frees the memory
+     * @return a tensor that owns the memory
      * @throws IllegalArgumentException when the segment is too small or misaligned; {@code release} is not run then
      */
     public static Tensor wrap(MemorySegment segment, TensorType type, Runnable release) {
         if (release == null) {
             throw new IllegalArgumentException("release: expected an action, got null");
         }
-        Tensor view = wrapKeeping(segment, type, null);
-        return new Tensor(type, view.segment, null, view.readOnly, tensor -> release.run(), null);
+        wrapKeeping(segment, type, null); // checks size and alignment before taking anything over
+        ForeignMemory memory = ForeignMemory.of(segment, release);
+        try {
+            return memory.tensor(type);
+        } finally {
+            memory.close();
+        }
     }
 
     private static Tensor wrapKeeping(MemorySegment segment, TensorType type, Object keepAlive) {
@@ -162,9 +182,12 @@ public final class Tensor implements AutoCloseable {
         if (type == null) {
             throw new IllegalArgumentException("type: expected non-null, got null");
         }
-        Arena arena = Arena.ofShared();
-        MemorySegment memory = arena.allocate(type.byteSize(), 64);
-        return new Tensor(type, memory, null, false, tensor -> arena.close(), null);
+        ForeignMemory memory = ForeignMemory.allocate(type.byteSize(), 64);
+        try {
+            return memory.tensor(type);
+        } finally {
+            memory.close();
+        }
     }
 
     /**
@@ -505,8 +528,11 @@ public final class Tensor implements AutoCloseable {
         boolean entered = enterClaim();
         try {
             closed = true;
-            owner.tensorClosed(this);
-            segment = null;
+            try {
+                owner.tensorClosed(this);
+            } finally {
+                segment = null;
+            }
         } finally {
             exitClaim(entered);
         }
@@ -543,6 +569,11 @@ public final class Tensor implements AutoCloseable {
     /** What close() notifies. */
     Owner owner() {
         return owner;
+    }
+
+    /** The tensor whose memory this one shares: the base of a {@link #reshape} view, else this one. */
+    Tensor root() {
+        return base != null ? base : this;
     }
 
     /** True for views made by {@link #reshape}. */
