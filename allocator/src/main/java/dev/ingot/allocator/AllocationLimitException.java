@@ -30,6 +30,15 @@ public final class AllocationLimitException extends RuntimeException {
         this.limit = limit;
     }
 
+    /** A refusal whose reason is not a limit in force but {@code why}, e.g. arithmetic that would overflow. */
+    AllocationLimitException(String allocatorName, long requested, long inUse, long reserved, String why) {
+        super("allocation of " + requested + " bytes refused by '" + allocatorName + "': " + why);
+        this.requested = requested;
+        this.inUse = inUse;
+        this.reserved = reserved;
+        this.limit = Long.MAX_VALUE;
+    }
+
     /** Bytes the refused call asked for. */
     public long requested() {
         return requested;

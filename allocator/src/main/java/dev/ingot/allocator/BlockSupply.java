@@ -4,6 +4,7 @@ import dev.ingot.allocator.events.AllocationRefusedEvent;
 import dev.ingot.allocator.events.BlockReservedEvent;
 import dev.ingot.allocator.events.BlockReturnedEvent;
 
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -45,9 +46,18 @@ final class BlockSupply {
         return bytes <= limit - reserved;
     }
 
-    /** Reserves a block; the caller has checked {@link #fits}. */
+    /**
+     * Reserves a block; the caller has checked {@link #fits}. What a source throws when the system has no memory
+     * for it (an {@link OutOfMemoryError} from native allocation, an I/O failure of a mapped file) becomes an
+     * {@link AllocationFailedException}, which a caller can act on; nothing is counted then.
+     */
     MemorySegment reserve(long bytes, long alignment) {
-        MemorySegment block = source.reserve(bytes, alignment);
+        MemorySegment block;
+        try {
+            block = source.reserve(bytes, alignment);
+        } catch (OutOfMemoryError | UncheckedIOException e) {
+            throw new AllocationFailedException(allocatorName, bytes, source.description(), e);
+        }
         if (block.byteSize() < bytes) {
             source.giveBack(block);
             throw new IllegalStateException("source " + source.description() + " returned " + block.byteSize()

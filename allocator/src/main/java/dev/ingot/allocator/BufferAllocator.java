@@ -18,7 +18,10 @@ public interface BufferAllocator extends AutoCloseable {
     /** Largest alignment a caller may ask for, in bytes. */
     long MAX_ALIGNMENT = 4096;
 
-    /** Allocates {@code size} bytes aligned to {@link #DEFAULT_ALIGNMENT}, from the free list when possible. */
+    /**
+     * Allocates {@code size} bytes aligned to {@link #DEFAULT_ALIGNMENT}, from the free list when possible; throws
+     * as {@link #alloc(long, long)}.
+     */
     default MemoryChunk alloc(long size) {
         return alloc(size, DEFAULT_ALIGNMENT);
     }
@@ -27,9 +30,12 @@ public interface BufferAllocator extends AutoCloseable {
      * Allocates {@code size} bytes (size &gt; 0) whose address is a multiple of {@code alignment} (a power of two,
      * at most {@link #MAX_ALIGNMENT}), whatever alignment the source gives its blocks.
      *
-     * @throws IllegalArgumentException when size or alignment is out of range
-     * @throws AllocationLimitException when the allocation would exceed {@link #limit(long)}
-     * @throws IllegalStateException    when the allocator is closed
+     * @throws IllegalArgumentException  when size or alignment is out of range
+     * @throws AllocationLimitException  when the allocation would exceed {@link #limit(long)}
+     * @throws AllocationFailedException when the source could not provide a block (the system is out of memory,
+     *                                   or a mapped file could not be created or filled: a full disk); nothing
+     *                                   was allocated
+     * @throws IllegalStateException     when the allocator is closed
      */
     MemoryChunk alloc(long size, long alignment);
 
@@ -37,9 +43,10 @@ public interface BufferAllocator extends AutoCloseable {
      * Allocates a chunk of {@code size} bytes, aligned to {@link #DEFAULT_ALIGNMENT}, that shares memory with no
      * other chunk: it never comes from the free list and goes back to the source when freed.
      *
-     * @throws IllegalArgumentException when size is not positive
-     * @throws AllocationLimitException when the allocation would exceed {@link #limit(long)}
-     * @throws IllegalStateException    when the allocator is closed
+     * @throws IllegalArgumentException  when size is not positive
+     * @throws AllocationLimitException  when the allocation would exceed {@link #limit(long)}
+     * @throws AllocationFailedException when the source could not provide the block
+     * @throws IllegalStateException     when the allocator is closed
      */
     MemoryChunk allocSeparate(long size);
 

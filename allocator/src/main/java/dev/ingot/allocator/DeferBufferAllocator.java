@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's deferred planner: while planning, {@code alloc} and {@code free} only record each chunk's lifetime;
@@ -59,6 +60,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private static final int LOGGED_FRAMES = 12;
 
     private final String name;
+    /** Held by reset, release(true) and close from revocation until the block went back; taken before the monitor. */
+    private final ReentrantLock takingBack = new ReentrantLock();
     private final AllocatorOptions options;
     private final BlockSupply supply;
     private final List<MemoryChunk> chunks = new ArrayList<>();
@@ -66,6 +69,11 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private final LiveChunks live = new LiveChunks();
     private long clock;
     private long aliveFootprint;
+    /**
+     * Sum over the plan's chunks of footprint plus alignment: no placement, lower bound or offset of the plan can
+     * exceed it, so keeping it within {@code Long.MAX_VALUE} keeps every size the planner computes exact.
+     */
+    private long planBound;
     private boolean barrierOpen;
     private OffsetPlanner.Plan plan;
     private MemorySegment block;
@@ -218,12 +226,18 @@ public final class DeferBufferAllocator implements BufferAllocator {
      * {@link IllegalStateException}), the block goes back to the source and the clock restarts.
      */
     public void reset() {
-        AfterUnlock after = new AfterUnlock();
-        synchronized (this) {
-            ensureOpen();
-            dropPlan("its plan was reset", after);
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            MemorySegment leaving;
+            synchronized (this) {
+                ensureOpen();
+                leaving = dropPlan("its plan was reset", after);
+            }
+            giveBackAfterDependents(leaving, after);
+        } finally {
+            takingBack.unlock();
         }
-        after.run();
     }
 
     /** The planned block size in bytes. @throws IllegalStateException before {@link #compute()} */
@@ -247,14 +261,24 @@ public final class DeferBufferAllocator implements BufferAllocator {
     /** With {@code all}, the same as {@link #reset()}; otherwise nothing: the one block is the plan's. */
     @Override
     public void release(boolean all) {
-        AfterUnlock after = new AfterUnlock();
-        synchronized (this) {
-            ensureOpen();
-            if (all) {
-                dropPlan("release(true) took its memory back", after);
+        if (!all) {
+            synchronized (this) {
+                ensureOpen();
             }
+            return;
         }
-        after.run();
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            MemorySegment leaving;
+            synchronized (this) {
+                ensureOpen();
+                leaving = dropPlan("release(true) took its memory back", after);
+            }
+            giveBackAfterDependents(leaving, after);
+        } finally {
+            takingBack.unlock();
+        }
     }
 
     @Override
@@ -310,19 +334,27 @@ public final class DeferBufferAllocator implements BufferAllocator {
      */
     @Override
     public void close() {
-        AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
-        synchronized (this) {
-            if (closed) {
-                return;
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            MemorySegment leaving;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                leaks = live.report();
+                leaksAtClose = leaks;
+                leaving = dropPlan("its allocator '" + name + "' was closed", after);
+                closed = true;
             }
-            leaks = live.report();
-            leaksAtClose = leaks;
-            dropPlan("its allocator '" + name + "' was closed", after);
-            closed = true;
-            supply.close();
+            giveBackAfterDependents(leaving, after);
+            synchronized (this) {
+                supply.close();
+            }
+        } finally {
+            takingBack.unlock();
         }
-        after.run();
         if (!leaks.isEmpty()) {
             options.logger().log(System.Logger.Level.WARNING,
                     () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
@@ -342,6 +374,13 @@ public final class DeferBufferAllocator implements BufferAllocator {
             throw new IllegalStateException("alloc on '" + name + "' after compute(): call reset() to plan again");
         }
         long footprint = Sizes.alignUp(Sizes.footprint(size), alignment);
+        long bound;
+        try {
+            bound = Math.addExact(planBound, footprint + alignment); // footprint <= Long.MAX_VALUE / 2 + 4096
+        } catch (ArithmeticException overflow) {
+            throw new AllocationLimitException(name, size, live.bytes(), supply.reserved(),
+                    "the chunks of this plan would total more than Long.MAX_VALUE bytes (reset() and plan again)");
+        }
         if (!supply.fits(aliveFootprint + footprint)) {
             throw supply.refuse(size, live.bytes());
         }
@@ -350,6 +389,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
         chunks.add(chunk);
         live.add(chunk);
         aliveFootprint += footprint;
+        planBound = bound;
         allocations++;
         peakInUse = Math.max(peakInUse, live.bytes());
         return chunk;
@@ -374,7 +414,11 @@ public final class DeferBufferAllocator implements BufferAllocator {
         return requests;
     }
 
-    private void dropPlan(String why, AfterUnlock after) {
+    /**
+     * Revokes every chunk of the plan and closes their scopes; returns the plan's block, detached but still
+     * reserved (or null), for {@link #giveBackAfterDependents} to give back once dependents let go of it.
+     */
+    private MemorySegment dropPlan(String why, AfterUnlock after) {
         for (MemoryChunk chunk : chunks) {
             chunk.revoke(why, true, after);
         }
@@ -386,12 +430,28 @@ public final class DeferBufferAllocator implements BufferAllocator {
         lostBecause = null;
         clock = 0;
         aliveFootprint = 0;
+        planBound = 0;
         closePlanScope(after);
         after.closeScopes(); // before the block goes back
-        if (reservedBlock != null) {
-            supply.giveBack(reservedBlock);
-            reservedBlock = null;
-            block = null;
+        MemorySegment leaving = reservedBlock;
+        reservedBlock = null;
+        block = null;
+        return leaving;
+    }
+
+    /**
+     * Lets whatever was built on the revoked chunks close its own scopes (without our monitor: it may be calling
+     * us), then gives {@code leaving} back: no scope that depends on the memory is open when it goes.
+     */
+    private void giveBackAfterDependents(MemorySegment leaving, AfterUnlock after) {
+        try {
+            after.run();
+        } finally {
+            if (leaving != null) {
+                synchronized (this) {
+                    supply.giveBack(leaving);
+                }
+            }
         }
     }
 

@@ -5,7 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's eager pool: chunks are carved from blocks reserved from a {@link SegmentSource}, and freed chunks go back
@@ -31,14 +33,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * look there first, so threads that plan at the same time do not take each other's freed memory and each plan
  * stays what it would be alone. {@code barrierEnd()} merges every group's pieces back into the shared list. Groups
  * are held in a map keyed by thread and dropped at {@code barrierEnd()}: nothing is stranded in thread-locals when
- * pool threads come and go.
+ * pool threads come and go, and a thread that dies inside its group has that group ended at {@code barrierEnd()}.
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
  * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
  * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A fast-mode free
  * is one critical section. A checked-mode free closes the chunk's scope (a thread handshake) between two short
  * critical sections, before the memory can be handed out again; {@code release(true)} and {@code close()} close
- * scopes under the lock, before blocks go back.
+ * scopes under the lock and then, without it, let allocators built on the revoked chunks (child sources) close
+ * theirs; only then do the blocks go back to the source, so no scope ever reaches memory that was given back.
  *
  * <p>Garbage. In fast mode, once the pool holds the memory, {@code alloc} makes one small object, the chunk handle
  * (64 bytes), plus its segment slice (40 bytes) unless a chunk of the same size sat at the same place before, and
@@ -55,6 +58,12 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     /** Guards all state; a monitor, which spins briefly before parking: critical sections are short. */
     private final Object lock = new Object();
+    /**
+     * Held while {@code release(true)} or {@code close()} takes memory back, from the revocation until the blocks are
+     * given back, so that two take-backs never interleave (the blocks of the first are detached but not yet
+     * returned while its dependents close their scopes). Taken before {@link #lock}, never inside it.
+     */
+    private final ReentrantLock takingBack = new ReentrantLock();
     private final String name;
     private final AllocatorOptions options;
     private final BlockSupply supply;
@@ -173,18 +182,27 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public void release(boolean all) {
-        AfterUnlock after = new AfterUnlock();
-        synchronized (lock) {
-            ensureOpen();
-            if (all) {
-                revokeAll("release(true) took its memory back", after);
-                after.closeScopes();
-                returnAllBlocks();
-            } else {
+        if (!all) {
+            synchronized (lock) {
+                ensureOpen();
                 returnWhollyFreeBlocks(0);
             }
+            return;
         }
-        after.run();
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            List<Block> leaving;
+            synchronized (lock) {
+                ensureOpen();
+                revokeAll("release(true) took its memory back", after);
+                after.closeScopes();
+                leaving = detachAllBlocks();
+            }
+            giveBackAfterDependents(leaving, after);
+        } finally {
+            takingBack.unlock();
+        }
     }
 
     /** Gives every wholly free block back to the source: the same as {@code release(false)}. */
@@ -229,24 +247,50 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public void close() {
-        AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
-        synchronized (lock) {
-            if (closed) {
-                return;
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            List<Block> leaving;
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                leaks = live.report();
+                leaksAtClose = leaks;
+                revokeAll("its allocator '" + name + "' was closed", after);
+                after.closeScopes();
+                leaving = detachAllBlocks();
+                closed = true;
             }
-            leaks = live.report();
-            leaksAtClose = leaks;
-            revokeAll("its allocator '" + name + "' was closed", after);
-            after.closeScopes();
-            returnAllBlocks();
-            closed = true;
-            supply.close();
+            giveBackAfterDependents(leaving, after);
+            synchronized (lock) {
+                supply.close();
+            }
+        } finally {
+            takingBack.unlock();
         }
-        after.run();
         if (!leaks.isEmpty()) {
             options.logger().log(System.Logger.Level.WARNING,
                     () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
+        }
+    }
+
+    /**
+     * Tells the allocators built on our revoked chunks (child sources) that their memory is gone, so that they close
+     * their own chunks' scopes, and only then gives {@code leaving} back to the source: no scope that depends on
+     * the memory may still be open when it is unmapped. The notices run without our lock (a child may be calling
+     * us); the blocks are already detached, so no allocation can land in them meanwhile.
+     */
+    private void giveBackAfterDependents(List<Block> leaving, AfterUnlock after) {
+        try {
+            after.run();
+        } finally {
+            synchronized (lock) {
+                for (Block block : leaving) {
+                    supply.giveBack(block.memory);
+                }
+            }
         }
     }
 
@@ -266,9 +310,10 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     /**
      * Closes the planning section: every group's free pieces go back to the shared free list (merged with their
-     * free neighbours).
+     * free neighbours). The group of a thread that died without {@code endGroup()} is ended here too, so its
+     * memory is not stranded.
      *
-     * @throws IllegalStateException when no section is open or a group is still open
+     * @throws IllegalStateException when no section is open or a live thread's group is still open
      */
     public void barrierEnd() {
         synchronized (lock) {
@@ -349,7 +394,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         piece.size = footprint;
         block.liveChunks++;
         chunk.placement = piece;
-        if (options.checked()) {
+        if (checksThisChunk()) {
             Arena scope = Arena.ofShared();
             chunk.back(block.memory.asSlice(offset, chunk.size()).reinterpret(scope, null), scope);
         } else {
@@ -358,6 +403,15 @@ public final class EagerBufferAllocator implements BufferAllocator {
         live.add(chunk);
         allocations++;
         peakInUse = Math.max(peakInUse, live.bytes());
+    }
+
+    /** Checked mode: every chunk; sampled checks: one in {@code checkInterval}, at random; fast mode: none. */
+    private boolean checksThisChunk() {
+        if (options.checked()) {
+            return true;
+        }
+        int interval = options.checkInterval();
+        return interval == 1 || (interval > 1 && ThreadLocalRandom.current().nextInt(interval) == 0);
     }
 
     /** Reserves a block for a chunk of {@code footprint} bytes, within the limit, or throws the refusal. */
@@ -426,12 +480,19 @@ public final class EagerBufferAllocator implements BufferAllocator {
         return shared.bytes() + groups.pooledBytes();
     }
 
-    private void returnAllBlocks() {
-        shared.drain(); // the pieces go with their blocks, not back to the spare spans
+    /**
+     * Takes every block out of the allocator (their pieces go with them, not back to the spare spans) and returns
+     * them, still reserved, for the caller to give back once the scopes that depend on them are closed.
+     */
+    private List<Block> detachAllBlocks() {
+        shared.drain();
         groups.clear();
-        for (Block block : List.copyOf(blocks)) {
-            returnBlock(block);
+        List<Block> detached = List.copyOf(blocks);
+        for (Block block : detached) {
+            block.returned = true;
         }
+        blocks.clear();
+        return detached;
     }
 
     /** Puts a freed chunk's span back in the free list, unless its block went away meanwhile. */

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MappedFileSource implements SegmentSource {
     private record Mapping(Arena arena, Path file) {
     }
+
+    /** Bytes written per call when a new file is filled with zeros. */
+    private static final int ZERO_WRITE = 1 << 20;
 
     private final Path dir;
     private final boolean keepFiles;
@@ -55,9 +59,14 @@ public final class MappedFileSource implements SegmentSource {
         }
     }
 
-    /** Maps {@code size} bytes; pads the mapping when pages are less aligned than asked. */
+    /**
+     * Maps {@code size} bytes; pads the mapping when pages are less aligned than asked. The file is filled with
+     * zeros first, so that the filesystem allocates every page now: a full disk is an {@link IOException} here rather
+     * than a fault ({@link InternalError}) at the first write into a page of a sparse file.
+     */
     private static MemorySegment map(Path file, long size, long alignment, Arena arena) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            fillWithZeros(channel, size + alignment);
             MemorySegment mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
             if (mapped.address() % alignment == 0) {
                 return mapped;
@@ -67,6 +76,16 @@ public final class MappedFileSource implements SegmentSource {
             MemorySegment padded = channel.map(FileChannel.MapMode.READ_WRITE, 0, size + alignment, arena);
             long skip = (alignment - padded.address() % alignment) % alignment;
             return padded.asSlice(skip, size);
+        }
+    }
+
+    /** Writes {@code bytes} zeros at the start of the file, in large writes. */
+    private static void fillWithZeros(FileChannel channel, long bytes) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(bytes, ZERO_WRITE));
+        long position = 0;
+        while (position < bytes) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - position));
+            position += channel.write(zeros, position);
         }
     }
 
