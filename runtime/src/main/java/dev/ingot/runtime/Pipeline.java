@@ -146,6 +146,15 @@ public final class Pipeline implements AutoCloseable {
         return dynamic.allocator().stats();
     }
 
+    /**
+     * True once {@link #close()} was called.
+     *
+     * @return whether the pipeline is closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** True when {@link #run()} needs a {@link #resize()} first. */
     public boolean needsResize() {
         return needsResize;
