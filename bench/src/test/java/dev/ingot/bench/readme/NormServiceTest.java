@@ -29,14 +29,15 @@ class NormServiceTest {
 
     @Test
     void concurrentCallersGetEachTheirOwnNormalizedPlanes() throws Exception {
-        Shape shape = Shape.of(2, 3, 4, 4);
+        Shape[] shapes = {Shape.of(2, 3, 4, 4), Shape.of(1, 2, 16)};
         int calls = 24;
-        try (NormService service = new NormService(shape, 2);
+        try (NormService service = new NormService();
              ExecutorService callers = Executors.newFixedThreadPool(4)) {
             List<Future<Boolean>> results = new ArrayList<>();
             for (int call = 0; call < calls; call++) {
+                Shape shape = shapes[call % 2];
                 float[] values = request(call, (int) shape.elementCount());
-                results.add(callers.submit(() -> matchesReference(values, service.normalize(values), 16)));
+                results.add(callers.submit(() -> matchesReference(values, service.normalize(values, shape), 16)));
             }
             for (Future<Boolean> result : results) {
                 assertTrue(result.get(60, TimeUnit.SECONDS), "a call's output is its own input normalized");
