@@ -59,6 +59,8 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static final String TRACK_PROPERTY = "ingot.allocator.trackAllocations";
     /** Default {@link #minBlockSize()}: 1 MiB, large enough that blocks are rare, small enough to trim often. */
     public static final long DEFAULT_MIN_BLOCK_SIZE = 1L << 20;
+    /** The idle policy's default clock: {@link System#nanoTime()}, one instance so that equal options compare equal. */
+    public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
     /** Name of the default leak logger. */
     public static final String LOGGER_NAME = "dev.ingot.allocator";
 
@@ -101,7 +103,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                             long minBlockSize, long limit, long maxPooled, System.Logger logger) {
         this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null, AllocationListener.NONE,
-                Long.MAX_VALUE, false, System::nanoTime);
+                Long.MAX_VALUE, false, SYSTEM_CLOCK);
     }
 
     /** The five-setting form (the first form of this record): no pool cap, default leak logger, track all. */
@@ -119,7 +121,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
                 DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null,
-                AllocationListener.NONE, Long.MAX_VALUE, false, System::nanoTime);
+                AllocationListener.NONE, Long.MAX_VALUE, false, SYSTEM_CLOCK);
     }
 
     /** A copy with another name; empty lets the allocator pick one. */
