@@ -148,8 +148,11 @@ public final class InstanceNorm {
      * @param eps     added to the variance, finite and &gt; 0 (PyTorch's default is {@value #DEFAULT_EPS})
      * @return y, mean and invstd, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps (see the class comment)
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static Forward forward(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps) {
+        checkAccessible(backend, "x", x, "gamma", gamma, "beta", beta);
         Execution e = new InstanceNormExecution(forwardAttributes(gamma, beta, eps), backend);
         List<Tensor> inputs = forwardInputs(x, gamma, beta);
         List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
@@ -174,9 +177,12 @@ public final class InstanceNorm {
      * @param mean    output float32 [N, C], writable
      * @param invstd  output float32 [N, C], writable
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type or read-only
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static void forwardInto(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps,
                                    Tensor y, Tensor mean, Tensor invstd) {
+        checkAccessible(backend, "x", x, "gamma", gamma, "beta", beta, "y", y, "mean", mean, "invstd", invstd);
         Execution e = new InstanceNormExecution(forwardAttributes(gamma, beta, eps), backend);
         run(backend, e, forwardInputs(x, gamma, beta), List.of(y, mean, invstd));
     }
@@ -194,9 +200,12 @@ public final class InstanceNorm {
      * @param eps       the forward's eps, finite and &gt; 0
      * @return dx, and dgamma / dbeta where asked for, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or only one of mean and invstd
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static Gradients backward(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,
                                      Tensor gamma, boolean withDbeta, double eps) {
+        checkAccessible(backend, "x", x, "dy", dy, "mean", mean, "invstd", invstd, "gamma", gamma);
         Execution e = new InstanceNormGradExecution(backwardAttributes(mean, invstd, gamma, withDbeta, eps, false),
                 backend);
         List<Tensor> inputs = backwardInputs(x, dy, mean, invstd, gamma);
@@ -226,6 +235,8 @@ public final class InstanceNorm {
      * @param dgamma  output [C], required exactly when gamma is given (else null)
      * @param dbeta   output [C], or null when dbeta is not wanted
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static void backwardInto(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,
                                     Tensor gamma, double eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
@@ -234,6 +245,8 @@ public final class InstanceNorm {
                     + (gamma == null ? "null without gamma" : "a tensor when gamma is given") + ", got "
                     + (dgamma == null ? "null" : dgamma.type()));
         }
+        checkAccessible(backend, "x", x, "dy", dy, "mean", mean, "invstd", invstd, "gamma", gamma, "dx", dx,
+                "dgamma", dgamma, "dbeta", dbeta);
         boolean inPlace = dx == dy;
         Execution e = new InstanceNormGradExecution(
                 backwardAttributes(mean, invstd, gamma, dbeta != null, eps, inPlace), backend);
@@ -246,6 +259,16 @@ public final class InstanceNorm {
             outputs.add(dbeta);
         }
         run(backend, e, backwardInputs(x, dy, mean, invstd, gamma), outputs);
+    }
+
+    /** Refuses, naming it, an argument whose memory the backend's threads cannot use (confined memory). */
+    private static void checkAccessible(CpuBackend backend, Object... namesAndTensors) {
+        if (backend == null) {
+            throw new IllegalArgumentException("backend: expected a CpuBackend, got null");
+        }
+        for (int i = 0; i < namesAndTensors.length; i += 2) {
+            backend.checkAccessible((String) namesAndTensors[i], (Tensor) namesAndTensors[i + 1]);
+        }
     }
 
     private static Attributes forwardAttributes(Tensor gamma, Tensor beta, double eps) {
