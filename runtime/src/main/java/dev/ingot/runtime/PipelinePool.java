@@ -39,7 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread is interrupted; its interrupt status is kept). A freed pipeline goes to a waiter of its shape; waiters
  * are not ordered among themselves (run admission, {@link dev.ingot.runtime.parallel.RunAdmission}, is FIFO).
  *
- * <p><b>Ownership.</b> While leased, the pipeline is held by the acquiring thread ({@link Pipeline#isHeldByCurrentThread()}):
+ * <p><b>Ownership.</b> While leased, the pipeline is held by the acquiring thread ({@code Pipeline.isHeldByCurrentThread()}):
  * another thread's run, or its use through the ingot API of a tensor the pipeline owns, throws
  * {@link IllegalStateException} and never computes with another caller's data. Raw writes through a
  * {@code MemorySegment} taken from a tensor cannot be checked: keep segments within the lease. A lease is closed
