@@ -336,7 +336,7 @@ public final class CpuBackend implements AutoCloseable {
             ensureOpen();
             region.begin();
             resizing = region;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             resizeLock.unlock();
             throw e;
         }
@@ -347,7 +347,7 @@ public final class CpuBackend implements AutoCloseable {
         DynamicMemory region = resizingRegion("onResizeEnd");
         try {
             region.end();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             region.abort();
             throw e;
         } finally {

@@ -154,14 +154,7 @@ public final class InstanceNorm {
     public static Forward forward(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps) {
         checkAccessible(backend, "x", x, "gamma", gamma, "beta", beta);
         Execution e = new InstanceNormExecution(forwardAttributes(gamma, beta, eps), backend);
-        List<Tensor> inputs = forwardInputs(x, gamma, beta);
-        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
-        try {
-            run(backend, e, inputs, outputs);
-        } catch (RuntimeException ex) {
-            closeAll(outputs.toArray(Tensor[]::new));
-            throw ex;
-        }
+        List<Tensor> outputs = runIntoNewOutputs(backend, e, forwardInputs(x, gamma, beta));
         return new Forward(outputs.get(0), outputs.get(1), outputs.get(2));
     }
 
@@ -208,14 +201,7 @@ public final class InstanceNorm {
         checkAccessible(backend, "x", x, "dy", dy, "mean", mean, "invstd", invstd, "gamma", gamma);
         Execution e = new InstanceNormGradExecution(backwardAttributes(mean, invstd, gamma, withDbeta, eps, false),
                 backend);
-        List<Tensor> inputs = backwardInputs(x, dy, mean, invstd, gamma);
-        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
-        try {
-            run(backend, e, inputs, outputs);
-        } catch (RuntimeException ex) {
-            closeAll(outputs.toArray(Tensor[]::new));
-            throw ex;
-        }
+        List<Tensor> outputs = runIntoNewOutputs(backend, e, backwardInputs(x, dy, mean, invstd, gamma));
         return new Gradients(outputs.get(0), gamma == null ? null : outputs.get(1),
                 withDbeta ? outputs.get(outputs.size() - 1) : null);
     }
@@ -334,9 +320,25 @@ public final class InstanceNorm {
                 outputs.add(t);
                 backend.acquire(t, StorageType.STATIC);
             }
-        } catch (RuntimeException e) {
-            closeAll(outputs.toArray(Tensor[]::new));
+        } catch (Throwable e) {
+            closeAfter(e, outputs.toArray(Tensor[]::new));
             throw e;
+        }
+        return outputs;
+    }
+
+    /**
+     * Runs {@code e} into new STATIC tensors of {@code backend}. Output types are checked (and the op's heap
+     * scratch sized) before any memory is taken; whatever is thrown after that, Errors included, the outputs are
+     * released before it propagates.
+     */
+    static List<Tensor> runIntoNewOutputs(CpuBackend backend, Execution e, List<Tensor> inputs) {
+        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
+        try {
+            run(backend, e, inputs, outputs);
+        } catch (Throwable ex) {
+            closeAfter(ex, outputs.toArray(Tensor[]::new));
+            throw ex;
         }
         return outputs;
     }
@@ -351,11 +353,36 @@ public final class InstanceNorm {
         }
     }
 
+    /** Closes every tensor, even when one close throws; the first failure is thrown with the others suppressed. */
     private static void closeAll(Tensor... tensors) {
+        Throwable first = null;
         for (Tensor t : tensors) {
             if (t != null) {
-                t.close();
+                try {
+                    t.close();
+                } catch (Throwable e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
             }
+        }
+        if (first instanceof RuntimeException r) {
+            throw r;
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /** Releases {@code tensors} after {@code failure}, which propagates; a failure to close is added to it. */
+    private static void closeAfter(Throwable failure, Tensor... tensors) {
+        try {
+            closeAll(tensors);
+        } catch (Throwable e) {
+            failure.addSuppressed(e);
         }
     }
 }
