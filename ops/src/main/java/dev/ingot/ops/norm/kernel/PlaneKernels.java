@@ -31,6 +31,19 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
                   double[] stats, int base);
 
     /**
+     * Whether {@link #gradSums} over {@code count} elements adds in float lanes, so that its sums are good to
+     * about 1e-7 of the sum of their absolute terms rather than to double precision.
+     */
+    boolean sumsInFloat(long count);
+
+    /**
+     * {@link #gradSums} with every sum in double, centred on the shift in {@code SHIFT} as it is (already rounded
+     * by a previous call): for instances whose sums cancel too much for float lanes.
+     */
+    void gradSumsInDouble(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                          double[] stats, int base);
+
+    /**
      * Writes {@code y = (x - mean) * scale + bias} in float arithmetic, centred on the float rounding of
      * {@code mean} (exact for x near the mean, so a mean far above the spread costs nothing) with that rounding
      * folded into the float bias: a few float ulps of the larger of the two terms. Every implementation does the

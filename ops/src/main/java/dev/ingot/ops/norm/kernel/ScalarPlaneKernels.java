@@ -72,6 +72,18 @@ public final class ScalarPlaneKernels implements PlaneKernels {
         stats[base + SUM_DY_SQ] = sumDySq;
     }
 
+    /** Always false: every sum here is in double. */
+    @Override
+    public boolean sumsInFloat(long count) {
+        return false;
+    }
+
+    @Override
+    public void gradSumsInDouble(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                                 double[] stats, int base) {
+        gradSums(x, xOffset, dy, dyOffset, count, stats, base);
+    }
+
     @Override
     public void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                           double mean, double scale, double bias) {

@@ -65,6 +65,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
+    private static final int D_LANES = D.length();
+    private static final VectorShuffle<Double> D_SWAP_4 = swapDouble(4);
+    private static final VectorShuffle<Double> D_SWAP_2 = swapDouble(2);
+    private static final VectorShuffle<Double> D_SWAP_1 = swapDouble(1);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Whether the float block sums fuse their products into the additions (see {@link FusedMultiplyAdd}). */
     private static final boolean FMA = FusedMultiplyAdd.ENABLED;
@@ -83,6 +87,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
 
     private static VectorShuffle<Float> swap(int step) {
         return step < LANES ? VectorShuffle.fromOp(F, i -> i ^ step) : null;
+    }
+
+    private static VectorShuffle<Double> swapDouble(int step) {
+        return step < D.length() ? VectorShuffle.fromOp(D, i -> i ^ step) : null;
     }
 
     private static boolean trustedSquares(double sumSq) {
@@ -110,9 +118,26 @@ public final class VectorPlaneKernels implements PlaneKernels {
         for (; i < end; i++) {
             s += x.getAtIndex(F32, i);
         }
-        return s;
+        // a float block overflowed (values near the float maximum), or the plane holds a NaN or an infinity
+        return Double.isFinite(s) ? s : DoubleLanes.sum(x, offset, count);
     }
 
+    @Override
+    public boolean sumsInFloat(long count) {
+        return count >= LANES;
+    }
+
+    @Override
+    public void gradSumsInDouble(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                                 double[] stats, int base) {
+        DoubleLanes.gradSums(x, xOffset, dy, dyOffset, count, stats[base + SHIFT], stats, base);
+    }
+
+    /**
+     * The sum of (x - shift) is compensated (Kahan, per lane) and its block sums are added in double lanes: it
+     * gives the saved mean, which float-lane block sums would leave a few 1e-7 off on ordinary planes (their mean
+     * is about 1/sqrt(M) of their terms) and far more on planes whose mean is much smaller than their spread.
+     */
     @Override
     public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
@@ -122,20 +147,29 @@ public final class VectorPlaneKernels implements PlaneKernels {
         long i = offset;
         while (end - i >= 2L * LANES) {
             FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F);
             FloatVector q0 = FloatVector.zero(F), q1 = FloatVector.zero(F);
             for (long blockEnd = i + Math.min(BLOCK, (end - i) & -(2L * LANES)); i < blockEnd; i += 2L * LANES) {
                 FloatVector d0 = FloatVector.fromMemorySegment(F, x, i * Float.BYTES, ORDER).sub(vShift);
                 FloatVector d1 = FloatVector.fromMemorySegment(F, x, (i + LANES) * Float.BYTES, ORDER).sub(vShift);
-                s0 = s0.add(d0);
-                s1 = s1.add(d1);
+                FloatVector y0 = d0.sub(c0);
+                FloatVector y1 = d1.sub(c1);
+                FloatVector t0 = s0.add(y0);
+                FloatVector t1 = s1.add(y1);
+                c0 = t0.sub(s0).sub(y0);
+                c1 = t1.sub(s1).sub(y1);
+                s0 = t0;
+                s1 = t1;
                 q0 = FMA ? d0.fma(d0, q0) : q0.add(d0.mul(d0));
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
-            FloatVector rs = s0.add(s1);
-            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
-            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
-            rs = rs.add(rs.rearrange(SWAP_2));
-            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
+            DoubleVector ds = ((DoubleVector) s0.castShape(D, 0)).sub((DoubleVector) c0.castShape(D, 0))
+                    .add(((DoubleVector) s0.castShape(D, 1)).sub((DoubleVector) c0.castShape(D, 1)))
+                    .add(((DoubleVector) s1.castShape(D, 0)).sub((DoubleVector) c1.castShape(D, 0)))
+                    .add(((DoubleVector) s1.castShape(D, 1)).sub((DoubleVector) c1.castShape(D, 1)));
+            ds = D_LANES >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
+            ds = D_LANES >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
+            s += ds.add(ds.rearrange(D_SWAP_1)).lane(0);
             FloatVector rq = q0.add(q1);
             rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
             rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
@@ -186,16 +220,15 @@ public final class VectorPlaneKernels implements PlaneKernels {
             rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
             rq = rq.add(rq.rearrange(SWAP_2));
             q += rq.add(rq.rearrange(SWAP_1)).lane(0);
-            FloatVector rsg = gv;
-            rsg = LANES >= 16 ? rsg.add(rsg.rearrange(SWAP_8)) : rsg;
-            rsg = LANES >= 8 ? rsg.add(rsg.rearrange(SWAP_4)) : rsg;
-            rsg = rsg.add(rsg.rearrange(SWAP_2));
-            sg += rsg.add(rsg.rearrange(SWAP_1)).lane(0);
-            FloatVector rsgd = pv;
-            rsgd = LANES >= 16 ? rsgd.add(rsgd.rearrange(SWAP_8)) : rsgd;
-            rsgd = LANES >= 8 ? rsgd.add(rsgd.rearrange(SWAP_4)) : rsgd;
-            rsgd = rsgd.add(rsgd.rearrange(SWAP_2));
-            sgd += rsgd.add(rsgd.rearrange(SWAP_1)).lane(0);
+            // sum(dy) and sum(dy * (x - shift)) cancel (dx, dgamma): their lanes are added in double
+            DoubleVector dsg = ((DoubleVector) gv.castShape(D, 0)).add((DoubleVector) gv.castShape(D, 1));
+            dsg = D_LANES >= 8 ? dsg.add(dsg.rearrange(D_SWAP_4)) : dsg;
+            dsg = D_LANES >= 4 ? dsg.add(dsg.rearrange(D_SWAP_2)) : dsg;
+            sg += dsg.add(dsg.rearrange(D_SWAP_1)).lane(0);
+            DoubleVector dsgd = ((DoubleVector) pv.castShape(D, 0)).add((DoubleVector) pv.castShape(D, 1));
+            dsgd = D_LANES >= 8 ? dsgd.add(dsgd.rearrange(D_SWAP_4)) : dsgd;
+            dsgd = D_LANES >= 4 ? dsgd.add(dsgd.rearrange(D_SWAP_2)) : dsgd;
+            sgd += dsgd.add(dsgd.rearrange(D_SWAP_1)).lane(0);
             FloatVector rsgg = ggv;
             rsgg = LANES >= 16 ? rsgg.add(rsgg.rearrange(SWAP_8)) : rsgg;
             rsgg = LANES >= 8 ? rsgg.add(rsgg.rearrange(SWAP_4)) : rsgg;
@@ -302,6 +335,19 @@ public final class VectorPlaneKernels implements PlaneKernels {
             double s = 0;
             for (int lane = 0; lane < N; lane++) {
                 s += v.lane(lane);
+            }
+            return s;
+        }
+
+        static double sum(MemorySegment x, long offset, long count) {
+            DoubleVector sum = DoubleVector.zero(D);
+            long i = 0;
+            for (; i + N <= count; i += N) {
+                sum = sum.add((DoubleVector) FloatVector.fromMemorySegment(HALF, x, (offset + i) * Float.BYTES, ORDER).castShape(D, 0));
+            }
+            double s = inLaneOrder(sum);
+            for (; i < count; i++) {
+                s += x.getAtIndex(F32, offset + i);
             }
             return s;
         }
