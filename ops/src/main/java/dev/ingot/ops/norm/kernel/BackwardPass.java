@@ -22,8 +22,16 @@ import java.lang.foreign.ValueLayout;
  * statistics, mean and invstd are recomputed from x (one more read of each unit, from cache).
  *
  * <p>dx of an NCHW instance is written in float arithmetic (twice the elements per vector) when it keeps at least a
- * quarter of the size of its two terms, which the sums tell before the write; otherwise, where dx cancels (dy
- * nearly proportional to x, tiny planes), in double. Either way the error stays a few float ulps of dx's scale.
+ * quarter of the size of its two terms, which the sums tell before the write, and every float the write forms
+ * stays inside float's normal range; otherwise (dy nearly in span{1, xhat}, planes under 256 elements, spreads or
+ * eps at the ends of float's range) in double, rounded once. The float write errs by a few float ulps of its
+ * terms, so by at most about 1e-7 of dx where it is used. When the float-lane sums of the vector kernels (good to
+ * about 1e-7 of their terms) meet a dx that keeps less than that quarter, the instance is summed again in double
+ * first. So dx is within 1e-6 normwise of its exact value wherever that is finite in float32 (or within 1e-12 of
+ * the size of its terms, where it cancels below a millionth of them), and the correctly signed infinity where it
+ * overflows. dgamma and dbeta are sums over the batch of the instances' D and S: good to
+ * about 1e-7 of the size of their terms with the vector kernels, which is more than 1e-7 of their own size where
+ * dy is nearly uncorrelated with xhat on long planes.
  *
  * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
  * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.

@@ -12,6 +12,12 @@ import java.lang.foreign.ValueLayout;
  * per-unit write. Work is spread over the {@link Parallel} given to {@link #run}; the output is bitwise the same
  * for any thread count.
  *
+ * <p>y, mean and invstd are within 1e-6 normwise of their exact values wherever those are finite in float32 (the
+ * smallest subnormal aside, where float32 itself cannot do better), and the correctly signed infinity where they
+ * overflow (invstd of a constant or subnormal plane with a tiny eps). y is written in float arithmetic where the
+ * scale and the spread keep every float it forms normal and finite, else in double (see
+ * floatKeepsPrecision).
+ *
  * <p>A pass owns its scratch (sized at construction, for one geometry) and is not thread-safe: one {@code run} at a
  * time. {@code run} allocates nothing.
  */

@@ -46,8 +46,9 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
     /**
      * Writes {@code y = (x - mean) * scale + bias} in float arithmetic, centred on the float rounding of
      * {@code mean} (exact for x near the mean, so a mean far above the spread costs nothing) with that rounding
-     * folded into the float bias: a few float ulps of the larger of the two terms. Every implementation does the
-     * same float operations, so all give bitwise the same output.
+     * folded into the float bias: a few float ulps of the larger of the two terms while every float formed is
+     * normal and finite, which callers check first (see {@link ForwardPass}). Every implementation does the same
+     * float operations, so all give bitwise the same output.
      */
     void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                    double mean, double scale, double bias);
@@ -62,7 +63,8 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
     /**
      * {@link #gradInput} in float arithmetic, centred on the float roundings of the means with their rounding
      * folded into one float constant. Its error is a few float ulps of the two terms {@code a * (dy - meanDy)} and
-     * {@code b * (x - meanX)}, not of dx: callers use it only for instances where dx does not cancel much (see
+     * {@code b * (x - meanX)}, not of dx, while every float formed is normal and finite: callers use it only for
+     * instances where dx does not cancel much and the coefficients and terms stay in float's range (see
      * {@link BackwardPass}). Bitwise the same in every implementation; {@code dx} may be the memory of {@code dy}.
      */
     void gradInputFloat(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,

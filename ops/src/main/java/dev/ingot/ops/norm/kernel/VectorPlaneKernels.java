@@ -24,11 +24,15 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>Sums.</b> Elements are centred on the shift rounded to float ({@code x - shift} is then exact near the
  * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements (the last one may be shorter; only
  * the last few elements, less than a vector, are added in double): each lane adds at most {@value #TERMS_PER_LANE}
- * terms, so a block sum is good to about 1e-6 of the sum of its absolute terms. Block sums are widened to double and
- * added in block order. Float lanes move twice the elements per instruction of double
+ * terms, so a block sum is good to about 1e-6 of the sum of its absolute terms (statistically about 1e-7). Block
+ * sums are widened to double and added in block order; the sums that cancel (x - shift in the forward, dy and
+ * dy * (x - shift) in the backward) add their lanes in double, and the forward's sum of x - shift is compensated
+ * (Kahan, per lane), so that the saved mean is about as good as float allows. Float lanes move twice the elements per instruction of double
  * lanes, which is what keeps the planes that sit in cache near the load bandwidth. When a unit's float sums
  * cannot be trusted — a square or product overflowed float, or the squares are so small that they were subnormal
- * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up.
+ * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up;
+ * so is a plain sum whose float blocks overflowed. {@link BackwardPass} also asks for double sums
+ * ({@link #gradSumsInDouble}) where dx cancels too much for float-lane sums.
  * The shift actually used is written back to {@code SHIFT}.
  *
  * <p><b>Writes.</b> {@link #normalize} and {@link #gradInputFloat} in float lanes, {@link #gradInput} in double lanes
