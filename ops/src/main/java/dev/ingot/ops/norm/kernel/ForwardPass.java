@@ -39,7 +39,7 @@ public final class ForwardPass extends UnitSchedule {
      * Elements at the start of a unit whose mean serves as the first centring shift. When the unit's mean turns out
      * to be within half a standard deviation of it ({@code (sum / n)^2 <= var / 4}, i.e. {@code sum^2 <= n * sumSq /
      * 5}), the one pass is as accurate as centring on the mean (the squares grow by at most a quarter); otherwise the
-     * unit is summed again, centred on its mean.
+     * unit is summed again, in double, centred on its mean.
      */
     private static final long PROBE_ELEMENTS = 64;
     private static final double FAR_FROM_MEAN = 0.2;
@@ -104,9 +104,9 @@ public final class ForwardPass extends UnitSchedule {
     }
 
     /**
-     * Sums of a unit centred on the mean of its first elements, in one read; again, from cache, centred on the
-     * unit's mean when that guess was too far off (see {@link #PROBE_ELEMENTS}) or when x - shift may have lost
-     * bits of the shift (see {@link #exactDifferences}).
+     * Sums of a unit centred on the mean of its first elements, in one read; again, from cache and in double,
+     * centred on the unit's mean when that guess was too far off (see {@link #PROBE_ELEMENTS}) or when x - shift
+     * may have lost bits of the shift (see {@link #exactDifferences}).
      */
     @Override
     void unitSums(int g, int k) {
@@ -127,7 +127,9 @@ public final class ForwardPass extends UnitSchedule {
                 double mean = stats[base + StatsLayout.SHIFT] + sum / size;
                 double spread = Math.sqrt(Math.max(sumSq - sum * (sum / size), 0) / size);
                 stats[base + StatsLayout.SHIFT] = onGrid(mean, spread);
-                plane.centredSums(x, start, size, stats, base);
+                // in double: where the guess was far off, the mean may well be far below the spread (a ramp
+                // around a small mean), and float-lane sums are good to about 1e-7 of the spread only
+                plane.centredSumsInDouble(x, start, size, stats, base);
             }
         }
     }

@@ -23,6 +23,12 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
     void centredSums(MemorySegment x, long offset, long count, double[] stats, int base);
 
     /**
+     * {@link #centredSums} with every sum in double and the shift used as it is: the forward's second pass, for
+     * units whose first guess at the mean was far off (see {@link ForwardPass}).
+     */
+    void centredSumsInDouble(MemorySegment x, long offset, long count, double[] stats, int base);
+
+    /**
      * Reads {@code shift = stats[base + SHIFT]} and writes the five sums {@code SUM_X}, {@code SUM_SQ},
      * {@code SUM_DY}, {@code SUM_DY_X} (sum of dy * (x - shift)) and {@code SUM_DY_SQ}; the shift may be rounded
      * as in {@link #centredSums}.

@@ -72,6 +72,11 @@ public final class ScalarPlaneKernels implements PlaneKernels {
         stats[base + SUM_DY_SQ] = sumDySq;
     }
 
+    @Override
+    public void centredSumsInDouble(MemorySegment x, long offset, long count, double[] stats, int base) {
+        centredSums(x, offset, count, stats, base);
+    }
+
     /** Always false: every sum here is in double. */
     @Override
     public boolean sumsInFloat(long count) {

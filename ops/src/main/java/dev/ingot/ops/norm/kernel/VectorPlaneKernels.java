@@ -26,8 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the last few elements, less than a vector, are added in double): each lane adds at most {@value #TERMS_PER_LANE}
  * terms, so a block sum is good to about 1e-6 of the sum of its absolute terms (statistically about 1e-7). Block
  * sums are widened to double and added in block order; the sums that cancel (x - shift in the forward, dy and
- * dy * (x - shift) in the backward) add their lanes in double, and the forward's sum of x - shift is compensated
- * (Kahan, per lane), so that the saved mean is about as good as float allows. Float lanes move twice the elements per instruction of double
+ * dy * (x - shift) in the backward) add their lanes in double. Float lanes move twice the elements per instruction of double
  * lanes, which is what keeps the planes that sit in cache near the load bandwidth. When a unit's float sums
  * cannot be trusted — a square or product overflowed float, or the squares are so small that they were subnormal
  * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up;
@@ -127,6 +126,11 @@ public final class VectorPlaneKernels implements PlaneKernels {
     }
 
     @Override
+    public void centredSumsInDouble(MemorySegment x, long offset, long count, double[] stats, int base) {
+        DoubleLanes.centredSums(x, offset, count, stats[base + SHIFT], stats, base);
+    }
+
+    @Override
     public boolean sumsInFloat(long count) {
         return count >= LANES;
     }
@@ -138,9 +142,10 @@ public final class VectorPlaneKernels implements PlaneKernels {
     }
 
     /**
-     * The sum of (x - shift) is compensated (Kahan, per lane) and its block sums are added in double lanes: it
-     * gives the saved mean, which float-lane block sums would leave a few 1e-7 off on ordinary planes (their mean
-     * is about 1/sqrt(M) of their terms) and far more on planes whose mean is much smaller than their spread.
+     * The lanes of each block's sum of (x - shift) are added in double: it gives the saved mean, about 1/sqrt(M) of
+     * its terms on ordinary planes, which a float tree over the lanes would leave about twice as far off. (A
+     * compensated sum per lane would halve the rest of the error, but its chain of four dependent additions per
+     * vector slows the pass by half.)
      */
     @Override
     public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
@@ -151,26 +156,17 @@ public final class VectorPlaneKernels implements PlaneKernels {
         long i = offset;
         while (end - i >= 2L * LANES) {
             FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
-            FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F);
             FloatVector q0 = FloatVector.zero(F), q1 = FloatVector.zero(F);
             for (long blockEnd = i + Math.min(BLOCK, (end - i) & -(2L * LANES)); i < blockEnd; i += 2L * LANES) {
                 FloatVector d0 = FloatVector.fromMemorySegment(F, x, i * Float.BYTES, ORDER).sub(vShift);
                 FloatVector d1 = FloatVector.fromMemorySegment(F, x, (i + LANES) * Float.BYTES, ORDER).sub(vShift);
-                FloatVector y0 = d0.sub(c0);
-                FloatVector y1 = d1.sub(c1);
-                FloatVector t0 = s0.add(y0);
-                FloatVector t1 = s1.add(y1);
-                c0 = t0.sub(s0).sub(y0);
-                c1 = t1.sub(s1).sub(y1);
-                s0 = t0;
-                s1 = t1;
+                s0 = s0.add(d0);
+                s1 = s1.add(d1);
                 q0 = FMA ? d0.fma(d0, q0) : q0.add(d0.mul(d0));
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
-            DoubleVector ds = ((DoubleVector) s0.castShape(D, 0)).sub((DoubleVector) c0.castShape(D, 0))
-                    .add(((DoubleVector) s0.castShape(D, 1)).sub((DoubleVector) c0.castShape(D, 1)))
-                    .add(((DoubleVector) s1.castShape(D, 0)).sub((DoubleVector) c1.castShape(D, 0)))
-                    .add(((DoubleVector) s1.castShape(D, 1)).sub((DoubleVector) c1.castShape(D, 1)));
+            DoubleVector ds = ((DoubleVector) s0.castShape(D, 0)).add((DoubleVector) s0.castShape(D, 1))
+                    .add(((DoubleVector) s1.castShape(D, 0)).add((DoubleVector) s1.castShape(D, 1)));
             ds = D_LANES >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
             ds = D_LANES >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
             s += ds.add(ds.rearrange(D_SWAP_1)).lane(0);
