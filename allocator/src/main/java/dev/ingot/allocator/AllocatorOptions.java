@@ -10,8 +10,11 @@ package dev.ingot.allocator;
  * @param name             name used in messages, logs and JFR events; empty to let the allocator pick one
  * @param checked          checked mode: every chunk's segment gets its own scope that {@code free} closes, so a use
  *                         after free throws {@link IllegalStateException}; costs one shared-arena close (a thread
- *                         handshake, tens of microseconds) per free. Off: a segment kept after {@code free} still
- *                         reaches the pool's memory until its block goes back to the source.
+ *                         handshake, tens of microseconds) per free. Off (fast mode): a segment kept after
+ *                         {@code free} still reaches the pool's memory until its block goes back to the source, so a
+ *                         write through it <b>silently lands in the chunk of whoever allocated that memory next</b>;
+ *                         that is the price of fast mode. {@link #withSampledChecks(int)} catches such bugs in
+ *                         production at a fraction of the cost, by checking one chunk in n.
  * @param trackAllocations capture allocation stacks for {@link LeakReport}s; costs a stack walk per tracked
  *                         allocation, so every allocation is tracked only for debugging and tests
  * @param trackingInterval with tracking on, capture the stack of one allocation in this many (chosen at random, so
@@ -27,9 +30,17 @@ package dev.ingot.allocator;
  *                         as it empties
  * @param logger           where {@code close()} reports leaks (at WARNING); by default the
  *                         {@link System.Logger} named {@value #LOGGER_NAME}
+ * @param checkInterval    sampled checks, when {@code checked} is off: one {@link EagerBufferAllocator} chunk in
+ *                         this many (chosen at random) gets its own scope, as in checked mode, so a use after free
+ *                         of that chunk throws; the others run as in fast mode. 0 (default) samples none, 1 all
+ * @param budget           the {@link MemoryBudget} every block the allocator reserves is charged to (and through it
+ *                         every ancestor), or null for none (default)
+ * @param listener         hears blocks reserved and returned and refusals ({@link AllocationListener#NONE} by
+ *                         default)
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
-                               long minBlockSize, long limit, long maxPooled, System.Logger logger) {
+                               long minBlockSize, long limit, long maxPooled, System.Logger logger,
+                               int checkInterval, MemoryBudget budget, AllocationListener listener) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -59,6 +70,19 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         if (limit < 0) {
             throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + limit);
         }
+        if (listener == null) {
+            throw new IllegalArgumentException("listener: expected an AllocationListener (NONE for none), got null");
+        }
+        if (checkInterval < 0) {
+            throw new IllegalArgumentException("checkInterval: expected 0 (none) or a count >= 1, got "
+                    + checkInterval);
+        }
+    }
+
+    /** The eight-setting form (no sampled checks, no budget). */
+    public AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
+                            long minBlockSize, long limit, long maxPooled, System.Logger logger) {
+        this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null, AllocationListener.NONE);
     }
 
     /** The five-setting form (the first form of this record): no pool cap, default leak logger, track all. */
@@ -75,53 +99,90 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
-                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null,
+                AllocationListener.NONE);
     }
 
     /** A copy with another name; empty lets the allocator pick one. */
     public AllocatorOptions withName(String newName) {
         return new AllocatorOptions(newName, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger);
+                limit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with checked mode on or off. */
     public AllocatorOptions withChecked(boolean newChecked) {
         return new AllocatorOptions(name, newChecked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger);
+                limit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with allocation-site tracking on or off. */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
-        return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger);
+        return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger,
+                checkInterval, budget, listener);
     }
 
     /** A copy that tracks one allocation in {@code newInterval} (when tracking is on). */
     public AllocatorOptions withTrackingInterval(int newInterval) {
         return new AllocatorOptions(name, checked, trackAllocations, newInterval, minBlockSize, limit, maxPooled,
-                logger);
+                logger, checkInterval, budget, listener);
     }
 
     /** A copy with another minimum block size, in bytes. */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, newMinBlockSize,
-                limit, maxPooled, logger);
+                limit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withLimit(long newLimit) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                newLimit, maxPooled, logger);
+                newLimit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withMaxPooled(long newMaxPooled) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, newMaxPooled, logger);
+                limit, newMaxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy that reports leaks to another logger. */
     public AllocatorOptions withLogger(System.Logger newLogger) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, newLogger);
+                limit, maxPooled, newLogger, checkInterval, budget, listener);
+    }
+
+    /**
+     * A copy that gives one chunk in {@code n} a scope of its own (sampled checks; 0 for none).
+     *
+     * @param n sampling interval: 0 for none, 1 for every chunk
+     * @return the copy
+     * @throws IllegalArgumentException when {@code n} is negative
+     */
+    public AllocatorOptions withSampledChecks(int n) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, n, budget, listener);
+    }
+
+    /**
+     * A copy that charges every block the allocator reserves to {@code newBudget} and its ancestors.
+     *
+     * @param newBudget the budget, or null for none
+     * @return the copy
+     */
+    public AllocatorOptions withBudget(MemoryBudget newBudget) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, checkInterval, newBudget, listener);
+    }
+
+    /**
+     * A copy that tells {@code newListener} of blocks reserved and returned and of refusals.
+     *
+     * @param newListener the listener ({@link AllocationListener#NONE} for none)
+     * @return the copy
+     * @throws IllegalArgumentException when {@code newListener} is null
+     */
+    public AllocatorOptions withListener(AllocationListener newListener) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, checkInterval, budget, newListener);
     }
 }

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's deferred planner: while planning, {@code alloc} and {@code free} only record each chunk's lifetime;
@@ -44,7 +45,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private static final long NEVER = Long.MAX_VALUE;
 
     /** A chunk's planning record. */
-    private static final class Lifetime {
+    static final class Lifetime implements Placement {
         final long footprint;
         final long born;
         long died = NEVER;
@@ -59,6 +60,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private static final int LOGGED_FRAMES = 12;
 
     private final String name;
+    /** Held by reset, release(true) and close from revocation until the block went back; taken before the monitor. */
+    private final ReentrantLock takingBack = new ReentrantLock();
     private final AllocatorOptions options;
     private final BlockSupply supply;
     private final List<MemoryChunk> chunks = new ArrayList<>();
@@ -66,6 +69,11 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private final LiveChunks live = new LiveChunks();
     private long clock;
     private long aliveFootprint;
+    /**
+     * Sum over the plan's chunks of footprint plus alignment: no placement, lower bound or offset of the plan can
+     * exceed it, so keeping it within {@code Long.MAX_VALUE} keeps every size the planner computes exact.
+     */
+    private long planBound;
     private boolean barrierOpen;
     private OffsetPlanner.Plan plan;
     private MemorySegment block;
@@ -96,10 +104,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
         this.options = options;
         this.name = options.name().isEmpty() ? "defer-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options.limit());
-        if (source instanceof ChildSource child) {
-            child.onBlockLost(this::blockLost);
-        }
+        this.supply = new BlockSupply(name, source, options);
+        source.onBlockLost(this::blockLost);
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -145,7 +151,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
         chunk.markFreed();
         live.remove(chunk);
-        Lifetime lifetime = (Lifetime) chunk.placement;
+        Lifetime lifetime = chunk.lifetime();
         if (plan == null && lifetime.died == NEVER && !isSeparate(lifetime)) {
             if (barrierOpen) {
                 pendingFrees.add(lifetime);
@@ -160,6 +166,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      *
      * @return the planned block size in bytes
      */
+    @Override
     public synchronized long compute() {
         ensureOpen();
         if (plan == null) {
@@ -177,6 +184,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      *
      * @throws AllocationLimitException when the planned block exceeds the limit; nothing changes then
      */
+    @Override
     @SuppressWarnings("restricted") // checked mode moves the slices into the plan's scope with reinterpret
     public synchronized void apply() {
         compute();
@@ -186,19 +194,26 @@ public final class DeferBufferAllocator implements BufferAllocator {
         if (block != null || plan.size() == 0) {
             return;
         }
-        if (!supply.fits(plan.size())) {
-            throw supply.refuse(plan.size(), live.bytes());
-        }
         long alignment = MAX_ALIGNMENT;
-        MemorySegment memory = supply.reserve(plan.size(), alignment);
+        MemorySegment memory = supply.tryReserve(plan.size(), alignment);
+        if (memory == null) {
+            AllocationLimitException refusal = supply.refuse(plan.size(), live.bytes());
+            if (!supply.retryAfter(refusal)) {
+                throw refusal;
+            }
+            memory = supply.tryReserve(plan.size(), alignment); // the listener freed memory: once more
+            if (memory == null) {
+                throw supply.refuse(plan.size(), live.bytes());
+            }
+        }
         long skip = Sizes.alignUp(memory.address(), alignment) - memory.address();
         if (skip != 0) {
             // The source ignored the alignment: take a block with room to start at an aligned address.
             supply.giveBack(memory);
-            if (!supply.fits(plan.size() + alignment)) {
+            reservedBlock = supply.tryReserve(plan.size() + alignment, alignment);
+            if (reservedBlock == null) {
                 throw supply.refuse(plan.size() + alignment, live.bytes());
             }
-            reservedBlock = supply.reserve(plan.size() + alignment, alignment);
             skip = Sizes.alignUp(reservedBlock.address(), alignment) - reservedBlock.address();
             memory = reservedBlock.asSlice(skip, plan.size());
         } else {
@@ -218,12 +233,18 @@ public final class DeferBufferAllocator implements BufferAllocator {
      * {@link IllegalStateException}), the block goes back to the source and the clock restarts.
      */
     public void reset() {
-        AfterUnlock after = new AfterUnlock();
-        synchronized (this) {
-            ensureOpen();
-            dropPlan("its plan was reset", after);
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            MemorySegment leaving;
+            synchronized (this) {
+                ensureOpen();
+                leaving = dropPlan("its plan was reset", after);
+            }
+            giveBackAfterDependents(leaving, after);
+        } finally {
+            takingBack.unlock();
         }
-        after.run();
     }
 
     /** The planned block size in bytes. @throws IllegalStateException before {@link #compute()} */
@@ -247,14 +268,24 @@ public final class DeferBufferAllocator implements BufferAllocator {
     /** With {@code all}, the same as {@link #reset()}; otherwise nothing: the one block is the plan's. */
     @Override
     public void release(boolean all) {
-        AfterUnlock after = new AfterUnlock();
-        synchronized (this) {
-            ensureOpen();
-            if (all) {
-                dropPlan("release(true) took its memory back", after);
+        if (!all) {
+            synchronized (this) {
+                ensureOpen();
             }
+            return;
         }
-        after.run();
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            MemorySegment leaving;
+            synchronized (this) {
+                ensureOpen();
+                leaving = dropPlan("release(true) took its memory back", after);
+            }
+            giveBackAfterDependents(leaving, after);
+        } finally {
+            takingBack.unlock();
+        }
     }
 
     @Override
@@ -282,7 +313,37 @@ public final class DeferBufferAllocator implements BufferAllocator {
         return closed ? leaksAtClose : live.report();
     }
 
+    /** Starts a new plan: the same as {@link #reset()}. */
+    @Override
+    public void beginRound() {
+        reset();
+    }
+
+    /** Drops the plan: the same as {@link #reset()}. */
+    @Override
+    public void endRound() {
+        reset();
+    }
+
+    /**
+     * Nothing to do: inside a barrier every free is deferred to its end, so threads never share freed memory.
+     *
+     * @throws IllegalStateException outside a barrier
+     */
+    @Override
+    public synchronized void beginGroup() {
+        if (!barrierOpen) {
+            throw new IllegalStateException("beginGroup() on '" + name + "' outside barrierBegin()/barrierEnd()");
+        }
+    }
+
+    /** Nothing to do (see {@link #beginGroup()}). */
+    @Override
+    public void endGroup() {
+    }
+
     /** Opens a section in which frees are deferred to {@link #barrierEnd()}. */
+    @Override
     public synchronized void barrierBegin() {
         ensureOpen();
         if (barrierOpen) {
@@ -292,6 +353,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
     }
 
     /** Ends the section: the frees made inside it take effect now. */
+    @Override
     public synchronized void barrierEnd() {
         ensureOpen();
         if (!barrierOpen) {
@@ -310,19 +372,27 @@ public final class DeferBufferAllocator implements BufferAllocator {
      */
     @Override
     public void close() {
-        AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
-        synchronized (this) {
-            if (closed) {
-                return;
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            MemorySegment leaving;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                leaks = live.report();
+                leaksAtClose = leaks;
+                leaving = dropPlan("its allocator '" + name + "' was closed", after);
+                closed = true;
             }
-            leaks = live.report();
-            leaksAtClose = leaks;
-            dropPlan("its allocator '" + name + "' was closed", after);
-            closed = true;
-            supply.close();
+            giveBackAfterDependents(leaving, after);
+            synchronized (this) {
+                supply.close();
+            }
+        } finally {
+            takingBack.unlock();
         }
-        after.run();
         if (!leaks.isEmpty()) {
             options.logger().log(System.Logger.Level.WARNING,
                     () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
@@ -342,6 +412,13 @@ public final class DeferBufferAllocator implements BufferAllocator {
             throw new IllegalStateException("alloc on '" + name + "' after compute(): call reset() to plan again");
         }
         long footprint = Sizes.alignUp(Sizes.footprint(size), alignment);
+        long bound;
+        try {
+            bound = Math.addExact(planBound, footprint + alignment); // footprint <= Long.MAX_VALUE / 2 + 4096
+        } catch (ArithmeticException overflow) {
+            throw new AllocationLimitException(name, size, live.bytes(), supply.reserved(),
+                    "the chunks of this plan would total more than Long.MAX_VALUE bytes (reset() and plan again)");
+        }
         if (!supply.fits(aliveFootprint + footprint)) {
             throw supply.refuse(size, live.bytes());
         }
@@ -350,6 +427,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
         chunks.add(chunk);
         live.add(chunk);
         aliveFootprint += footprint;
+        planBound = bound;
         allocations++;
         peakInUse = Math.max(peakInUse, live.bytes());
         return chunk;
@@ -367,14 +445,18 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private List<OffsetPlanner.Request> requests() {
         List<OffsetPlanner.Request> requests = new ArrayList<>(chunks.size());
         for (MemoryChunk chunk : chunks) {
-            Lifetime lifetime = (Lifetime) chunk.placement;
+            Lifetime lifetime = chunk.lifetime();
             long born = isSeparate(lifetime) ? -1 : lifetime.born;
             requests.add(new OffsetPlanner.Request(lifetime.footprint, chunk.alignment(), born, lifetime.died));
         }
         return requests;
     }
 
-    private void dropPlan(String why, AfterUnlock after) {
+    /**
+     * Revokes every chunk of the plan and closes their scopes; returns the plan's block, detached but still
+     * reserved (or null), for {@link #giveBackAfterDependents} to give back once dependents let go of it.
+     */
+    private MemorySegment dropPlan(String why, AfterUnlock after) {
         for (MemoryChunk chunk : chunks) {
             chunk.revoke(why, true, after);
         }
@@ -386,12 +468,28 @@ public final class DeferBufferAllocator implements BufferAllocator {
         lostBecause = null;
         clock = 0;
         aliveFootprint = 0;
+        planBound = 0;
         closePlanScope(after);
         after.closeScopes(); // before the block goes back
-        if (reservedBlock != null) {
-            supply.giveBack(reservedBlock);
-            reservedBlock = null;
-            block = null;
+        MemorySegment leaving = reservedBlock;
+        reservedBlock = null;
+        block = null;
+        return leaving;
+    }
+
+    /**
+     * Lets whatever was built on the revoked chunks close its own scopes (without our monitor: it may be calling
+     * us), then gives {@code leaving} back: no scope that depends on the memory is open when it goes.
+     */
+    private void giveBackAfterDependents(MemorySegment leaving, AfterUnlock after) {
+        try {
+            after.run();
+        } finally {
+            if (leaving != null) {
+                synchronized (this) {
+                    supply.giveBack(leaving);
+                }
+            }
         }
     }
 

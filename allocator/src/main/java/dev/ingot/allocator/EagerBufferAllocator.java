@@ -5,7 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's eager pool: chunks are carved from blocks reserved from a {@link SegmentSource}, and freed chunks go back
@@ -31,14 +33,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * look there first, so threads that plan at the same time do not take each other's freed memory and each plan
  * stays what it would be alone. {@code barrierEnd()} merges every group's pieces back into the shared list. Groups
  * are held in a map keyed by thread and dropped at {@code barrierEnd()}: nothing is stranded in thread-locals when
- * pool threads come and go.
+ * pool threads come and go, and a thread that dies inside its group has that group ended at {@code barrierEnd()}.
  *
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
  * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
  * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A fast-mode free
  * is one critical section. A checked-mode free closes the chunk's scope (a thread handshake) between two short
  * critical sections, before the memory can be handed out again; {@code release(true)} and {@code close()} close
- * scopes under the lock, before blocks go back.
+ * scopes under the lock and then, without it, let allocators built on the revoked chunks (child sources) close
+ * theirs; only then do the blocks go back to the source, so no scope ever reaches memory that was given back.
  *
  * <p>Garbage. In fast mode, once the pool holds the memory, {@code alloc} makes one small object, the chunk handle
  * (64 bytes), plus its segment slice (40 bytes) unless a chunk of the same size sat at the same place before, and
@@ -55,6 +58,12 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     /** Guards all state; a monitor, which spins briefly before parking: critical sections are short. */
     private final Object lock = new Object();
+    /**
+     * Held while {@code release(true)} or {@code close()} takes memory back, from the revocation until the blocks are
+     * given back, so that two take-backs never interleave (the blocks of the first are detached but not yet
+     * returned while its dependents close their scopes). Taken before {@link #lock}, never inside it.
+     */
+    private final ReentrantLock takingBack = new ReentrantLock();
     private final String name;
     private final AllocatorOptions options;
     private final BlockSupply supply;
@@ -63,6 +72,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     private final Set<Block> blocks = new LinkedHashSet<>();
     private final LiveChunks live = new LiveChunks();
     private final PlanningGroups groups;
+    private final PlanningRound round = new PlanningRound();
     private long nextBlockId;
     private long peakInUse;
     private long allocations;
@@ -87,11 +97,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
         this.options = options;
         this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options.limit());
+        this.supply = new BlockSupply(name, source, options);
         this.groups = new PlanningGroups(name);
-        if (source instanceof ChildSource child) {
-            child.onBlockLost(this::blockLost);
-        }
+        source.onBlockLost(this::blockLost);
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -155,10 +163,17 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 throw new IllegalStateException("cannot free " + chunk + ": " + chunk.revokedBecause());
             }
             chunk.markFreed();
-            scope = chunk.revoke("it was freed");
             live.remove(chunk);
-            span = (Span) chunk.placement;
+            span = chunk.span();
             chunk.placement = null;
+            round.freed(span.size);
+            if (round.isOpen()) {
+                // Reusable by the round's later allocations, but the chunk keeps its segment until the round ends.
+                round.keep(chunk, span.block);
+                returnMemory(span);
+                return;
+            }
+            scope = chunk.revoke("it was freed");
             if (scope == null) {
                 returnMemory(span); // fast mode: nothing to close, one critical section
                 return;
@@ -173,18 +188,28 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public void release(boolean all) {
-        AfterUnlock after = new AfterUnlock();
-        synchronized (lock) {
-            ensureOpen();
-            if (all) {
-                revokeAll("release(true) took its memory back", after);
-                after.closeScopes();
-                returnAllBlocks();
-            } else {
+        if (!all) {
+            synchronized (lock) {
+                ensureOpen();
                 returnWhollyFreeBlocks(0);
             }
+            return;
         }
-        after.run();
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            List<Block> leaving;
+            synchronized (lock) {
+                ensureOpen();
+                revokeAll("release(true) took its memory back", after);
+                round.end("release(true) took its memory back", after);
+                after.closeScopes();
+                leaving = detachAllBlocks();
+            }
+            giveBackAfterDependents(leaving, after);
+        } finally {
+            takingBack.unlock();
+        }
     }
 
     /** Gives every wholly free block back to the source: the same as {@code release(false)}. */
@@ -229,25 +254,120 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public void close() {
-        AfterUnlock after = new AfterUnlock();
         LeakReport leaks;
-        synchronized (lock) {
-            if (closed) {
-                return;
+        takingBack.lock();
+        try {
+            AfterUnlock after = new AfterUnlock();
+            List<Block> leaving;
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                leaks = live.report();
+                leaksAtClose = leaks;
+                revokeAll("its allocator '" + name + "' was closed", after);
+                round.end("its allocator '" + name + "' was closed", after);
+                after.closeScopes();
+                leaving = detachAllBlocks();
+                closed = true;
             }
-            leaks = live.report();
-            leaksAtClose = leaks;
-            revokeAll("its allocator '" + name + "' was closed", after);
-            after.closeScopes();
-            returnAllBlocks();
-            closed = true;
-            supply.close();
+            giveBackAfterDependents(leaving, after);
+            synchronized (lock) {
+                supply.close();
+            }
+        } finally {
+            takingBack.unlock();
         }
-        after.run();
         if (!leaks.isEmpty()) {
             options.logger().log(System.Logger.Level.WARNING,
                     () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
         }
+    }
+
+    /**
+     * Tells the allocators built on our revoked chunks (child sources) that their memory is gone, so that they close
+     * their own chunks' scopes, and only then gives {@code leaving} back to the source: no scope that depends on
+     * the memory may still be open when it is unmapped. The notices run without our lock (a child may be calling
+     * us); the blocks are already detached, so no allocation can land in them meanwhile.
+     */
+    private void giveBackAfterDependents(List<Block> leaving, AfterUnlock after) {
+        try {
+            after.run();
+        } finally {
+            synchronized (lock) {
+                for (Block block : leaving) {
+                    supply.giveBack(block.memory);
+                }
+            }
+        }
+    }
+
+    // ---- planning rounds --------------------------------------------------------------------------------------
+
+    /**
+     * Starts a planning round, ending the one before. Until the round ends, a freed chunk's memory is reused by the
+     * round's later allocations at once, while the chunk keeps its segment (in checked mode, its scope) until the
+     * round ends: a plan binds every chunk of the round, freed or not, and runs them in the order planned. No block
+     * holding such a chunk goes back to the source before the round ends.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    @Override
+    public void beginRound() {
+        synchronized (lock) {
+            ensureOpen();
+            endRoundLocked();
+            round.begin();
+        }
+    }
+
+    /**
+     * Ends the planning round, if one is open: the chunks freed in it lose their memory now, and blocks go back to
+     * the source as {@link AllocatorOptions#maxPooled()} says.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    @Override
+    public void endRound() {
+        synchronized (lock) {
+            ensureOpen();
+            endRoundLocked();
+        }
+    }
+
+    /** Nothing to do: the pool backs every chunk when it is allocated. */
+    @Override
+    public void apply() {
+        synchronized (lock) {
+            ensureOpen();
+        }
+    }
+
+    /**
+     * The most bytes (chunk footprints) the chunks of the current round occupied at once, which is what the round
+     * needs: the pool places chunks when they are allocated.
+     */
+    @Override
+    public long compute() {
+        synchronized (lock) {
+            return round.peakFootprint();
+        }
+    }
+
+    private void endRoundLocked() {
+        if (!round.isOpen()) {
+            return;
+        }
+        AfterUnlock after = new AfterUnlock();
+        List<Block> unpinned = round.end("its planning round ended", after);
+        after.closeScopes(); // scopes of the round's freed chunks close before any block can go back
+        for (Block block : unpinned) {
+            if (block.separate && !block.returned && block.liveChunks == 0 && block.pinnedByRound == 0) {
+                block.removeFreePieces();
+                returnBlock(block);
+            }
+        }
+        returnWhollyFreeBlocks(options.maxPooled());
     }
 
     // ---- groups and barriers ------------------------------------------------------------------------------------
@@ -257,6 +377,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      *
      * @throws IllegalStateException when a section is already open or the allocator is closed
      */
+    @Override
     public void barrierBegin() {
         synchronized (lock) {
             ensureOpen();
@@ -266,10 +387,12 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     /**
      * Closes the planning section: every group's free pieces go back to the shared free list (merged with their
-     * free neighbours).
+     * free neighbours). The group of a thread that died without {@code endGroup()} is ended here too, so its
+     * memory is not stranded.
      *
-     * @throws IllegalStateException when no section is open or a group is still open
+     * @throws IllegalStateException when no section is open or a live thread's group is still open
      */
+    @Override
     public void barrierEnd() {
         synchronized (lock) {
             ensureOpen();
@@ -288,6 +411,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      *
      * @throws IllegalStateException outside a barrier, or when the thread already has an open group
      */
+    @Override
     public void beginGroup() {
         synchronized (lock) {
             ensureOpen();
@@ -300,6 +424,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      *
      * @throws IllegalStateException when the thread has no open group
      */
+    @Override
     public void endGroup() {
         synchronized (lock) {
             groups.endGroup(Thread.currentThread());
@@ -348,8 +473,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
         piece.offset = offset;
         piece.size = footprint;
         block.liveChunks++;
+        round.placed(footprint);
         chunk.placement = piece;
-        if (options.checked()) {
+        if (checksThisChunk()) {
             Arena scope = Arena.ofShared();
             chunk.back(block.memory.asSlice(offset, chunk.size()).reinterpret(scope, null), scope);
         } else {
@@ -360,36 +486,55 @@ public final class EagerBufferAllocator implements BufferAllocator {
         peakInUse = Math.max(peakInUse, live.bytes());
     }
 
-    /** Reserves a block for a chunk of {@code footprint} bytes, within the limit, or throws the refusal. */
+    /** Checked mode: every chunk; sampled checks: one in {@code checkInterval}, at random; fast mode: none. */
+    private boolean checksThisChunk() {
+        if (options.checked()) {
+            return true;
+        }
+        int interval = options.checkInterval();
+        return interval == 1 || (interval > 1 && ThreadLocalRandom.current().nextInt(interval) == 0);
+    }
+
+    /**
+     * Reserves a block for a chunk of {@code footprint} bytes within the limit and the budget, or throws the refusal.
+     * Tries a block of the preferred size, then of the exact need, then gives wholly free blocks back and tries the
+     * exact need again.
+     */
     private Block newBlock(long requested, long footprint, long alignment, boolean separate) {
         long exact = footprint;
         long preferred = separate ? exact : Math.max(options.minBlockSize(), exact);
-        long size = chooseBlockSize(preferred, exact);
-        if (size < 0) {
+        MemorySegment memory = supply.tryReserve(preferred, MAX_ALIGNMENT);
+        long size = preferred;
+        if (memory == null && preferred != exact) {
+            memory = supply.tryReserve(exact, MAX_ALIGNMENT);
+            size = exact;
+        }
+        if (memory == null) {
             returnWhollyFreeBlocks(0);
-            size = chooseBlockSize(preferred, exact);
+            memory = supply.tryReserve(exact, MAX_ALIGNMENT);
+            size = exact;
         }
-        if (size < 0) {
-            throw supply.refuse(requested, live.bytes());
+        if (memory == null) {
+            AllocationLimitException refusal = supply.refuse(requested, live.bytes());
+            if (!supply.retryAfter(refusal)) {
+                throw refusal;
+            }
+            memory = supply.tryReserve(exact, MAX_ALIGNMENT); // the listener freed memory: once more
+            if (memory == null) {
+                throw supply.refuse(requested, live.bytes());
+            }
         }
-        MemorySegment memory = supply.reserve(size, MAX_ALIGNMENT);
         long padding = Sizes.alignUp(memory.address(), alignment) - memory.address();
         if (padding + footprint <= size) {
             return register(new Block(nextBlockId++, memory, separate));
         }
         // The source ignored the alignment: ask again with room for the padding.
         supply.giveBack(memory);
-        if (!supply.fits(size + alignment)) {
+        MemorySegment padded = supply.tryReserve(size + alignment, MAX_ALIGNMENT);
+        if (padded == null) {
             throw supply.refuse(requested, live.bytes());
         }
-        return register(new Block(nextBlockId++, supply.reserve(size + alignment, MAX_ALIGNMENT), separate));
-    }
-
-    private long chooseBlockSize(long preferred, long exact) {
-        if (supply.fits(preferred)) {
-            return preferred;
-        }
-        return supply.fits(exact) ? exact : -1;
+        return register(new Block(nextBlockId++, padded, separate));
     }
 
     private Block register(Block block) {
@@ -415,7 +560,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
             if (pooledBytes() <= keepPooled) {
                 return;
             }
-            if (block.isWhollyFreeIn(shared)) {
+            if (block.isWhollyFreeIn(shared) && block.pinnedByRound == 0) {
                 shared.remove(block.first);
                 returnBlock(block);
             }
@@ -426,12 +571,19 @@ public final class EagerBufferAllocator implements BufferAllocator {
         return shared.bytes() + groups.pooledBytes();
     }
 
-    private void returnAllBlocks() {
-        shared.drain(); // the pieces go with their blocks, not back to the spare spans
+    /**
+     * Takes every block out of the allocator (their pieces go with them, not back to the spare spans) and returns
+     * them, still reserved, for the caller to give back once the scopes that depend on them are closed.
+     */
+    private List<Block> detachAllBlocks() {
+        shared.drain();
         groups.clear();
-        for (Block block : List.copyOf(blocks)) {
-            returnBlock(block);
+        List<Block> detached = List.copyOf(blocks);
+        for (Block block : detached) {
+            block.returned = true;
         }
+        blocks.clear();
+        return detached;
     }
 
     /** Puts a freed chunk's span back in the free list, unless its block went away meanwhile. */
@@ -442,11 +594,16 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
         block.liveChunks--;
         if (block.separate) {
+            if (block.pinnedByRound > 0) {
+                return; // its chunk keeps its memory until the planning round ends, which returns the block
+            }
             block.removeFreePieces();
             returnBlock(block);
         } else {
             putBack(span, currentList());
-            returnWhollyFreeBlocks(options.maxPooled());
+            if (!round.isOpen()) {
+                returnWhollyFreeBlocks(options.maxPooled()); // a round trims once, at its end
+            }
         }
     }
 
@@ -485,10 +642,11 @@ public final class EagerBufferAllocator implements BufferAllocator {
             if (closed || block == null) {
                 return;
             }
-            for (MemoryChunk chunk : live.removeIf(c -> ((Span) c.placement).block == block)) {
+            for (MemoryChunk chunk : live.removeIf(c -> c.span().block == block)) {
                 chunk.placement = null;
                 chunk.revoke("its parent allocator took the block back", true, after);
             }
+            round.dropBlock(block, "its parent allocator took the block back", after);
             after.closeScopes();
             block.removeFreePieces();
             block.returned = true;

@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * The barrier and the per-thread free lists of an {@link EagerBufferAllocator}'s planning groups. Groups are
  * keyed by thread in a plain map, not held in thread-locals, so nothing is stranded when pool threads come and go;
- * all of them are dropped when the barrier ends. Guarded by the allocator's lock.
+ * all of them are dropped when the barrier ends. A group whose thread died before {@code endGroup()} is ended by
+ * {@code barrierEnd()}, so a planning thread that fails cannot wedge the allocator. Guarded by the allocator's lock.
  */
 final class PlanningGroups {
     private final String owner;
@@ -32,6 +33,8 @@ final class PlanningGroups {
         if (!barrierOpen) {
             throw new IllegalStateException("barrierEnd() on '" + owner + "' without barrierBegin()");
         }
+        // A thread that died inside its group can never end it: its group is folded back with the others.
+        open.keySet().removeIf(thread -> !thread.isAlive());
         if (!open.isEmpty()) {
             throw new IllegalStateException("barrierEnd() on '" + owner + "' while " + open.size()
                     + " group(s) are still open; call endGroup() in each planning thread first");

@@ -35,8 +35,12 @@
  *       segment kept after {@code free} throws {@code IllegalStateException}, from any thread. Cost: one shared-arena
  *       creation per allocation and one close (a thread handshake, tens of microseconds) per free.</li>
  *   <li>Fast mode (the default outside tests): a chunk's segment is a slice of its block. Cost: one slice. A
- *       segment kept after {@code free} still reaches the pool's memory (which another chunk may now use) until
- *       the block goes back to its source; from then on access throws.</li>
+ *       segment kept after {@code free} still reaches the pool's memory until the block goes back to its source
+ *       (from then on access throws): <b>a write through it silently lands in the chunk of whoever allocated that
+ *       memory next.</b> That is the documented price of fast mode.</li>
+ *   <li>Sampled checks ({@code AllocatorOptions.withSampledChecks(n)}): one chunk in n, at random, gets a scope
+ *       of its own as in checked mode, the rest run fast. A bug that keeps segments after {@code free} shows up
+ *       as an {@code IllegalStateException} on the sampled chunks, at a fraction of checked mode's cost.</li>
  * </ul>
  * Allocation sites are recorded only when tracking is on ({@code -Dingot.allocator.trackAllocations=true} or
  * {@code AllocatorOptions.withTrackAllocations(true)}): a stack capture per allocation is too dear to leave on in

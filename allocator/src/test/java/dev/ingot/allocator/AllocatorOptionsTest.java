@@ -62,6 +62,10 @@ class AllocatorOptionsTest {
                 .startsWith("maxPooled:"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withLogger(null)).getMessage()
                 .startsWith("logger:"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withSampledChecks(-1)).getMessage()
+                .startsWith("checkInterval:"));
+        assertEquals(64, base.withSampledChecks(64).checkInterval());
+        assertEquals(0, base.checkInterval());
         assertThrows(IllegalArgumentException.class, () -> new EagerBufferAllocator(SegmentSource.arena(), null));
         assertThrows(IllegalArgumentException.class, () -> new EagerBufferAllocator(null, base));
         assertThrows(IllegalArgumentException.class, () -> new DeferBufferAllocator(null, base));

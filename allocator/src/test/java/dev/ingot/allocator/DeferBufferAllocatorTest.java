@@ -251,4 +251,34 @@ class DeferBufferAllocatorTest {
             assertTrue(planner.isApplied());
         }
     }
+
+    @Test
+    void aPlanWhoseChunksWouldTotalMoreThanLongMaxIsRefusedAndStaysExact() {
+        long huge = Long.MAX_VALUE / 2;
+        try (DeferBufferAllocator planner = planner()) {
+            MemoryChunk a = planner.alloc(huge);
+            AllocationLimitException e = assertThrows(AllocationLimitException.class, () -> planner.alloc(huge));
+            assertTrue(e.getMessage().contains("Long.MAX_VALUE"), e.getMessage());
+            assertEquals(huge, e.requested());
+            MemoryChunk small = planner.alloc(1000); // the planner stays usable
+            assertTrue(planner.lowerBound() > huge, "exact, not wrapped: " + planner.lowerBound());
+            assertTrue(planner.compute() >= planner.lowerBound(), "a plan never below its bound");
+            planner.reset();
+            planner.alloc(huge); // after a reset the same request fits again
+            assertFalse(a.isLive() || small.isLive());
+        }
+    }
+
+    @Test
+    void chunksThatNeverLiveTogetherStillCannotTotalPastLongMax() {
+        long huge = Long.MAX_VALUE / 3;
+        try (DeferBufferAllocator planner = planner()) {
+            planner.free(planner.alloc(huge));
+            planner.free(planner.alloc(huge));
+            // The planner accounts every chunk of the plan, not only those alive at once: no placement of the plan
+            // can then overflow, whatever order the planner tries.
+            assertThrows(AllocationLimitException.class, () -> planner.alloc(huge));
+            assertTrue(planner.compute() > 0);
+        }
+    }
 }

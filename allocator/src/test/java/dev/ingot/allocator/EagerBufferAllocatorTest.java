@@ -415,4 +415,32 @@ class EagerBufferAllocatorTest {
             allocator.free(allocator.alloc(4096));
         }
     }
+
+    @Test
+    void sampledChecksCatchAUseAfterFreeOnTheSampledChunks() {
+        try (EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withChecked(false).withSampledChecks(4))) {
+            int caught = 0;
+            int chunks = 200;
+            for (int i = 0; i < chunks; i++) {
+                MemoryChunk chunk = pool.alloc(256);
+                MemorySegment kept = chunk.segment();
+                pool.free(chunk);
+                try {
+                    kept.set(ValueLayout.JAVA_INT, 0, i);
+                } catch (IllegalStateException useAfterFree) {
+                    caught++;
+                }
+            }
+            // One in four is sampled: P(none of 200) and P(all of 200) are below 1e-24.
+            assertTrue(caught > 0 && caught < chunks, caught + " of " + chunks + " uses after free caught");
+        }
+        try (EagerBufferAllocator everyChunk = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withChecked(false).withSampledChecks(1))) {
+            MemoryChunk chunk = everyChunk.alloc(256);
+            MemorySegment kept = chunk.segment();
+            everyChunk.free(chunk);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
 }

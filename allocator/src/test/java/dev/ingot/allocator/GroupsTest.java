@@ -141,4 +141,31 @@ class GroupsTest {
             assertEquals(stats.pooled(), allocator.stats().pooled());
         }
     }
+
+    @Test
+    void aThreadThatDiesInsideItsGroupDoesNotWedgeTheAllocator() throws Exception {
+        try (EagerBufferAllocator allocator = allocator()) {
+            allocator.barrierBegin();
+            long[] freedAddress = new long[1];
+            Thread planner = new Thread(() -> {
+                allocator.beginGroup();
+                MemoryChunk chunk = allocator.alloc(4096);
+                freedAddress[0] = chunk.address();
+                allocator.free(chunk); // into the group's private list
+                throw new IllegalStateException("planning failed"); // dies without endGroup()
+            });
+            planner.setUncaughtExceptionHandler((t, e) -> { });
+            planner.start();
+            planner.join(30_000);
+            assertEquals(false, planner.isAlive());
+
+            allocator.barrierEnd(); // the dead thread's group is ended and folded back
+            allocator.checkInvariants();
+            AllocatorStats stats = allocator.stats();
+            assertEquals(stats.reserved(), stats.pooled(), "the dead group's memory is pooled, not stranded");
+            assertEquals(freedAddress[0], allocator.alloc(4096).address(), "and reused from the shared list");
+            allocator.barrierBegin(); // the next planning round opens normally
+            allocator.barrierEnd();
+        }
+    }
 }

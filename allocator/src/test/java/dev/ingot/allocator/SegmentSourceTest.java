@@ -1,7 +1,5 @@
 package dev.ingot.allocator;
 
-import dev.ingot.allocator.internal.ArenaSource;
-import dev.ingot.allocator.internal.MappedFileSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -231,6 +229,57 @@ class SegmentSourceTest {
             planner.reset();
             assertEquals(0, pool.stats().inUse());
             planner.close();
+        }
+    }
+
+    @Test
+    void memoryTheSystemRefusesIsAnAllocationFailureAndChangesNothing() {
+        try (EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withName("greedy"))) {
+            MemoryChunk kept = pool.alloc(1000);
+            AllocatorStats before = pool.stats();
+            AllocationFailedException e = assertThrows(AllocationFailedException.class,
+                    () -> pool.alloc(1L << 60), "native allocation failure must not escape as OutOfMemoryError");
+            assertTrue(e.getMessage().contains("greedy") && e.getMessage().contains("arena"), e.getMessage());
+            assertEquals(before, pool.stats());
+            assertTrue(pool.alloc(1000).isLive(), "the pool stays usable");
+            assertTrue(kept.isLive());
+        }
+    }
+
+    @Test
+    void aMappedSourceThatCannotCreateItsFileIsAnAllocationFailure(@TempDir Path dir) throws IOException {
+        Path gone = Files.createDirectory(dir.resolve("blocks"));
+        try (EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.mapped(gone),
+                AllocatorOptions.defaults().withMinBlockSize(4096))) {
+            Files.delete(gone);
+            AllocationFailedException e = assertThrows(AllocationFailedException.class, () -> pool.alloc(100));
+            assertTrue(e.getCause() instanceof java.io.UncheckedIOException, String.valueOf(e.getCause()));
+            assertEquals(0, pool.totalSize());
+            Files.createDirectory(gone);
+            assertTrue(pool.alloc(100).isLive(), "usable again once the folder is back");
+        }
+    }
+
+    @Test
+    void mappedBlocksAreBackedOnDiskWhenReserved(@TempDir Path dir) throws IOException {
+        try (MappedFileSource source = new MappedFileSource(dir, false)) {
+            MemorySegment block = source.reserve(1 << 20, 64);
+            Path file = source.liveFiles().getFirst();
+            // Pages are allocated now (not a sparse file), so a full disk fails here, not at the first write.
+            assertTrue(diskBytes(file) >= 1 << 20, "file occupies " + diskBytes(file) + " bytes on disk");
+            block.fill((byte) 1);
+        }
+    }
+
+    private static long diskBytes(Path file) throws IOException {
+        try {
+            Process du = new ProcessBuilder("du", "-B1", file.toString()).redirectErrorStream(true).start();
+            String out = new String(du.getInputStream().readAllBytes()).trim();
+            du.waitFor();
+            return Long.parseLong(out.split("\\s+")[0]);
+        } catch (InterruptedException | NumberFormatException e) {
+            throw new IOException("du failed", e);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.ingot.runtime;
 import dev.ingot.allocator.BufferAllocator;
 import dev.ingot.allocator.MemoryChunk;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -18,8 +17,12 @@ import java.nio.FloatBuffer;
  *   <li>{@link #wrap(MemorySegment, TensorType) wrap}: zero copy over memory the caller owns. The caller keeps the
  *       memory alive for as long as the tensor is used; {@link #close()} only invalidates the tensor. A read-only
  *       segment gives a read-only tensor.</li>
- *   <li>{@link #allocate(TensorType)} and {@link #copyOf(float[], Shape) copyOf}: owned off-heap memory;
- *       {@link #close()} gives it back. {@link #allocate(TensorType, BufferAllocator)}: the same with memory from
+ *   <li>{@link #wrap(MemorySegment, TensorType, Runnable) wrap with a release action} and views of a
+ *       {@link ForeignMemory}: memory counted by its holders; the release runs once, after the last tensor or
+ *       {@link ForeignMemory.Hold hold} over it closes, and segments taken from them throw
+ *       {@link IllegalStateException} afterwards.</li>
+ *   <li>{@link #allocate(TensorType)} and {@link #copyOf(float[], Shape) copyOf}: owned off-heap memory, counted
+ *       the same way (an export to native code keeps it past the tensor's close); {@link #close()} gives it back. {@link #allocate(TensorType, BufferAllocator)}: the same with memory from
  *       an allocator the caller owns.</li>
  *   <li>{@link CpuBackend#newTensor(TensorType)}: an unbacked tensor whose memory the backend binds on
  *       {@link CpuBackend#acquire acquire} (STATIC at once, DYNAMIC when the resize ends) and takes away on
@@ -31,6 +34,15 @@ import java.nio.FloatBuffer;
  * <p><b>Thread-safety.</b> Reading the type and segment from several threads is safe once the tensor is backed;
  * the memory itself has no synchronisation (as with any array). Binding, resizing and closing are not thread-safe:
  * they belong to the thread that owns the tensor's pipeline or backend resize.
+ *
+ * <p><b>Tensors a pipeline owns</b> (its inputs, its own parameters, op outputs, and views of them; not the
+ * caller's tensors passed to {@link Pipeline.Builder#parameter(Tensor)}) belong to whichever thread holds the
+ * pipeline ({@link Pipeline#hold()}, or {@link Pipeline#run()} for its duration). While another thread holds it,
+ * {@link #segment()}, {@link #copyFrom(float[])}, {@link #copyFrom(double[])}, {@link #toFloatArray()},
+ * {@link #toDoubleArray()}, {@link #convertTo(Layout)} and {@link #close()} throw {@link IllegalStateException}.
+ * The copies ({@code copyFrom}, {@code to...Array}, {@code convertTo}, {@code close}) hold the pipeline themselves
+ * while they copy, so a run or hold by another thread cannot start in the middle of one (it is refused instead).
+ * Reads and writes through a segment taken earlier cannot be checked: a segment is raw memory.
  */
 public final class Tensor implements AutoCloseable {
 
@@ -50,6 +62,8 @@ public final class Tensor implements AutoCloseable {
     @SuppressWarnings("unused")
     private final Object keepAlive;
     private boolean closed;
+    /** The claim of the pipeline that owns this tensor, or null; set once when the pipeline declares it. */
+    private PipelineClaim claim;
 
     private Tensor(TensorType type, MemorySegment segment, Tensor base, boolean readOnly, Owner owner,
                    Object keepAlive) {
@@ -59,6 +73,11 @@ public final class Tensor implements AutoCloseable {
         this.readOnly = readOnly;
         this.owner = owner;
         this.keepAlive = keepAlive;
+    }
+
+    /** A backed tensor whose close tells {@code owner} ({@link ForeignMemory} views). */
+    static Tensor over(TensorType type, MemorySegment segment, boolean readOnly, Owner owner) {
+        return new Tensor(type, segment, null, readOnly, owner, null);
     }
 
     /** An unbacked tensor whose memory a backend binds later. */
@@ -111,18 +130,30 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Wraps memory without copying and takes over its release: {@link #close()} runs {@code release} once (for
-     * example {@code free} for memory from {@code malloc}, or closing the arena of a file mapping). Until then the
-     * caller must not free the memory.
+     * Wraps memory without copying and takes over its release: the tensor holds the memory, and {@link #close()}
+     * runs {@code release} once (for example {@code free} for memory from {@code malloc}, or closing the arena of a
+     * file mapping). Native memory is moved into a scope of the tensor's, so a segment taken from the tensor
+     * throws {@link IllegalStateException} once released. Until then the caller must not free the memory. To
+     * share the memory between several tensors, or to keep it past this tensor's close, use
+     * {@link ForeignMemory}.
      *
+     * @param segment the memory
+     * @param type    the tensor's type; the tensor sees the first {@code type.byteSize()} bytes
+     * @param release what frees the memory
+     * @return a tensor that owns the memory
      * @throws IllegalArgumentException when the segment is too small or misaligned; {@code release} is not run then
      */
     public static Tensor wrap(MemorySegment segment, TensorType type, Runnable release) {
         if (release == null) {
             throw new IllegalArgumentException("release: expected an action, got null");
         }
-        Tensor view = wrapKeeping(segment, type, null);
-        return new Tensor(type, view.segment, null, view.readOnly, tensor -> release.run(), null);
+        wrapKeeping(segment, type, null); // checks size and alignment before taking anything over
+        ForeignMemory memory = ForeignMemory.of(segment, release);
+        try {
+            return memory.tensor(type);
+        } finally {
+            memory.close();
+        }
     }
 
     private static Tensor wrapKeeping(MemorySegment segment, TensorType type, Object keepAlive) {
@@ -151,9 +182,12 @@ public final class Tensor implements AutoCloseable {
         if (type == null) {
             throw new IllegalArgumentException("type: expected non-null, got null");
         }
-        Arena arena = Arena.ofShared();
-        MemorySegment memory = arena.allocate(type.byteSize(), 64);
-        return new Tensor(type, memory, null, false, tensor -> arena.close(), null);
+        ForeignMemory memory = ForeignMemory.allocate(type.byteSize(), 64);
+        try {
+            return memory.tensor(type);
+        } finally {
+            memory.close();
+        }
     }
 
     /**
@@ -191,7 +225,7 @@ public final class Tensor implements AutoCloseable {
         Tensor tensor = allocate(new TensorType(shape, DType.FLOAT32, layout));
         try {
             tensor.copyFrom(data);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             tensor.close();
             throw e;
         }
@@ -203,7 +237,7 @@ public final class Tensor implements AutoCloseable {
         Tensor tensor = allocate(new TensorType(shape, DType.FLOAT64, Layout.NCHW));
         try {
             tensor.copyFrom(data);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             tensor.close();
             throw e;
         }
@@ -269,9 +303,14 @@ public final class Tensor implements AutoCloseable {
      * writes the JDK refuses with {@link IllegalArgumentException}.
      * Does not allocate.
      *
-     * @throws IllegalStateException when the tensor is closed or not backed (not yet acquired/resized, released)
+     * @throws IllegalStateException when the tensor is closed or not backed (not yet acquired/resized, released),
+     *                               or it belongs to a pipeline another thread holds
      */
     public MemorySegment segment() {
+        PipelineClaim held = claim;
+        if (held != null) {
+            held.check(this);
+        }
         if (closed) {
             throw new IllegalStateException("tensor " + type + " is closed");
         }
@@ -294,6 +333,15 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of the elements in logical order ({@code [N, C, spatial...]} row-major), whatever the layout. */
     public float[] toFloatArray() {
+        boolean entered = enterClaim();
+        try {
+            return toFloatArrayHeld();
+        } finally {
+            exitClaim(entered);
+        }
+    }
+
+    private float[] toFloatArrayHeld() {
         MemorySegment memory = segment();
         float[] out = new float[arrayLength()];
         if (layout() == Layout.NCHW && dtype() == DType.FLOAT32) {
@@ -306,10 +354,15 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of the elements in logical order, widened to double. */
     public double[] toDoubleArray() {
-        MemorySegment memory = segment();
-        double[] out = new double[arrayLength()];
-        forEachLogical((i, offset) -> out[(int) i] = get(memory, offset));
-        return out;
+        boolean entered = enterClaim();
+        try {
+            MemorySegment memory = segment();
+            double[] out = new double[arrayLength()];
+            forEachLogical((i, offset) -> out[(int) i] = get(memory, offset));
+            return out;
+        } finally {
+            exitClaim(entered);
+        }
     }
 
     /**
@@ -319,6 +372,15 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException    when the tensor is read-only, closed or unbacked
      */
     public void copyFrom(float[] data) {
+        boolean entered = enterClaim();
+        try {
+            copyFromHeld(data);
+        } finally {
+            exitClaim(entered);
+        }
+    }
+
+    private void copyFromHeld(float[] data) {
         MemorySegment memory = writableSegment(data == null ? -1 : data.length);
         if (layout() == Layout.NCHW && dtype() == DType.FLOAT32) {
             MemorySegment.copy(data, 0, memory, ValueLayout.JAVA_FLOAT, 0, data.length);
@@ -332,11 +394,28 @@ public final class Tensor implements AutoCloseable {
 
     /** Overwrites the elements with {@code data} given in logical order (narrowed for float32). */
     public void copyFrom(double[] data) {
-        MemorySegment memory = writableSegment(data == null ? -1 : data.length);
-        if (layout() == Layout.NC4HW4) {
-            memory.fill((byte) 0);
+        boolean entered = enterClaim();
+        try {
+            MemorySegment memory = writableSegment(data == null ? -1 : data.length);
+            if (layout() == Layout.NC4HW4) {
+                memory.fill((byte) 0);
+            }
+            forEachLogical((i, offset) -> set(memory, offset, data[(int) i]));
+        } finally {
+            exitClaim(entered);
         }
-        forEachLogical((i, offset) -> set(memory, offset, data[(int) i]));
+    }
+
+    /** Holds this tensor's pipeline for one copy; true when this call took it (see {@link #exitClaim}). */
+    private boolean enterClaim() {
+        PipelineClaim held = base != null ? base.claim : claim;
+        return held != null && held.enter(this);
+    }
+
+    private void exitClaim(boolean entered) {
+        if (entered) {
+            (base != null ? base.claim : claim).release();
+        }
     }
 
     private MemorySegment writableSegment(long length) {
@@ -413,19 +492,26 @@ public final class Tensor implements AutoCloseable {
                     + shape() + " to " + newShape + " without copying; convertTo(Layout.NCHW) first");
         }
         Tensor root = base != null ? base : this;
-        return new Tensor(type.withShape(newShape), null, root, false, NOBODY, null);
+        Tensor view = new Tensor(type.withShape(newShape), null, root, false, NOBODY, null);
+        view.claim = root.claim;
+        return view;
     }
 
     /** An owned copy of this tensor in {@code target} layout; the caller closes it. */
     public Tensor convertTo(Layout target) {
-        Tensor out = allocate(new TensorType(shape(), dtype(), target));
+        boolean entered = enterClaim();
         try {
-            LayoutConverter.convert(this, out);
-        } catch (RuntimeException e) {
-            out.close();
-            throw e;
+            Tensor out = allocate(new TensorType(shape(), dtype(), target));
+            try {
+                LayoutConverter.convert(this, out);
+            } catch (Throwable e) {
+                out.close();
+                throw e;
+            }
+            return out;
+        } finally {
+            exitClaim(entered);
         }
-        return out;
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------
@@ -439,9 +525,17 @@ public final class Tensor implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
-        owner.tensorClosed(this);
-        segment = null;
+        boolean entered = enterClaim();
+        try {
+            closed = true;
+            try {
+                owner.tensorClosed(this);
+            } finally {
+                segment = null;
+            }
+        } finally {
+            exitClaim(entered);
+        }
     }
 
     /** True once {@link #close()} was called. */
@@ -462,6 +556,11 @@ public final class Tensor implements AutoCloseable {
         this.segment = null;
     }
 
+    /** Makes this tensor one a pipeline owns: its use is checked against {@code pipelineClaim}. */
+    void claimBy(PipelineClaim pipelineClaim) {
+        this.claim = pipelineClaim;
+    }
+
     /** Changes the type of an unbacked backend tensor (pipeline resize). */
     void retype(TensorType newType) {
         this.type = newType;
@@ -470,6 +569,11 @@ public final class Tensor implements AutoCloseable {
     /** What close() notifies. */
     Owner owner() {
         return owner;
+    }
+
+    /** The tensor whose memory this one shares: the base of a {@link #reshape} view, else this one. */
+    Tensor root() {
+        return base != null ? base : this;
     }
 
     /** True for views made by {@link #reshape}. */

@@ -6,14 +6,22 @@ import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
 import dev.ingot.runtime.TensorType;
 
+import dev.ingot.allocator.BufferAllocator;
+
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -34,14 +42,33 @@ import java.util.concurrent.ThreadLocalRandom;
  * so a hostile header can cause neither an {@link OutOfMemoryError} nor a hang. I/O failures are
  * {@link UncheckedIOException}s.
  *
- * <p><b>Ownership.</b> {@link #read} returns an owned copy in native byte order; {@link #map} returns a read-only
- * tensor over a mapping of the file, unmapped by the tensor's {@code close()}. Both are the caller's to close.
+ * <p><b>Ownership.</b> {@link #read(Path)} returns an owned copy in native byte order; {@link #map} returns a
+ * read-only tensor over a mapping of the file, unmapped by the tensor's {@code close()}. Both are the caller's to
+ * close.
+ *
+ * <p><b>Streams, channels and buffers.</b> {@code read(ReadableByteChannel | InputStream | ByteBuffer, ...)} read
+ * one array sequentially (exactly its bytes, nothing after it) into memory from a caller's {@link BufferAllocator}
+ * (for example a pooled one) or into a caller's {@link MemorySegment}; {@link #readHeader(ReadableByteChannel)} and
+ * {@link #readData} split that in two so a service can check the shape before it sets memory aside. Their data
+ * goes from the channel into the tensor's memory with no intermediate copy when it is in native byte order.
+ * Stream errors: a source that ends early is an {@link EOFException} (an {@link IOException}), a malformed header
+ * or unsupported dtype an {@link IllegalArgumentException}, both naming the problem; for a {@code ByteBuffer}
+ * everything is an {@link IllegalArgumentException}. {@code write(WritableByteChannel | OutputStream | ByteBuffer,
+ * Tensor)} write one array and never close, flush or force anything.
+ *
+ * <p><b>Durability.</b> Only {@link #write(Path, Tensor)} forces data to disk ({@code fsync}) before it renames the
+ * temporary file into place: without that, a crash shortly after the rename can leave an empty or partial file
+ * under the final name on common file systems, defeating the atomic rename. Streams and channels are not forced:
+ * the data may be going to a socket or a pipe, and an owner who writes a file through a channel decides when to
+ * call {@link FileChannel#force}.
  *
  * <p>Stateless and thread-safe.
  */
 public final class Npy {
 
     private static final int WRITE_CHUNK = 1 << 20;
+    /** How stream sources are named in messages. */
+    private static final String STREAM = "stream";
 
     private Npy() {
     }
@@ -118,7 +145,15 @@ public final class Npy {
         }
     }
 
-    /** Writes {@code tensor} as a little-endian, C-order file of the smallest format version that fits. */
+    /**
+     * Writes {@code tensor} as a little-endian, C-order file of the smallest format version that fits. The data is
+     * forced to disk before the temporary file is renamed over {@code file}, so after a crash the file is either
+     * the old one or the complete new one. For output that need not survive a crash (a socket, a scratch file)
+     * use {@link #write(WritableByteChannel, Tensor)}, which does not force.
+     *
+     * @param file   where to write
+     * @param tensor the tensor, any layout
+     */
     public static void write(Path file, Tensor tensor) {
         write(file, tensor, 0, ByteOrder.LITTLE_ENDIAN);
     }
@@ -131,9 +166,7 @@ public final class Npy {
      * @throws IllegalArgumentException for an unknown version, or a header too long for version 1
      */
     public static void write(Path file, Tensor tensor, int version, ByteOrder order) {
-        if (version < 0 || version > 3) {
-            throw new IllegalArgumentException("version: expected 1, 2, 3 or 0 (automatic), got " + version);
-        }
+        checkVersion(version);
         byte[] header = header(tensor.type(), version, order);
         Path dir = file.toAbsolutePath().getParent();
         Path temp = null;
@@ -158,6 +191,223 @@ public final class Npy {
                 }
             }
         }
+    }
+
+    // ---- streams, channels and buffers ------------------------------------------------------------------------
+
+    /**
+     * Reads and checks a header from a channel, consuming exactly the header: the channel is then at the first
+     * data byte, for {@link #readData}. Use it on untrusted input to check the shape and dtype (and so the bytes
+     * that will be needed) before any memory is set aside for the data.
+     *
+     * @param in the channel, positioned at the magic
+     * @return the header; {@link NpyHeader#dataOffset()} is the header's length
+     * @throws EOFException             when the channel ends inside the header
+     * @throws IllegalArgumentException for a malformed header, an unsupported dtype or a header over 1 MiB
+     * @throws IOException              when reading fails
+     */
+    public static NpyHeader readHeader(ReadableByteChannel in) throws IOException {
+        return NpyHeaderParser.read(STREAM, requireNonNull(in, "in"));
+    }
+
+    /**
+     * Reads the data that follows {@code header} into the first {@link NpyHeader#dataBytes()} bytes of
+     * {@code target}, in the header's C order, and converts it to native byte order in place.
+     *
+     * @param in     the channel, positioned just after the header
+     * @param header the header read from it by {@link #readHeader(ReadableByteChannel)}
+     * @param target writable memory of at least {@code header.dataBytes()} bytes, aligned to the element size
+     * @throws EOFException             when the channel ends before the data does
+     * @throws IllegalArgumentException when {@code target} is too small, read-only or misaligned
+     * @throws IOException              when reading fails
+     */
+    public static void readData(ReadableByteChannel in, NpyHeader header, MemorySegment target) throws IOException {
+        NpyStreams.readData(STREAM, requireNonNull(in, "in"), requireNonNull(header, "header"), target);
+    }
+
+    /**
+     * Reads one array from a channel into a new tensor in memory from {@code allocator} (NCHW, native byte order);
+     * the tensor's {@code close()} gives the memory back. Reads exactly the array's bytes, so several arrays can
+     * follow each other in one stream. The data's bytes are set aside once the header is read: give an allocator
+     * with a limit, or check {@link #readHeader} first, when the input is untrusted.
+     *
+     * @param in        the channel, positioned at the magic
+     * @param allocator an allocator that hands out memory at once (an eager pool, not a deferred planner)
+     * @return the tensor, the caller's to close
+     * @throws EOFException             when the channel ends early
+     * @throws IllegalArgumentException for a malformed header or an unsupported dtype
+     * @throws IOException              when reading fails
+     */
+    public static Tensor read(ReadableByteChannel in, BufferAllocator allocator) throws IOException {
+        return NpyStreams.read(STREAM, requireNonNull(in, "in"), requireNonNull(allocator, "allocator"));
+    }
+
+    /**
+     * Reads one array from a channel into the caller's memory and returns a tensor over it (NCHW, native byte
+     * order). The caller keeps owning {@code target}; closing the tensor does not free it.
+     *
+     * @param in     the channel, positioned at the magic
+     * @param target writable memory large enough for the array's data, aligned to its element size
+     * @return a tensor over the first bytes of {@code target}
+     * @throws EOFException             when the channel ends early
+     * @throws IllegalArgumentException for a malformed header, an unsupported dtype, or a target too small, read-only
+     *                                  or misaligned (checked before any data is read)
+     * @throws IOException              when reading fails
+     */
+    public static Tensor read(ReadableByteChannel in, MemorySegment target) throws IOException {
+        return NpyStreams.read(STREAM, requireNonNull(in, "in"), target);
+    }
+
+    /**
+     * Reads one array from a stream into memory from {@code allocator}; as {@link #read(ReadableByteChannel,
+     * BufferAllocator)}. The stream is read through a small transfer buffer, never one the size of the data, and
+     * is not closed.
+     *
+     * @param in        the stream, positioned at the magic
+     * @param allocator an allocator that hands out memory at once
+     * @return the tensor, the caller's to close
+     * @throws EOFException             when the stream ends early
+     * @throws IllegalArgumentException for a malformed header or an unsupported dtype
+     * @throws IOException              when reading fails
+     */
+    public static Tensor read(InputStream in, BufferAllocator allocator) throws IOException {
+        return read(Channels.newChannel(requireNonNull(in, "in")), allocator);
+    }
+
+    /**
+     * Reads one array from a stream into the caller's memory; as {@link #read(ReadableByteChannel, MemorySegment)}.
+     *
+     * @param in     the stream, positioned at the magic
+     * @param target writable memory large enough for the array's data
+     * @return a tensor over the first bytes of {@code target}
+     * @throws EOFException             when the stream ends early
+     * @throws IllegalArgumentException for a malformed header, an unsupported dtype or an unfit target
+     * @throws IOException              when reading fails
+     */
+    public static Tensor read(InputStream in, MemorySegment target) throws IOException {
+        return read(Channels.newChannel(requireNonNull(in, "in")), target);
+    }
+
+    /**
+     * Reads one array from a buffer's remaining bytes into memory from {@code allocator}, advancing the buffer's
+     * position past it. A buffer that ends early is malformed input, so every problem is an
+     * {@link IllegalArgumentException}.
+     *
+     * @param in        the buffer (heap or direct), positioned at the magic
+     * @param allocator an allocator that hands out memory at once
+     * @return the tensor, the caller's to close
+     * @throws IllegalArgumentException for a truncated or malformed array or an unsupported dtype
+     */
+    public static Tensor read(ByteBuffer in, BufferAllocator allocator) {
+        try {
+            return read(new NpyStreams.BufferChannel(requireNonNull(in, "in")), allocator);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads one array from a buffer's remaining bytes into the caller's memory, advancing the buffer's position.
+     *
+     * @param in     the buffer, positioned at the magic
+     * @param target writable memory large enough for the array's data
+     * @return a tensor over the first bytes of {@code target}
+     * @throws IllegalArgumentException for a truncated or malformed array, an unsupported dtype or an unfit target
+     */
+    public static Tensor read(ByteBuffer in, MemorySegment target) {
+        try {
+            return read(new NpyStreams.BufferChannel(requireNonNull(in, "in")), target);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The number of bytes {@link #write(WritableByteChannel, Tensor)} puts out for a tensor of {@code type}
+     * (for a {@code Content-Length}, or to size a buffer).
+     *
+     * @param type the tensor's type
+     * @return header plus data bytes
+     */
+    public static long encodedSize(TensorType type) {
+        return NpyStreams.encodedSize(requireNonNull(type, "type"), 0);
+    }
+
+    /**
+     * Writes {@code tensor} to a channel as a little-endian, C-order array of the smallest format version that
+     * fits. On a little-endian machine a dense NCHW tensor goes from its memory to the channel without a copy.
+     * Nothing is forced to disk: durability is the owner's of the channel (see {@link #write(Path, Tensor)}).
+     *
+     * @param out    the channel; not closed
+     * @param tensor the tensor, any layout (written in logical C order)
+     * @throws IOException when writing fails
+     */
+    public static void write(WritableByteChannel out, Tensor tensor) throws IOException {
+        write(out, tensor, 0, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Writes {@code tensor} to a channel with format version {@code version} (1, 2 or 3; 0 picks the smallest
+     * that fits) and the given byte order.
+     *
+     * @param out     the channel; not closed
+     * @param tensor  the tensor, any layout
+     * @param version format version, or 0
+     * @param order   byte order of the data written
+     * @throws IllegalArgumentException for an unknown version, or a header too long for version 1
+     * @throws IOException              when writing fails
+     */
+    public static void write(WritableByteChannel out, Tensor tensor, int version, ByteOrder order)
+            throws IOException {
+        checkVersion(version);
+        NpyStreams.write(requireNonNull(out, "out"), requireNonNull(tensor, "tensor"), version,
+                requireNonNull(order, "order"));
+    }
+
+    /**
+     * Writes {@code tensor} to a stream as {@link #write(WritableByteChannel, Tensor)} does; the stream is neither
+     * flushed nor closed.
+     *
+     * @param out    the stream
+     * @param tensor the tensor, any layout
+     * @throws IOException when writing fails
+     */
+    public static void write(OutputStream out, Tensor tensor) throws IOException {
+        write(Channels.newChannel(requireNonNull(out, "out")), tensor);
+    }
+
+    /**
+     * Writes {@code tensor} into a buffer at its position, advancing it by {@link #encodedSize} bytes.
+     *
+     * @param out    the buffer
+     * @param tensor the tensor, any layout
+     * @throws IllegalArgumentException when the buffer has fewer remaining bytes than needed (nothing is written)
+     */
+    public static void write(ByteBuffer out, Tensor tensor) {
+        requireNonNull(out, "out");
+        long needed = encodedSize(requireNonNull(tensor, "tensor").type());
+        if (out.remaining() < needed) {
+            throw new IllegalArgumentException("out: expected at least " + needed + " remaining bytes for "
+                    + tensor.type() + ", got " + out.remaining());
+        }
+        try {
+            NpyStreams.write(new NpyStreams.BufferChannel(out), tensor, 0, ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a buffer does not fail
+        }
+    }
+
+    private static void checkVersion(int version) {
+        if (version < 0 || version > 3) {
+            throw new IllegalArgumentException("version: expected 1, 2, 3 or 0 (automatic), got " + version);
+        }
+    }
+
+    private static <T> T requireNonNull(T value, String name) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + ": expected non-null, got null");
+        }
+        return value;
     }
 
     /** Opens a regular file for reading; a pipe or device could block or never end, so it is refused. */

@@ -3,10 +3,12 @@ package dev.ingot.runtime.io;
 import dev.ingot.runtime.DType;
 import dev.ingot.runtime.Shape;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,12 +27,13 @@ final class NpyHeaderParser {
     /** A real header is a few hundred bytes; anything beyond this is not a header worth reading. */
     static final int MAX_HEADER_BYTES = 1 << 20;
 
-    private final Path file;
+    /** Names the source in messages: {@code file /a/b.npy} or {@code stream}. */
+    private final String source;
     private final String text;
     private int pos;
 
-    private NpyHeaderParser(Path file, String text) {
-        this.file = file;
+    private NpyHeaderParser(String source, String text) {
+        this.source = source;
         this.text = text;
     }
 
@@ -75,7 +78,7 @@ final class NpyHeaderParser {
         ByteBuffer header = ByteBuffer.allocate((int) headerLength);
         readFully(file, channel, header, prefixLength);
         String text = new String(header.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        NpyHeader parsed = new NpyHeaderParser(file, text).parse(major, minor, dataOffset);
+        NpyHeader parsed = new NpyHeaderParser("file " + file, text).parse(major, minor, dataOffset);
         long available = fileSize - dataOffset;
         if (parsed.dataBytes() > available) {
             throw bad(file, "truncated: shape " + parsed.shape() + " of " + parsed.dtype() + " needs "
@@ -88,30 +91,30 @@ final class NpyHeaderParser {
         Map<String, Object> dict = parseDict();
         for (String key : List.of("descr", "fortran_order", "shape")) {
             if (!dict.containsKey(key)) {
-                throw bad(file, "malformed header: no '" + key + "' in " + text.trim());
+                throw bad(source, "malformed header: no '" + key + "' in " + text.trim());
             }
         }
         if (!(dict.get("descr") instanceof String descr)) {
-            throw bad(file, "unsupported dtype " + dict.get("descr") + ": expected float32 or float64 ('<f4', '>f4',"
+            throw bad(source, "unsupported dtype " + dict.get("descr") + ": expected float32 or float64 ('<f4', '>f4',"
                     + " '<f8', '>f8'); structured dtypes are not supported");
         }
         if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
-            throw bad(file, "malformed header: fortran_order is " + dict.get("fortran_order")
+            throw bad(source, "malformed header: fortran_order is " + dict.get("fortran_order")
                     + ", expected True or False");
         }
         if (fortran) {
-            throw bad(file, "Fortran order (fortran_order: True) is not supported: expected C order");
+            throw bad(source, "Fortran order (fortran_order: True) is not supported: expected C order");
         }
         if (!(dict.get("shape") instanceof long[] dims)) {
-            throw bad(file, "malformed header: shape is " + dict.get("shape") + ", expected a tuple of integers");
+            throw bad(source, "malformed header: shape is " + dict.get("shape") + ", expected a tuple of integers");
         }
         DType dtype = dtypeOf(descr);
         ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         if (dims.length == 0) {
-            throw bad(file, "0-d arrays (shape ()) are not supported: expected rank 1 to " + Shape.MAX_RANK);
+            throw bad(source, "0-d arrays (shape ()) are not supported: expected rank 1 to " + Shape.MAX_RANK);
         }
         if (dims.length > Shape.MAX_RANK) {
-            throw bad(file, "shape of rank " + dims.length + " is not supported: expected rank 1 to "
+            throw bad(source, "shape of rank " + dims.length + " is not supported: expected rank 1 to "
                     + Shape.MAX_RANK);
         }
         Shape shape;
@@ -119,7 +122,7 @@ final class NpyHeaderParser {
             shape = new Shape(dims);
             Math.multiplyExact(shape.elementCount(), (long) dtype.byteSize());
         } catch (IllegalArgumentException | ArithmeticException e) {
-            throw bad(file, "shape " + java.util.Arrays.toString(dims) + " of " + dtype
+            throw bad(source, "shape " + java.util.Arrays.toString(dims) + " of " + dtype
                     + ": its byte count overflows a long");
         }
         return new NpyHeader(major, minor, dtype, order, shape, dataOffset);
@@ -135,7 +138,7 @@ final class NpyHeaderParser {
                 return DType.FLOAT64;
             }
         }
-        throw bad(file, "unsupported dtype '" + descr + "': expected float32 or float64 ('<f4', '>f4', '<f8',"
+        throw bad(source, "unsupported dtype '" + descr + "': expected float32 or float64 ('<f4', '>f4', '<f8',"
                 + " '>f8')");
     }
 
@@ -232,7 +235,7 @@ final class NpyHeaderParser {
         try {
             return Long.parseLong(digits);
         } catch (NumberFormatException e) {
-            throw bad(file, "shape dimension " + digits + " overflows a long");
+            throw bad(source, "shape dimension " + digits + " overflows a long");
         }
     }
 
@@ -287,13 +290,71 @@ final class NpyHeaderParser {
 
     private IllegalArgumentException malformed(String what) {
         String shown = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-        return bad(file, "malformed header: " + what + " at character " + pos + " of " + shown.trim());
+        return bad(source, "malformed header: " + what + " at character " + pos + " of " + shown.trim());
     }
 
     // ---- shared helpers ---------------------------------------------------------------------------------------
 
     static IllegalArgumentException bad(Path file, String problem) {
-        return new IllegalArgumentException("file " + file + ": " + problem);
+        return bad("file " + file, problem);
+    }
+
+    static IllegalArgumentException bad(String source, String problem) {
+        return new IllegalArgumentException(source + ": " + problem);
+    }
+
+    /**
+     * Reads and checks a header from the current position of a sequential channel, consuming exactly the header
+     * (magic to padding): the channel is then at the first data byte. The source's length is unknown, so the data
+     * length is not checked here; reading the data finds a truncation.
+     *
+     * @throws EOFException             when the channel ends inside the header
+     * @throws IllegalArgumentException for a malformed header
+     */
+    static NpyHeader read(String source, ReadableByteChannel channel) throws IOException {
+        ByteBuffer prefix = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        prefix.limit(10);
+        readFully(source, channel, prefix, "the header's first 10 bytes");
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (prefix.get(i) != MAGIC[i]) {
+                throw bad(source, "wrong magic: expected \\x93NUMPY, got " + describe(prefix, 6));
+            }
+        }
+        int major = prefix.get(6) & 0xff;
+        int minor = prefix.get(7) & 0xff;
+        long headerLength;
+        int prefixLength;
+        if (major == 1) {
+            headerLength = prefix.getShort(8) & 0xffff;
+            prefixLength = 10;
+        } else if (major == 2 || major == 3) {
+            prefix.limit(12).position(10);
+            readFully(source, channel, prefix, "a version " + major + " header's length");
+            headerLength = prefix.getInt(8) & 0xffffffffL;
+            prefixLength = 12;
+        } else {
+            throw bad(source, "unsupported format version " + major + "." + minor + ": expected 1.0, 2.0 or 3.0");
+        }
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw bad(source, "header of " + headerLength + " bytes is longer than " + MAX_HEADER_BYTES
+                    + ", not a plausible .npy header");
+        }
+        ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+        readFully(source, channel, header, "a header of " + headerLength + " bytes");
+        String text = new String(header.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        return new NpyHeaderParser(source, text).parse(major, minor, prefixLength + headerLength);
+    }
+
+    /** Fills the buffer from its position to its limit; the end of the stream first is an {@link EOFException}. */
+    static void readFully(String source, ReadableByteChannel channel, ByteBuffer buffer, String what)
+            throws IOException {
+        int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer) < 0) {
+                throw new EOFException(source + ": truncated: the stream ended after " + (buffer.position() - start)
+                        + " of " + (buffer.limit() - start) + " bytes of " + what);
+            }
+        }
     }
 
     /** Reads until the buffer is full; a short file is a truncation error, never a hang. */

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code KMP_BLOCKTIME}, but microseconds, not 200 ms — and ends early when the executor closes or other tasks
  * wait in the pool, so no thread spins while idle for long and other work on a shared pool is not held up. After
  * the first {@link Job#YIELD_AFTER_NANOS} it also yields the core every few spins, so on a machine with more
- * runnable threads than cores it does not keep the caller (or anyone else) off the core it needs.
+ * runnable threads than cores it does not keep the caller (or anyone else) off the core it needs. And it stops
+ * at once when the executor's admitted runs have all ended ({@link RunAdmission}): between the calls of one
+ * pipeline run a helper waits, between requests of a sparse stream it does not.
  *
  * <p>The {@link #mailbox} is the helper's whole state: {@link #FREE} (neither queued nor running: may be forked),
  * {@link #IDLE} (running and waiting for a hand-off), or the job it was given (queued, or running that job).
@@ -35,6 +37,8 @@ final class Helper extends ForkJoinTask<Void> {
     private final transient ForkJoinPool pool;
     private final long spinNanos;
     private final transient AtomicReference<Job> mailbox = new AtomicReference<>(FREE);
+    /** The executor's idle epoch when the job last helped started: when it moves, the runs are over. */
+    private transient long jobIdleEpoch;
     /** True once forked; then {@code isDone()} must hold before the next {@code reinitialize()}. Caller-owned. */
     private transient boolean wasForked;
 
@@ -95,6 +99,7 @@ final class Helper extends ForkJoinTask<Void> {
         try {
             Job job = mailbox.get();
             while (job != null) {
+                jobIdleEpoch = job.idleEpoch();
                 job.help(this);
                 job = awaitHandOff();
             }
@@ -138,7 +143,8 @@ final class Helper extends ForkJoinTask<Void> {
     }
 
     private boolean stopWaiting() {
-        return executor.isClosed() || pool.hasQueuedSubmissions() || pool.getQueuedTaskCount() > 0;
+        return executor.isClosed() || executor.idleEpoch() != jobIdleEpoch || pool.hasQueuedSubmissions()
+                || pool.getQueuedTaskCount() > 0;
     }
 
     @Override

@@ -40,13 +40,16 @@ final class Job {
     private volatile Throwable failure;
     private int failedFrom;
     private int failedTo;
+    /** The executor's idle epoch when the current call started (see {@link Helper}). */
+    private volatile long idleEpoch;
 
     Job(int slot) {
         this.slot = slot;
     }
 
     /** Opens the job for a call. Called by the caller only; the fields are published by the volatile open. */
-    void start(RangeTask body, int count, int grain, int ranges) {
+    void start(RangeTask body, int count, int grain, int ranges, long idleEpoch) {
+        this.idleEpoch = idleEpoch;
         this.task = body;
         this.count = count;
         this.grain = grain;
@@ -151,6 +154,11 @@ final class Job {
         }
         task = null;
         return failure;
+    }
+
+    /** The executor's idle epoch when the current (or last) call on this job started. */
+    long idleEpoch() {
+        return idleEpoch;
     }
 
     int failedFrom() {

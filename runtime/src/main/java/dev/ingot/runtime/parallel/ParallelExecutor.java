@@ -35,6 +35,11 @@ import java.util.concurrent.atomic.LongAdder;
  * helpers on the same FIFO-scheduled pool and no call is ever refused or parked behind another caller (MNN's pool
  * has two task slots and runs a third user serially); a call gets fewer helpers only while earlier ones are busy.
  *
+ * <p><b>Admission.</b> Runs of pipelines enter the executor's {@link #admission()}: the threads of all admitted
+ * runs together never exceed {@link #parallelism()}, runs beyond that wait in FIFO order, and a call made inside
+ * a run uses at most the threads granted to that run. When the last run leaves and none waits, spinning helpers
+ * give their threads back at once, so a sparse stream of requests burns no CPU between them.
+ *
  * <p><b>Nesting</b> (a body calling {@code parallelFor}) never deadlocks: a caller only waits for helpers that are
  * already running a range, and those never wait for anything but their own running helpers; a waiting helper
  * only waits for a bounded time.
@@ -78,6 +83,9 @@ public final class ParallelExecutor implements AutoCloseable {
     private final long spinNanos;
     private final LongAdder backlogged = new LongAdder();
     private final LongAdder forks = new LongAdder();
+    private final RunAdmission admission;
+    /** Bumped when the last admitted run leaves: helpers that helped an earlier call stop waiting for a next one. */
+    private volatile long idleEpoch;
     private volatile boolean closed;
 
     /**
@@ -88,7 +96,22 @@ public final class ParallelExecutor implements AutoCloseable {
      *                                  not a non-negative integer
      */
     public ParallelExecutor(int threads) {
-        this(spinNanosFromProperty(), newPool(threads), true);
+        this(spinNanosFromProperty(), newPool(threads), true, RunAdmission.DEFAULT_THREADS_WHEN_BUSY);
+    }
+
+    /**
+     * An executor like {@link #ParallelExecutor(int)} whose {@link #admission()} gives each run
+     * {@code threadsWhenBusy} threads while runs compete for the cores.
+     *
+     * @param threads         threads of a call, the caller included: 1..32767
+     * @param threadsWhenBusy threads a run gets while other runs are running or waiting: 1..threads
+     * @return a new executor; the caller closes it
+     * @throws IllegalArgumentException when a count is out of range, or {@code -Dingot.spinMicros} is not a
+     *                                  non-negative integer
+     */
+    public static ParallelExecutor withThreadsWhenBusy(int threads, int threadsWhenBusy) {
+        return new ParallelExecutor(spinNanosFromProperty(), newPool(checkThreadsWhenBusy(threads, threadsWhenBusy)),
+                true, threadsWhenBusy);
     }
 
     /**
@@ -98,19 +121,20 @@ public final class ParallelExecutor implements AutoCloseable {
      * @throws IllegalArgumentException when {@code -Dingot.spinMicros} is not a non-negative integer
      */
     public ParallelExecutor(ForkJoinPool callerOwned) {
-        this(spinNanosFromProperty(), requireNonNull(callerOwned), false);
+        this(spinNanosFromProperty(), requireNonNull(callerOwned), false, RunAdmission.DEFAULT_THREADS_WHEN_BUSY);
     }
 
     /** With an explicit spin bound in nanoseconds (0: helpers never wait for a next call). */
     ParallelExecutor(int threads, long spinNanos) {
-        this(spinNanos, newPool(threads), true);
+        this(spinNanos, newPool(threads), true, RunAdmission.DEFAULT_THREADS_WHEN_BUSY);
     }
 
-    private ParallelExecutor(long spinNanos, ForkJoinPool pool, boolean ownsPool) {
+    private ParallelExecutor(long spinNanos, ForkJoinPool pool, boolean ownsPool, int threadsWhenBusy) {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.spinNanos = spinNanos;
         this.parallelism = pool.getParallelism();
+        this.admission = new RunAdmission(parallelism, Math.min(threadsWhenBusy, parallelism), this::runsIdle);
         int jobSlots = Math.max(32, 8 * parallelism);
         this.jobs = new Job[jobSlots];
         this.jobTaken = new AtomicIntegerArray(jobSlots);
@@ -156,6 +180,14 @@ public final class ParallelExecutor implements AutoCloseable {
         return parallelism;
     }
 
+    /**
+     * The admission of runs to this executor's {@link #parallelism()} cores (FIFO, callers x threads never above
+     * the cores): pipelines enter it for each run. See {@link RunAdmission} for the policy.
+     */
+    public RunAdmission admission() {
+        return admission;
+    }
+
     /** Calls since creation that found every job in use by other calls in progress, and so ran on their caller. */
     public long backloggedCalls() {
         return backlogged.sum();
@@ -187,7 +219,8 @@ public final class ParallelExecutor implements AutoCloseable {
             runSerially(count, grain, 1, body);
             return;
         }
-        int helpersWanted = Math.min(ranges, parallelism) - 1;
+        int granted = admission.currentThreads();
+        int helpersWanted = Math.min(ranges, granted > 0 ? granted : parallelism) - 1;
         if (helpersWanted <= 0) {
             runSerially(count, grain, ranges, body);
             return;
@@ -198,7 +231,7 @@ public final class ParallelExecutor implements AutoCloseable {
             runSerially(count, grain, ranges, body); // every job in use: see the class comment
             return;
         }
-        job.start(body, count, grain, ranges);
+        job.start(body, count, grain, ranges, idleEpoch);
         int engaged = handOff(job, helpersWanted);
         if (engaged < helpersWanted) {
             fork(job, helpersWanted - engaged);
@@ -300,6 +333,24 @@ public final class ParallelExecutor implements AutoCloseable {
             }
         }
         return idle;
+    }
+
+    /** The last admitted run left and none waits: waiting helpers give their threads back now. */
+    private void runsIdle() {
+        idleEpoch++;
+    }
+
+    /** Changes whenever the admitted runs all left; a helper compares it with the value when it took its job. */
+    long idleEpoch() {
+        return idleEpoch;
+    }
+
+    private static int checkThreadsWhenBusy(int threads, int threadsWhenBusy) {
+        if (threadsWhenBusy < 1 || threadsWhenBusy > threads) {
+            throw new IllegalArgumentException("threadsWhenBusy: expected 1.." + threads + ", got "
+                    + threadsWhenBusy);
+        }
+        return threads;
     }
 
     private static long spinNanosFromProperty() {

@@ -14,7 +14,15 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterTry;
 import net.jqwik.api.lifecycle.BeforeTry;
 
+import dev.ingot.allocator.EagerBufferAllocator;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +99,56 @@ class NpyPropertiesTest {
         assertEquals(version, header.majorVersion());
         assertEquals(order, header.byteOrder());
         assertEquals(0, header.dataOffset() % 64, "NumPy aligns data to 64 bytes");
+    }
+
+    /**
+     * Through a channel, a stream and a buffer: whatever is written reads back bit for bit, in the same type,
+     * whatever the shape, dtype, version, byte order and layout, into pooled memory or the caller's segment.
+     */
+    @Property(tries = 100)
+    void streamRoundTripsAreExact(@ForAll("shapes") long[] dims, @ForAll boolean doubles,
+                                  @ForAll @IntRange(min = 0, max = 3) int version, @ForAll boolean bigEndian,
+                                  @ForAll @IntRange(min = 0, max = 2) int via, @ForAll long seed)
+            throws IOException {
+        Shape shape = Shape.of(dims);
+        Random random = new Random(seed);
+        long[] bits = new long[(int) shape.elementCount()];
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = doubles ? random.nextLong() : random.nextInt() & 0xffffffffL;
+        }
+        TensorType type = new TensorType(shape, doubles ? DType.FLOAT64 : DType.FLOAT32, Layout.NCHW);
+        ByteOrder order = bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        try (EagerBufferAllocator pool = new EagerBufferAllocator();
+             Tensor t = Tensor.allocate(type, pool);
+             Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < bits.length; i++) {
+                if (doubles) {
+                    t.segment().setAtIndex(ValueLayout.JAVA_LONG, i, bits[i]);
+                } else {
+                    t.segment().setAtIndex(ValueLayout.JAVA_INT, i, (int) bits[i]);
+                }
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            Npy.write(Channels.newChannel(bytes), t, version, order);
+            byte[] encoded = bytes.toByteArray();
+            if (version == 0 && order == ByteOrder.LITTLE_ENDIAN) {
+                assertEquals(Npy.encodedSize(type), encoded.length);
+            }
+            Tensor back = switch (via) {
+                case 0 -> Npy.read(new ByteArrayInputStream(encoded), pool);
+                case 1 -> Npy.read(Channels.newChannel(new ByteArrayInputStream(encoded)),
+                        arena.allocate(Math.max(1, type.byteSize()), 64));
+                default -> Npy.read(ByteBuffer.wrap(encoded), pool);
+            };
+            try (back) {
+                assertEquals(type, back.type());
+                for (int i = 0; i < bits.length; i++) {
+                    long got = doubles ? back.segment().getAtIndex(ValueLayout.JAVA_LONG, i)
+                            : back.segment().getAtIndex(ValueLayout.JAVA_INT, i) & 0xffffffffL;
+                    assertEquals(bits[i], got, "element " + i);
+                }
+            }
+        }
     }
 
     private static void assertArrayBitsEqual(float[] expected, float[] actual) {

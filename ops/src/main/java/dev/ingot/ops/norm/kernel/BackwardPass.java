@@ -86,7 +86,7 @@ public final class BackwardPass extends UnitSchedule {
      * @param kernels the kernels to use (see {@link Kernels})
      */
     public BackwardPass(NormGeometry geo, double eps, KernelSet kernels) {
-        this(geo, eps, kernels, CacheSizes.MACHINE);
+        this(geo, eps, kernels, kernels.caches());
     }
 
     /**

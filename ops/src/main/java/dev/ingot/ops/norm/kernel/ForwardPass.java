@@ -63,7 +63,7 @@ public final class ForwardPass extends UnitSchedule {
      * @param kernels the kernels to use (see {@link Kernels})
      */
     public ForwardPass(NormGeometry geo, double eps, KernelSet kernels) {
-        this(geo, eps, kernels, CacheSizes.MACHINE);
+        this(geo, eps, kernels, kernels.caches());
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.ingot.ops.norm.kernel;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /**
@@ -30,11 +28,7 @@ final class FusedMultiplyAdd {
     }
 
     private static boolean compiledToOneInstruction() {
-        try {
-            HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            return hotSpot != null && Boolean.parseBoolean(hotSpot.getVMOption("UseFMA").getValue());
-        } catch (RuntimeException | LinkageError e) {
-            return false; // not HotSpot, or the flag is gone: the safe choice
-        }
+        // not HotSpot, or the flag is gone: off, the safe choice
+        return Boolean.parseBoolean(HotSpotOptions.value("UseFMA"));
     }
 }

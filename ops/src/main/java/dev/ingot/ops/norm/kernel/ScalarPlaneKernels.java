@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** Plain Java plane kernels: the fallback when the Vector API is absent, and the reference the vector ones are tested against. */
-public final class ScalarPlaneKernels implements PlaneKernels {
+final class ScalarPlaneKernels implements PlaneKernels {
     static final ScalarPlaneKernels INSTANCE = new ScalarPlaneKernels();
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;

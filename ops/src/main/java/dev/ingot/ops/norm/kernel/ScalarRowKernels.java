@@ -13,7 +13,7 @@ import java.lang.foreign.ValueLayout;
  * Plain Java channels-last kernels: the loops run along the memory order (rows outside, channels inside) with one
  * double accumulator per channel in the stats array, so no transposing copy is needed.
  */
-public final class ScalarRowKernels implements RowKernels {
+final class ScalarRowKernels implements RowKernels {
     static final ScalarRowKernels INSTANCE = new ScalarRowKernels();
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;

@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Plane kernels on the Vector API, in float lanes of the preferred species. Only {@link Kernels} loads this class,
+ * Plane kernels on the Vector API, in float lanes of the preferred species. Only {@link VectorKernelSet} loads this class,
  * and only when {@code jdk.incubator.vector} is in the boot layer.
  *
  * <p><b>Sums.</b> Elements are centred on the shift rounded to float ({@code x - shift} is then exact near the
@@ -48,7 +48,7 @@ import jdk.incubator.vector.VectorSpecies;
  * where the CPU has them ({@link FusedMultiplyAdd}): one instruction instead of two per square or product, and one
  * rounding less. The writes do not, so that they stay bitwise equal to the scalar kernels on every CPU.
  */
-public final class VectorPlaneKernels implements PlaneKernels {
+final class VectorPlaneKernels implements PlaneKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Double lanes of the same bit size: half of {@link #F}'s lanes, so a float vector widens into two. */
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
@@ -76,15 +76,15 @@ public final class VectorPlaneKernels implements PlaneKernels {
     /** Whether the float block sums fuse their products into the additions (see {@link FusedMultiplyAdd}). */
     private static final boolean FMA = FusedMultiplyAdd.ENABLED;
 
-    /** Created reflectively by {@link Kernels}; throws when the platform has no usable vector shape. */
-    public VectorPlaneKernels() {
+    /** Created by {@link VectorKernelSet}; throws when the platform has no usable vector shape. */
+    VectorPlaneKernels() {
         if (LANES < 4 || D.length() * 2 != LANES) {
             throw new UnsupportedOperationException("no float vector shape with at least 4 lanes: " + F + ", " + D);
         }
     }
 
     /** The number of float lanes processed per step. */
-    public static int lanes() {
+    static int lanes() {
         return LANES;
     }
 

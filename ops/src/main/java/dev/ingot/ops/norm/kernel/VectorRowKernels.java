@@ -19,9 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * channel's running sum, kept in registers while the rows go by (blocks of channels outside, rows inside; a unit
  * is small enough that the rows stay in cache across blocks). Channels left over after the last full vector are
  * done one at a time. Lane for lane the arithmetic is that of {@link ScalarRowKernels}, so the results are bitwise
- * the same. Only {@link Kernels} loads this class, and only when {@code jdk.incubator.vector} is present.
+ * the same. Only {@link VectorKernelSet} loads this class, and only when {@code jdk.incubator.vector} is present.
  */
-public final class VectorRowKernels implements RowKernels {
+final class VectorRowKernels implements RowKernels {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F =
             VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
@@ -29,8 +29,8 @@ public final class VectorRowKernels implements RowKernels {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    /** Created reflectively by {@link Kernels}; throws when the platform has no usable vector shape. */
-    public VectorRowKernels() {
+    /** Created by {@link VectorKernelSet}; throws when the platform has no usable vector shape. */
+    VectorRowKernels() {
         if (LANES < 2 || F.length() != LANES) {
             throw new UnsupportedOperationException("no vector shape with at least 2 double lanes: " + D);
         }

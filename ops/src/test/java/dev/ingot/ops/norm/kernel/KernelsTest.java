@@ -29,11 +29,11 @@ class KernelsTest {
     @Test
     void providerPicksVectorKernelsWhenTheModuleIsPresentUnlessScalarIsForced() {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
-        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose("").plane());
-        assertInstanceOf(VectorRowKernels.class, Kernels.choose("").rows());
-        assertInstanceOf(VectorPlaneKernels.class, Kernels.choose("vector").plane());
-        assertSame(Kernels.scalarSet(), Kernels.choose("scalar"));
-        assertSame(Kernels.scalarSet(), Kernels.choose(" Scalar "));
+        assertInstanceOf(VectorPlaneKernels.class, Kernels.lookup("", true).plane());
+        assertInstanceOf(VectorRowKernels.class, Kernels.lookup("", true).rows());
+        assertInstanceOf(VectorPlaneKernels.class, Kernels.lookup("vector", true).plane());
+        assertEquals("scalar", Kernels.lookup("scalar", true).name());
+        assertSame(SCALAR, Kernels.lookup(" Scalar ", false).plane());
         assertSame(SCALAR, Kernels.scalarSet().plane());
     }
 
