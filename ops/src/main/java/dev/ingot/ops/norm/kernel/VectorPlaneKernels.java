@@ -330,14 +330,11 @@ final class VectorPlaneKernels implements PlaneKernels {
         private DoubleLanes() {
         }
 
-        /** The lanes added in lane order ({@code reduceLanes} leaves the order unspecified). */
-        private static double inLaneOrder(DoubleVector v) {
-            double s = 0;
-            for (int lane = 0; lane < N; lane++) {
-                s += v.lane(lane);
-            }
-            return s;
-        }
+        /*
+         * Lanes are added in the fixed tree of the float sums (lane i with lane i ^ 4, then i ^ 2, then i ^ 1),
+         * written out at each use: a helper taking the vector would box it wherever C2 leaves the call in place,
+         * and lane(i) with a variable i copies the vector to an array.
+         */
 
         static double sum(MemorySegment x, long offset, long count) {
             DoubleVector sum = DoubleVector.zero(D);
@@ -345,7 +342,9 @@ final class VectorPlaneKernels implements PlaneKernels {
             for (; i + N <= count; i += N) {
                 sum = sum.add((DoubleVector) FloatVector.fromMemorySegment(HALF, x, (offset + i) * Float.BYTES, ORDER).castShape(D, 0));
             }
-            double s = inLaneOrder(sum);
+            sum = N >= 8 ? sum.add(sum.rearrange(D_SWAP_4)) : sum;
+            sum = N >= 4 ? sum.add(sum.rearrange(D_SWAP_2)) : sum;
+            double s = sum.add(sum.rearrange(D_SWAP_1)).lane(0);
             for (; i < count; i++) {
                 s += x.getAtIndex(F32, offset + i);
             }
@@ -362,8 +361,12 @@ final class VectorPlaneKernels implements PlaneKernels {
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
             }
-            double s = inLaneOrder(sum);
-            double q = inLaneOrder(sq);
+            sum = N >= 8 ? sum.add(sum.rearrange(D_SWAP_4)) : sum;
+            sum = N >= 4 ? sum.add(sum.rearrange(D_SWAP_2)) : sum;
+            double s = sum.add(sum.rearrange(D_SWAP_1)).lane(0);
+            sq = N >= 8 ? sq.add(sq.rearrange(D_SWAP_4)) : sq;
+            sq = N >= 4 ? sq.add(sq.rearrange(D_SWAP_2)) : sq;
+            double q = sq.add(sq.rearrange(D_SWAP_1)).lane(0);
             for (; i < count; i++) {
                 double d = x.getAtIndex(F32, offset + i) - shift;
                 s += d;
@@ -391,11 +394,22 @@ final class VectorPlaneKernels implements PlaneKernels {
                 sumDyX = sumDyX.add(g.mul(d));
                 sumDySq = sumDySq.add(g.mul(g));
             }
-            double s = inLaneOrder(sum);
-            double q = inLaneOrder(sq);
-            double sg = inLaneOrder(sumDy);
-            double sgd = inLaneOrder(sumDyX);
-            double sgg = inLaneOrder(sumDySq);
+            sum = N >= 8 ? sum.add(sum.rearrange(D_SWAP_4)) : sum;
+            sum = N >= 4 ? sum.add(sum.rearrange(D_SWAP_2)) : sum;
+            double s = sum.add(sum.rearrange(D_SWAP_1)).lane(0);
+            sq = N >= 8 ? sq.add(sq.rearrange(D_SWAP_4)) : sq;
+            sq = N >= 4 ? sq.add(sq.rearrange(D_SWAP_2)) : sq;
+            double q = sq.add(sq.rearrange(D_SWAP_1)).lane(0);
+            sumDy = N >= 8 ? sumDy.add(sumDy.rearrange(D_SWAP_4)) : sumDy;
+            sumDy = N >= 4 ? sumDy.add(sumDy.rearrange(D_SWAP_2)) : sumDy;
+            double sg = sumDy.add(sumDy.rearrange(D_SWAP_1)).lane(0);
+            sumDyX = N >= 8 ? sumDyX.add(sumDyX.rearrange(D_SWAP_4)) : sumDyX;
+            sumDyX = N >= 4 ? sumDyX.add(sumDyX.rearrange(D_SWAP_2)) : sumDyX;
+            double sgd = sumDyX.add(sumDyX.rearrange(D_SWAP_1)).lane(0);
+            sumDySq = N >= 8 ? sumDySq.add(sumDySq.rearrange(D_SWAP_4)) : sumDySq;
+            sumDySq = N >= 4 ? sumDySq.add(sumDySq.rearrange(D_SWAP_2)) : sumDySq;
+            double sgg = sumDySq.add(sumDySq.rearrange(D_SWAP_1)).lane(0);
+
             for (; i < count; i++) {
                 double d = x.getAtIndex(F32, xOffset + i) - shift;
                 double g = dy.getAtIndex(F32, dyOffset + i);
