@@ -93,8 +93,17 @@ final class BlockSupply {
         }
     }
 
+    /** Allocations refused at the limit; written under the allocator's lock, read from any thread. */
+    private volatile long refusals;
+
+    /** Allocations refused at the limit so far. */
+    long refusals() {
+        return refusals;
+    }
+
     /** Records a refusal and builds the exception the caller throws. */
     AllocationLimitException refuse(long requested, long inUse) {
+        refusals++;
         AllocationRefusedEvent event = new AllocationRefusedEvent();
         if (event.shouldCommit()) {
             event.allocator = allocatorName;
