@@ -1,0 +1,51 @@
+package dev.ingot.serve;
+
+import dev.ingot.allocator.AllocatorStats;
+import dev.ingot.metrics.PoolFigures;
+import dev.ingot.runtime.Shape;
+import dev.ingot.runtime.Tensor;
+
+/**
+ * Where the service gets a planned pipeline for a request: a bounded number per shape, handed to one caller at a
+ * time. Kept behind this small interface so that the source of pipelines can change without touching the HTTP
+ * side. Implementations are thread-safe.
+ */
+interface NormPipelines extends AutoCloseable {
+
+    /**
+     * A pipeline planned for {@code kind} on float32 NCHW {@code shape}, for the caller alone until it closes
+     * the lease; waits up to the configured timeout for one to be free.
+     *
+     * @throws ServiceBusyException     when none became free in time, or no room is left for another shape
+     * @throws IllegalArgumentException when the op refuses the shape
+     */
+    Lease acquire(NormKind kind, Shape shape);
+
+    /** Runs each kind on {@code shape} until the kernels it uses are compiled. */
+    void warmUp(Shape shape);
+
+    /** Acquisitions, waits and timeouts so far. */
+    PoolFigures figures();
+
+    /** The pipelines' dynamic memory, summed. */
+    AllocatorStats memory();
+
+    @Override
+    void close();
+
+    /** One caller's use of one pipeline; closing gives it back. Not thread-safe: it belongs to its caller. */
+    interface Lease extends AutoCloseable {
+
+        /** The pipeline's i-th input (x, then dy), whose memory the request body is read into. */
+        Tensor input(int i);
+
+        /** The pipeline's result (y or dx), valid until the lease is closed. */
+        Tensor output();
+
+        /** Runs the pipeline once. */
+        void run();
+
+        @Override
+        void close();
+    }
+}
