@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = IngotVersion.class,
         description = "Off-heap tensor runtime for the JVM: pooled memory, planned executions, InstanceNorm.",
-        subcommands = {DemoCommand.class, InstanceNormCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, InstanceNormCommand.class, BenchCommand.class, ServeCommand.class,
+            LatencyCommand.class,
             CommandLine.HelpCommand.class})
 public final class IngotCli implements Runnable {
 
