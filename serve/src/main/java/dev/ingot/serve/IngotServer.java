@@ -38,9 +38,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is full, or no pipeline frees up within the timeout, with 503; anything unexpected with 500 and a line saying it
  * was logged. No stack trace reaches a client.
  *
- * <p><b>Concurrency.</b> Each shape and kind has {@link ServeConfig#pipelinesPerShape()} pipelines (by default
- * cores / intra-op threads, so computing requests times threads stay within the cores); further requests wait for
- * one, at most {@link ServeConfig#queueCapacity()} of them and each at most {@link ServeConfig#acquireTimeout()}.
+ * <p><b>Concurrency.</b> The backend is given {@link ServeConfig#threads()} threads, and its admission keeps the
+ * threads of all running requests within them: a request alone runs on all of them, competing ones on one each,
+ * the rest wait in FIFO order instead of being time-sliced by the OS. Each shape and kind has
+ * {@link ServeConfig#pipelinesPerShape()} planned pipelines (by default as many as threads); further requests wait
+ * for one, at most {@link ServeConfig#queueCapacity()} of them and each at most
+ * {@link ServeConfig#acquireTimeout()}; beyond that they are refused with 503.
  *
  * <p>Thread-safe; {@link #close()} stops the server and frees everything.
  */

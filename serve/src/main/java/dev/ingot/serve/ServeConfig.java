@@ -11,8 +11,10 @@ import java.util.List;
  *
  * @param host              the address to listen on ({@code 127.0.0.1} by default: loopback only)
  * @param port              the TCP port; 0 picks a free one
- * @param threads           intra-op threads of the backend, the threads one request's ops run on
- * @param pipelinesPerShape pipelines planned per shape and kind: how many requests of one shape compute at once
+ * @param threads           threads the backend is given: the cores all requests' ops share (runs beyond them wait
+ *                          in the backend's FIFO admission; a request alone gets them all)
+ * @param pipelinesPerShape pipelines planned per shape and kind: how many requests of one shape hold a pipeline
+ *                          at once
  * @param queueCapacity     requests that may wait for a pipeline beyond those computing; more are refused with 503
  * @param maxBodyBytes      the largest request body accepted; a larger one is refused with 400
  * @param acquireTimeout    how long a request waits for a pipeline before it is refused with 503
@@ -56,14 +58,15 @@ public record ServeConfig(String host, int port, int threads, int pipelinesPerSh
     }
 
     /**
-     * Loopback, port 8080, one intra-op thread, as many pipelines per shape as cores (so requests times threads
-     * never exceed the cores), a queue of 64, bodies up to 64 MiB, 2 s to get a pipeline, eps 1e-5, no warm-up.
+     * Loopback, port 8080, the backend given every core, as many pipelines per shape as cores, a queue of 64,
+     * bodies up to 64 MiB, 2 s to get a pipeline, eps 1e-5, no warm-up.
      *
      * @return the default settings
      */
     public static ServeConfig defaults() {
-        return new ServeConfig("127.0.0.1", 8080, 1, Runtime.getRuntime().availableProcessors(), 64, 64L << 20,
-                Duration.ofSeconds(2), 1e-5, List.of());
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ServeConfig("127.0.0.1", 8080, cores, cores, 64, 64L << 20, Duration.ofSeconds(2), 1e-5,
+                List.of());
     }
 
     /**
@@ -76,15 +79,13 @@ public record ServeConfig(String host, int port, int threads, int pipelinesPerSh
     }
 
     /**
-     * Sets the intra-op threads and, with them, as many pipelines per shape as fit the cores:
-     * {@code max(1, cores / threads)}.
+     * Sets the backend's threads and, with them, as many pipelines per shape: more could not compute at once.
      *
-     * @param newThreads intra-op threads, at least 1
+     * @param newThreads threads the backend is given, at least 1
      * @return these settings with {@code threads} and {@code pipelinesPerShape} changed
      */
     public ServeConfig withThreads(int newThreads) {
-        int perShape = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, newThreads));
-        return new ServeConfig(host, port, newThreads, perShape, queueCapacity, maxBodyBytes, acquireTimeout, eps,
+        return new ServeConfig(host, port, newThreads, newThreads, queueCapacity, maxBodyBytes, acquireTimeout, eps,
                 warmShapes);
     }
 

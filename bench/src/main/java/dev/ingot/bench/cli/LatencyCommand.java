@@ -42,10 +42,10 @@ final class LatencyCommand implements Callable<Integer> {
             description = "Tensor shape (default: ${DEFAULT-VALUE}).")
     String shape;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "1",
-            description = "Intra-op threads of the backend (default: ${DEFAULT-VALUE}); the op path also runs one"
-                    + " caller on all cores.")
-    int threads;
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Threads the backend is given (default: the number of processors); the op path also"
+                    + " runs one caller on a one-thread backend, the baseline.")
+    Integer threads;
 
     @Option(names = "--callers", paramLabel = "K", split = ",", defaultValue = "1,2,4,16",
             description = "Closed-loop callers on the op path (default: ${DEFAULT-VALUE}).")
@@ -54,6 +54,10 @@ final class LatencyCommand implements Callable<Integer> {
     @Option(names = "--http-callers", paramLabel = "K", split = ",", defaultValue = "1,4",
             description = "Closed-loop HTTP clients (default: ${DEFAULT-VALUE}).")
     List<Integer> httpCallers;
+
+    @Option(names = "--open-callers", paramLabel = "K", defaultValue = "4",
+            description = "Callers (HTTP clients) sharing the open-loop schedule (default: ${DEFAULT-VALUE}).")
+    int openCallers;
 
     @Option(names = "--loads", paramLabel = "F", split = ",", defaultValue = "0.5,0.8",
             description = "Open-loop rates as fractions of the measured capacity (default: ${DEFAULT-VALUE}).")
@@ -85,9 +89,11 @@ final class LatencyCommand implements Callable<Integer> {
             }
             chosen.add(name);
         }
-        if (threads < 1 || threads > 1024) {
-            throw new IllegalArgumentException("--threads: expected 1 to 1024, got " + threads);
+        int cores = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (cores < 1 || cores > 1024) {
+            throw new IllegalArgumentException("--threads: expected 1 to 1024, got " + cores);
         }
+        checkCallers("--open-callers", openCallers);
         for (int k : callers) {
             checkCallers("--callers", k);
         }
@@ -108,7 +114,7 @@ final class LatencyCommand implements Callable<Integer> {
         }
         Path dir = hgrm != null ? hgrm : json != null && json.toAbsolutePath().getParent() != null
                 ? json.toAbsolutePath().getParent() : Path.of("latency-hgrm");
-        new LatencyHarness(new LatencyHarness.Options(tensor, threads, callers, httpCallers, loads, chosen,
+        new LatencyHarness(new LatencyHarness.Options(tensor, cores, callers, httpCallers, openCallers, loads, chosen,
                 warmupMillis, measureMillis, idleMillis, dir, json), spec.commandLine().getOut()).run();
         return 0;
     }

@@ -34,10 +34,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).")
     String host;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "1",
-            description = "Intra-op threads per request; requests computing at once per shape are cores / T"
-                    + " (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Threads the backend is given, shared by all requests (default: the number of"
+                    + " processors).")
+    Integer threads;
 
     @Option(names = "--queue", paramLabel = "Q", defaultValue = "64",
             description = "Requests that may wait for a pipeline; more get 503 (default: ${DEFAULT-VALUE}).")
@@ -49,8 +49,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (threads < 1 || threads > 1024) {
-            throw new IllegalArgumentException("--threads: expected 1 to 1024, got " + threads);
+        int cores = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (cores < 1 || cores > 1024) {
+            throw new IllegalArgumentException("--threads: expected 1 to 1024, got " + cores);
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port: expected 0 to 65535, got " + port);
@@ -63,8 +64,8 @@ final class ServeCommand implements Callable<Integer> {
             shapes.add(BenchShapes.parse(s));
         }
         ServeConfig base = ServeConfig.defaults();
-        ServeConfig config = new ServeConfig(host, port, threads, base.pipelinesPerShape(), queue,
-                base.maxBodyBytes(), base.acquireTimeout(), base.eps(), shapes).withThreads(threads);
+        ServeConfig config = new ServeConfig(host, port, cores, base.pipelinesPerShape(), queue,
+                base.maxBodyBytes(), base.acquireTimeout(), base.eps(), shapes).withThreads(cores);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
         try (IngotServer server = IngotServer.start(config)) {
@@ -73,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "ingot-serve-shutdown"));
             out.println("ingot serve: listening on " + server.uri() + " (" + config.threads()
-                    + " intra-op thread(s), " + config.pipelinesPerShape() + " pipeline(s) per shape, queue "
+                    + " thread(s), " + config.pipelinesPerShape() + " pipeline(s) per shape, queue "
                     + config.queueCapacity() + "); Ctrl-C stops");
             out.flush();
             stopped.await();

@@ -8,32 +8,29 @@ import dev.ingot.serve.IngotServer;
 import dev.ingot.serve.ServeConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * The service over loopback: an in-process {@link IngotServer} (warmed for the shape) and the JDK's HTTP client,
- * each request a {@code POST /v1/instance-norm/backward} of x and dy (the op path's work) answered with dx.
+ * The service over loopback: an in-process {@link IngotServer} (warmed for the shape) and, per caller, a
+ * kept-alive connection of a {@link LoopbackClient}, each request a {@code POST /v1/instance-norm/backward} of x and
+ * dy (the op path's work) answered with dx.
  */
 final class HttpTarget implements Target {
 
     private final IngotServer server;
-    private final HttpClient client;
-    private final HttpRequest request;
+    private final ByteBuffer request;
+    private final int responseBytes;
     private final int threads;
 
     HttpTarget(Shape shape, int threads) throws IOException {
         this.threads = threads;
         this.server = IngotServer.start(ServeConfig.defaults().withPort(0).withThreads(threads)
                 .withWarmShapes(List.of(shape)));
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        byte[] body = body(shape);
-        this.request = HttpRequest.newBuilder(server.uri().resolve("v1/instance-norm/backward"))
-                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        InetSocketAddress address = new InetSocketAddress(server.uri().getHost(), server.port());
+        this.request = LoopbackClient.post(address, "/v1/instance-norm/backward", body(shape));
+        this.responseBytes = (int) Npy.encodedSize(TensorType.float32(shape.dims())) + 4096;
     }
 
     private static byte[] body(Shape shape) throws IOException {
@@ -50,18 +47,20 @@ final class HttpTarget implements Target {
 
     @Override
     public Caller newCaller() {
+        LoopbackClient client = new LoopbackClient(new InetSocketAddress(server.uri().getHost(), server.port()),
+                request, responseBytes);
         return new Caller() {
             @Override
-            public void call() throws IOException, InterruptedException {
-                HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() != 200) {
-                    throw new IOException("the service answered " + response.statusCode());
+            public void call() throws IOException {
+                int status = client.exchange();
+                if (status != 200) {
+                    throw new IOException("the service answered " + status);
                 }
             }
 
             @Override
-            public void close() {
-                // the client is shared
+            public void close() throws IOException {
+                client.close();
             }
         };
     }
@@ -73,7 +72,6 @@ final class HttpTarget implements Target {
 
     @Override
     public void close() {
-        client.close();
         server.close();
     }
 }

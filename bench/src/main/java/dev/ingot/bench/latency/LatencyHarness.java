@@ -27,9 +27,11 @@ public final class LatencyHarness {
      * What to run.
      *
      * @param shape     the tensor shape [N, C, spatial...]
-     * @param threads   intra-op threads of the backend for every scenario but the extra op row on all cores
+     * @param threads   threads the backend is given (its cores) in every scenario but the one-caller,
+     *                  one-thread baseline and the cold start
      * @param callers   closed-loop caller counts for the op path
      * @param httpCallers closed-loop client counts for HTTP
+     * @param openCallers callers sharing the open-loop schedule
      * @param loads     open-loop rates as fractions of the measured capacity
      * @param scenarios which of op, http, idle, cold to run
      * @param warmupMillis per timed scenario, before its window
@@ -39,7 +41,7 @@ public final class LatencyHarness {
      * @param json      the JSON report, or null
      */
     public record Options(Shape shape, int threads, List<Integer> callers, List<Integer> httpCallers,
-                          List<Double> loads, Set<String> scenarios, long warmupMillis, long measureMillis,
+                          int openCallers, List<Double> loads, Set<String> scenarios, long warmupMillis, long measureMillis,
                           long idleMillis, Path hgrmDir, Path json) {
     }
 
@@ -85,7 +87,7 @@ public final class LatencyHarness {
     }
 
     private void cold() throws Exception {
-        try (OpTarget target = new OpTarget(options.shape(), options.threads());
+        try (OpTarget target = new OpTarget(options.shape(), 1);
              Target.Caller caller = target.newCaller()) {
             long warmEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, options.warmupMillis()));
             for (int i = 0; i < 5000 && (i < 50 || System.nanoTime() < warmEnd); i++) {
@@ -123,7 +125,15 @@ public final class LatencyHarness {
         }
     }
 
+    /**
+     * The baseline (one caller on a one-thread backend), then K callers on a backend given {@code threads} cores,
+     * then open loop on that backend at fractions of the best closed-loop throughput.
+     */
     private void opScenarios() throws Exception {
+        try (OpTarget target = new OpTarget(options.shape(), 1)) {
+            Measured m = Loops.closed(target, 1, warm(), measure());
+            record(Row.timed("op", "closed", 1, 1, null, m), m, "op-closed-c1-t1");
+        }
         double capacity = 0;
         try (OpTarget target = new OpTarget(options.shape(), options.threads())) {
             for (int k : options.callers()) {
@@ -133,19 +143,13 @@ public final class LatencyHarness {
                 capacity = Math.max(capacity, m.throughput());
             }
             if (capacity == 0) {
-                capacity = Loops.closed(target, cores, warm(), measure()).throughput();
+                capacity = Loops.closed(target, options.openCallers(), warm(), measure()).throughput();
             }
             for (double load : options.loads()) {
-                int workers = Math.max(1, cores / target.threads());
+                int workers = options.openCallers();
                 Measured m = Loops.open(target, workers, load * capacity, warm(), measure());
                 record(Row.timed("op", "open", workers, target.threads(), load, m), m,
                         "op-open-c" + workers + "-t" + target.threads() + "-load" + Math.round(load * 100));
-            }
-        }
-        if (cores > options.threads() && options.callers().contains(1)) {
-            try (OpTarget target = new OpTarget(options.shape(), cores)) {
-                Measured m = Loops.closed(target, 1, warm(), measure());
-                record(Row.timed("op", "closed", 1, cores, null, m), m, "op-closed-c1-t" + cores);
             }
         }
     }
@@ -154,21 +158,17 @@ public final class LatencyHarness {
         try (HttpTarget target = new HttpTarget(options.shape(), options.threads())) {
             if (options.scenarios().contains("http")) {
                 double capacity = 0;
-                int clients = 1;
                 for (int k : options.httpCallers()) {
                     Measured m = Loops.closed(target, k, warm(), measure());
                     record(Row.timed("http", "closed", k, target.threads(), null, m), m,
                             "http-closed-c" + k + "-t" + target.threads());
-                    if (m.throughput() > capacity) {
-                        capacity = m.throughput();
-                        clients = k;
-                    }
+                    capacity = Math.max(capacity, m.throughput());
                 }
                 if (capacity == 0) {
-                    capacity = Loops.closed(target, cores, warm(), measure()).throughput();
-                    clients = cores;
+                    capacity = Loops.closed(target, options.openCallers(), warm(), measure()).throughput();
                 }
                 for (double load : options.loads()) {
+                    int clients = options.openCallers();
                     Measured m = Loops.open(target, clients, load * capacity, warm(), measure());
                     record(Row.timed("http", "open", clients, target.threads(), load, m), m,
                             "http-open-c" + clients + "-t" + target.threads() + "-load" + Math.round(load * 100));

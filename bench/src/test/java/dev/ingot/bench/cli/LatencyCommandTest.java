@@ -26,7 +26,7 @@ class LatencyCommandTest {
     @Test
     void jsonHasOneObjectPerScenarioWithTheIssuesKeys() throws Exception {
         Path json = dir.resolve("latency.json");
-        CliRun run = CliRun.of("latency", "--json", json.toString(), "--shape", "1x4x8x8", "--callers", "1,2",
+        CliRun run = CliRun.of("latency", "--json", json.toString(), "--shape", "1x4x8x8", "--threads", "2", "--callers", "1,2",
                 "--http-callers", "2", "--warmup-ms", "50", "--measure-ms", "200", "--idle-ms", "100");
         assertEquals(0, run.exitCode(), run.err());
         String text = Files.readString(json);
@@ -59,16 +59,15 @@ class LatencyCommandTest {
                 default -> throw new AssertionError("unknown scenario " + scenario);
             }
         }
-        int cores = Runtime.getRuntime().availableProcessors();
-        List<String> expected = new ArrayList<>(List.of("\"cold\"/null/1/null", "\"op\"/\"closed\"/1/null",
-                "\"op\"/\"closed\"/2/null", "\"op\"/\"open\"/" + cores + "/0.5", "\"op\"/\"open\"/" + cores + "/0.8"));
-        if (cores > 1) {
-            expected.add("\"op\"/\"closed\"/1/null");
-        }
-        expected.addAll(List.of("\"http\"/\"closed\"/2/null", "\"http\"/\"open\"/2/0.5", "\"http\"/\"open\"/2/0.8",
-                "\"idle\"/null/0/null"));
+        List<String> expected = List.of("\"cold\"/null/1/null", "\"op\"/\"closed\"/1/null",
+                "\"op\"/\"closed\"/1/null", "\"op\"/\"closed\"/2/null", "\"op\"/\"open\"/4/0.5",
+                "\"op\"/\"open\"/4/0.8", "\"http\"/\"closed\"/2/null", "\"http\"/\"open\"/4/0.5",
+                "\"http\"/\"open\"/4/0.8", "\"idle\"/null/0/null");
         assertEquals(expected, scenarios);
-        assertTrue(text.contains("\"threads\": 1, \"load\": null"), "op / closed / 1 caller / 1 thread is there");
+        assertTrue(text.contains("{\"scenario\": \"op\", \"mode\": \"closed\", \"callers\": 1, \"threads\": 1,"
+                + " \"load\": null"), "op / closed / 1 caller / 1 thread is there");
+        assertTrue(text.contains("{\"scenario\": \"op\", \"mode\": \"closed\", \"callers\": 2, \"threads\": 2,"),
+                text);
         try (var files = Files.list(dir)) {
             assertEquals(expected.size() - 1, files.filter(p -> p.toString().endsWith(".hgrm")).count());
         }
