@@ -2,6 +2,7 @@ package dev.ingot.metrics;
 
 import dev.ingot.allocator.AllocatorStats;
 import dev.ingot.allocator.BufferAllocator;
+import dev.ingot.allocator.MemoryBudget;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,7 +32,10 @@ import java.util.function.ToDoubleFunction;
  *       {@code reserved}, {@code peak_in_use};</li>
  *   <li>{@code ingot.allocator.allocations} and {@code ingot.allocator.reuses} counters, and the
  *       {@code ingot.allocator.reuse.rate} gauge (reuses / allocations, 0 to 1);</li>
- *   <li>{@code ingot.allocator.limit.refusals}: allocations refused by the allocator's limit;</li>
+ *   <li>{@code ingot.allocator.limit.refusals}: allocations refused by the allocator's limit or budget;</li>
+ *   <li>{@code ingot.budget.memory} gauges in bytes (tag {@code budget=NAME}, {@code state}: {@code reserved},
+ *       {@code peak}, {@code limit}) and the {@code ingot.budget.refusals} counter, for a {@link MemoryBudget}
+ *       such as a backend's ({@code CpuBackend.memoryBudget()});</li>
  *   <li>{@code ingot.pool.acquisitions}, {@code ingot.pool.waits}, {@code ingot.pool.timeouts} counters and the
  *       {@code ingot.pool.in.use} and {@code ingot.pool.waiting} gauges.</li>
  * </ul>
@@ -50,6 +54,7 @@ public final class IngotMetrics implements MeterBinder {
     private final List<Watched<Supplier<AllocatorStats>>> allocators = new ArrayList<>();
     private final List<Watched<Supplier<Long>>> refusals = new ArrayList<>();
     private final List<Watched<PoolFigures>> pools = new ArrayList<>();
+    private final List<Watched<MemoryBudget>> budgets = new ArrayList<>();
     private final Tags common;
 
     /** A binder with no common tags. */
@@ -107,6 +112,23 @@ public final class IngotMetrics implements MeterBinder {
     }
 
     /**
+     * Watches a memory budget under {@code name}: what it has reserved, its peak, its limit and its refusals.
+     *
+     * @param name   the {@code budget} tag's value
+     * @param budget the budget, for example {@code backend.memoryBudget()}
+     * @return this binder
+     * @throws IllegalArgumentException when an argument is null or blank
+     */
+    public IngotMetrics budget(String name, MemoryBudget budget) {
+        checkName(name);
+        if (budget == null) {
+            throw new IllegalArgumentException("budget: expected a budget, got null");
+        }
+        budgets.add(new Watched<>(name, budget));
+        return this;
+    }
+
+    /**
      * Watches a pool under {@code name}.
      *
      * @param name the {@code pool} tag's value
@@ -148,6 +170,19 @@ public final class IngotMetrics implements MeterBinder {
             FunctionCounter.builder("ingot.allocator.limit.refusals", watched.source(), s -> s.get())
                     .description("allocations refused by the allocator's limit")
                     .tags(common.and("allocator", watched.name())).register(registry);
+        }
+        for (Watched<MemoryBudget> watched : budgets) {
+            Tags tags = common.and("budget", watched.name());
+            MemoryBudget budget = watched.source();
+            Gauge.builder("ingot.budget.memory", budget, MemoryBudget::reserved).description("budget memory by state")
+                    .baseUnit("bytes").tags(tags.and("state", "reserved")).register(registry);
+            Gauge.builder("ingot.budget.memory", budget, MemoryBudget::peak).description("budget memory by state")
+                    .baseUnit("bytes").tags(tags.and("state", "peak")).register(registry);
+            Gauge.builder("ingot.budget.memory", budget, b -> b.limit() == Long.MAX_VALUE ? Double.NaN : b.limit())
+                    .description("budget memory by state").baseUnit("bytes").tags(tags.and("state", "limit"))
+                    .register(registry);
+            FunctionCounter.builder("ingot.budget.refusals", budget, MemoryBudget::refusals)
+                    .description("reservations refused by the budget's limit").tags(tags).register(registry);
         }
         for (Watched<PoolFigures> watched : pools) {
             Tags tags = common.and("pool", watched.name());

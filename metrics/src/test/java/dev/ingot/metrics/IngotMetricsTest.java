@@ -4,6 +4,7 @@ import dev.ingot.allocator.AllocationLimitException;
 import dev.ingot.allocator.AllocatorOptions;
 import dev.ingot.allocator.AllocatorStats;
 import dev.ingot.allocator.EagerBufferAllocator;
+import dev.ingot.allocator.MemoryBudget;
 import dev.ingot.allocator.MemoryChunk;
 import dev.ingot.allocator.SegmentSource;
 import io.micrometer.core.instrument.Tags;
@@ -82,6 +83,24 @@ class IngotMetricsTest {
         assertEquals(1.0, registry.get("ingot.pool.timeouts").functionCounter().count());
         assertEquals(2.0, registry.get("ingot.pool.in.use").gauge().value());
         assertEquals(4.0, registry.get("ingot.pool.waiting").gauge().value());
+    }
+
+    @Test
+    void budgetMetersFollowTheBudget() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (MemoryBudget budget = MemoryBudget.root("service", 1 << 20);
+             EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(),
+                     AllocatorOptions.defaults().withBudget(budget))) {
+            new IngotMetrics().budget("service", budget).bindTo(registry);
+            MemoryChunk chunk = pool.alloc(4096);
+            assertThrows(AllocationLimitException.class, () -> pool.alloc(2 << 20));
+            assertEquals(budget.reserved(), registry.get("ingot.budget.memory").tag("state", "reserved").gauge()
+                    .value());
+            assertEquals(1 << 20, registry.get("ingot.budget.memory").tag("state", "limit").gauge().value());
+            assertEquals(budget.refusals(), registry.get("ingot.budget.refusals").functionCounter().count());
+            assertEquals(1.0, registry.get("ingot.budget.refusals").functionCounter().count());
+            pool.free(chunk);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.ingot.runtime;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.ServiceConfigurationError;
@@ -8,7 +9,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Op type name to {@link OpCreator}. {@link #standard()} holds every creator found by {@link ServiceLoader}
+ * Op type name to {@link OpCreator}. {@link #standard()} holds every creator registered by an {@link OpProvider}
+ * or provided on its own, found by {@link ServiceLoader}
  * (loaded once, cached); {@link #of} builds a registry from explicit creators. Immutable and thread-safe.
  */
 public final class OpRegistry {
@@ -33,8 +35,10 @@ public final class OpRegistry {
                 registry = standard;
                 if (registry == null) {
                     try {
-                        registry = of(ServiceLoader.load(OpCreator.class, OpRegistry.class.getClassLoader()).stream()
-                                .map(ServiceLoader.Provider::get).toList());
+                        List<OpCreator> creators = new ArrayList<>(OpProvider.loaded(OpCreator.class));
+                        ServiceLoader.load(OpCreator.class, OpRegistry.class.getClassLoader()).stream()
+                                .map(ServiceLoader.Provider::get).forEach(creators::add);
+                        registry = of(creators);
                     } catch (ServiceConfigurationError e) {
                         throw new IllegalStateException("cannot load the OpCreator providers: " + e.getMessage(), e);
                     }

@@ -71,7 +71,8 @@ public final class IngotServer implements AutoCloseable {
             for (Shape shape : config.warmShapes()) {
                 pipelines.warmUp(shape);
             }
-            new IngotMetrics().allocatorStats("pipelines", pipelines::memory)
+            new IngotMetrics().budget("backend", backend.memoryBudget())
+                    .allocatorStats("pipelines", pipelines::memory)
                     .pool("instance-norm", pipelines.figures()).bindTo(registry);
             new JvmMemoryMetrics().bindTo(registry);
             gcMetrics.bindTo(registry);

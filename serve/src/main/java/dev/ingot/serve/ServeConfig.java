@@ -70,6 +70,8 @@ public record ServeConfig(String host, int port, int threads, int pipelinesPerSh
     }
 
     /**
+     * These settings on another port.
+     *
      * @param newPort the TCP port, 0 for any free one
      * @return these settings with {@code port} changed
      */
@@ -90,6 +92,8 @@ public record ServeConfig(String host, int port, int threads, int pipelinesPerSh
     }
 
     /**
+     * These settings with another number of pipelines per shape.
+     *
      * @param newPipelinesPerShape pipelines per shape and kind
      * @return these settings with {@code pipelinesPerShape} changed
      */
@@ -99,6 +103,8 @@ public record ServeConfig(String host, int port, int threads, int pipelinesPerSh
     }
 
     /**
+     * These settings with another queue.
+     *
      * @param newQueueCapacity requests that may wait beyond those computing
      * @param newAcquireTimeout how long one waits at most
      * @return these settings with the queue changed
@@ -109,6 +115,8 @@ public record ServeConfig(String host, int port, int threads, int pipelinesPerSh
     }
 
     /**
+     * These settings with another body limit.
+     *
      * @param newMaxBodyBytes the largest body accepted
      * @return these settings with {@code maxBodyBytes} changed
      */
@@ -118,6 +126,8 @@ public record ServeConfig(String host, int port, int threads, int pipelinesPerSh
     }
 
     /**
+     * These settings with other warm-up shapes.
+     *
      * @param shapes shapes to plan and warm up before serving
      * @return these settings with {@code warmShapes} changed
      */

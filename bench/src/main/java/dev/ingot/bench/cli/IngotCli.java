@@ -10,9 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = IngotVersion.class,
         description = "Off-heap tensor runtime for the JVM: pooled memory, planned executions, InstanceNorm.",
-        subcommands = {DemoCommand.class, InstanceNormCommand.class, BenchCommand.class, ServeCommand.class,
-            LatencyCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, InstanceNormCommand.class, BenchCommand.class, JmhCommand.class,
+            ServeCommand.class, LatencyCommand.class, CommandLine.HelpCommand.class})
 public final class IngotCli implements Runnable {
 
     @CommandLine.Spec
@@ -34,6 +33,8 @@ public final class IngotCli implements Runnable {
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler(new CliErrorHandler());
         commandLine.setParameterExceptionHandler(CliErrorHandler::handleParameterException);
+        // Everything after "jmh" is JMH's, options included.
+        commandLine.getSubcommands().get("jmh").setUnmatchedOptionsArePositionalParams(true);
         return commandLine.execute(args);
     }
 }

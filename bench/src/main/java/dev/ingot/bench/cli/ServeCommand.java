@@ -68,17 +68,17 @@ final class ServeCommand implements Callable<Integer> {
                 base.maxBodyBytes(), base.acquireTimeout(), base.eps(), shapes).withThreads(cores);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (IngotServer server = IngotServer.start(config)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "ingot-serve-shutdown"));
-            out.println("ingot serve: listening on " + server.uri() + " (" + config.threads()
-                    + " thread(s), " + config.pipelinesPerShape() + " pipeline(s) per shape, queue "
-                    + config.queueCapacity() + "); Ctrl-C stops");
-            out.flush();
-            stopped.await();
-        }
+        IngotServer server = IngotServer.start(config);
+        // The server lives until the JVM is asked to stop; the hook closes it (close() is idempotent).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "ingot-serve-shutdown"));
+        out.println("ingot serve: listening on " + server.uri() + " (" + config.threads()
+                + " thread(s), " + config.pipelinesPerShape() + " pipeline(s) per shape, queue "
+                + config.queueCapacity() + "); Ctrl-C stops");
+        out.flush();
+        stopped.await();
         return 0;
     }
 }

@@ -1,5 +1,7 @@
 package dev.ingot.bench.latency;
 
+import java.io.IOException;
+
 /** What the harness drives: a source of callers, each doing one request per {@link Caller#call()}. */
 interface Target extends AutoCloseable {
 
@@ -10,7 +12,7 @@ interface Target extends AutoCloseable {
     int threads();
 
     @Override
-    void close() throws Exception;
+    void close() throws IOException;
 
     /** One client of the target. Not thread-safe. */
     interface Caller extends AutoCloseable {
@@ -19,6 +21,6 @@ interface Target extends AutoCloseable {
         void call() throws Exception;
 
         @Override
-        void close() throws Exception;
+        void close() throws IOException;
     }
 }

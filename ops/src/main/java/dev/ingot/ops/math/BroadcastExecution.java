@@ -1,5 +1,6 @@
 package dev.ingot.ops.math;
 
+import dev.ingot.ops.internal.OpChecks;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Shape;
@@ -25,26 +26,26 @@ final class BroadcastExecution extends ChunkedExecution {
 
     BroadcastExecution(Attributes attributes, CpuBackend backend) {
         super(backend);
-        MathChecks.knownAttributes(MathOps.BROADCAST_TO, attributes, Set.of());
+        OpChecks.of(MathOps.BROADCAST_TO).knownAttributes(attributes, Set.of());
     }
 
     @Override
     public List<TensorType> outputTypes(List<TensorType> inputs) {
         String op = MathOps.BROADCAST_TO;
-        MathChecks.count(op, inputs, 2, "x, like");
+        OpChecks.of(op).inputCount(inputs, 2, "x, like");
         TensorType x = inputs.get(0);
         TensorType like = inputs.get(1);
-        MathChecks.denseNchw(op, "input x", x);
-        MathChecks.denseNchw(op, "input like", like);
+        OpChecks.of(op).denseNchw("input x", x);
+        OpChecks.of(op).denseNchw("input like", like);
         if (x.elementCount() != 1 || x.shape().rank() != 1) {
             if (x.shape().rank() != like.shape().rank()) {
-                throw MathChecks.fail(op, "input x", "shape [1] or rank " + like.shape().rank() + " (the rank of like "
+                throw OpChecks.of(op).fail("input x", "shape [1] or rank " + like.shape().rank() + " (the rank of like "
                         + like.shape() + ")", x.shape());
             }
             for (int i = 0; i < x.shape().rank(); i++) {
                 long d = x.shape().dim(i);
                 if (d != 1 && d != like.shape().dim(i)) {
-                    throw MathChecks.fail(op, "input x", "dimension " + i + " of 1 or " + like.shape().dim(i)
+                    throw OpChecks.of(op).fail("input x", "dimension " + i + " of 1 or " + like.shape().dim(i)
                             + " to broadcast to " + like.shape(), x.shape());
                 }
             }

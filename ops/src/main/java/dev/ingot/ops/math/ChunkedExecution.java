@@ -1,5 +1,6 @@
 package dev.ingot.ops.math;
 
+import dev.ingot.ops.internal.OpChecks;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Execution;
 import dev.ingot.runtime.Tensor;
@@ -55,7 +56,7 @@ abstract class ChunkedExecution implements Execution, RangeTask {
             types.add(t.type());
         }
         List<TensorType> expected = outputTypes(types);
-        MathChecks.outputs(name(), outputs, expected);
+        OpChecks.of(name()).outputs(outputs, expected);
         resized(types);
     }
 

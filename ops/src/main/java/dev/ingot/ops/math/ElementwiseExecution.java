@@ -1,5 +1,6 @@
 package dev.ingot.ops.math;
 
+import dev.ingot.ops.internal.OpChecks;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Tensor;
@@ -30,10 +31,10 @@ final class ElementwiseExecution extends ChunkedExecution {
         super(backend);
         this.kind = kind;
         this.op = op;
-        MathChecks.knownAttributes(op, attributes, kind == Kind.MUL_SCALAR ? Set.of(MathOps.FACTOR) : Set.of());
+        OpChecks.of(op).knownAttributes(attributes, kind == Kind.MUL_SCALAR ? Set.of(MathOps.FACTOR) : Set.of());
         double f = attributes.getDouble(MathOps.FACTOR, 1.0);
         if (kind == Kind.MUL_SCALAR && (!attributes.has(MathOps.FACTOR) || !Double.isFinite(f))) {
-            throw MathChecks.fail(op, "attribute " + MathOps.FACTOR, "a finite number",
+            throw OpChecks.of(op).fail("attribute " + MathOps.FACTOR, "a finite number",
                     attributes.has(MathOps.FACTOR) ? f : "none");
         }
         this.factor = (float) f;
@@ -45,10 +46,10 @@ final class ElementwiseExecution extends ChunkedExecution {
 
     @Override
     public List<TensorType> outputTypes(List<TensorType> inputs) {
-        MathChecks.count(op, inputs, binary() ? 2 : 1, binary() ? "a, b" : "x");
-        MathChecks.float32(op, binary() ? "input a" : "input x", inputs.get(0));
+        OpChecks.of(op).inputCount(inputs, binary() ? 2 : 1, binary() ? "a, b" : "x");
+        OpChecks.of(op).float32(binary() ? "input a" : "input x", inputs.get(0));
         if (binary()) {
-            MathChecks.sameType(op, "input b", inputs.get(1), "a", inputs.get(0));
+            OpChecks.of(op).sameType("input b", inputs.get(1), "a", inputs.get(0));
         }
         return List.of(inputs.get(0));
     }

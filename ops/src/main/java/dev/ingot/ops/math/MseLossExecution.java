@@ -1,5 +1,6 @@
 package dev.ingot.ops.math;
 
+import dev.ingot.ops.internal.OpChecks;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Tensor;
@@ -24,16 +25,16 @@ final class MseLossExecution extends ChunkedExecution {
 
     MseLossExecution(Attributes attributes, CpuBackend backend) {
         super(backend);
-        MathChecks.knownAttributes(MathOps.MSE_LOSS, attributes, Set.of());
+        OpChecks.of(MathOps.MSE_LOSS).knownAttributes(attributes, Set.of());
     }
 
     @Override
     public List<TensorType> outputTypes(List<TensorType> inputs) {
-        MathChecks.count(MathOps.MSE_LOSS, inputs, 2, "pred, target");
-        MathChecks.float32(MathOps.MSE_LOSS, "input pred", inputs.get(0));
-        MathChecks.sameType(MathOps.MSE_LOSS, "input target", inputs.get(1), "pred", inputs.get(0));
+        OpChecks.of(MathOps.MSE_LOSS).inputCount(inputs, 2, "pred, target");
+        OpChecks.of(MathOps.MSE_LOSS).float32("input pred", inputs.get(0));
+        OpChecks.of(MathOps.MSE_LOSS).sameType("input target", inputs.get(1), "pred", inputs.get(0));
         if (inputs.get(0).elementCount() == 0) {
-            throw MathChecks.fail(MathOps.MSE_LOSS, "input pred", "at least one element", inputs.get(0));
+            throw OpChecks.of(MathOps.MSE_LOSS).fail("input pred", "at least one element", inputs.get(0));
         }
         return List.of(TensorType.float32(1));
     }

@@ -1,5 +1,6 @@
 package dev.ingot.ops.math;
 
+import dev.ingot.ops.internal.OpChecks;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Shape;
@@ -25,18 +26,18 @@ final class MseLossGradExecution extends ChunkedExecution {
 
     MseLossGradExecution(Attributes attributes, CpuBackend backend) {
         super(backend);
-        MathChecks.knownAttributes(MathOps.MSE_LOSS_GRAD, attributes, Set.of());
+        OpChecks.of(MathOps.MSE_LOSS_GRAD).knownAttributes(attributes, Set.of());
     }
 
     @Override
     public List<TensorType> outputTypes(List<TensorType> inputs) {
         String op = MathOps.MSE_LOSS_GRAD;
-        MathChecks.count(op, inputs, 3, "pred, target, dloss");
-        MathChecks.float32(op, "input pred", inputs.get(0));
-        MathChecks.sameType(op, "input target", inputs.get(1), "pred", inputs.get(0));
-        MathChecks.float32(op, "input dloss", inputs.get(2));
+        OpChecks.of(op).inputCount(inputs, 3, "pred, target, dloss");
+        OpChecks.of(op).float32("input pred", inputs.get(0));
+        OpChecks.of(op).sameType("input target", inputs.get(1), "pred", inputs.get(0));
+        OpChecks.of(op).float32("input dloss", inputs.get(2));
         if (!inputs.get(2).shape().equals(Shape.of(1))) {
-            throw MathChecks.fail(op, "input dloss", "shape [1]", inputs.get(2).shape());
+            throw OpChecks.of(op).fail("input dloss", "shape [1]", inputs.get(2).shape());
         }
         return List.of(inputs.get(0));
     }

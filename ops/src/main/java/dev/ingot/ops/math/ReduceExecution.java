@@ -1,5 +1,6 @@
 package dev.ingot.ops.math;
 
+import dev.ingot.ops.internal.OpChecks;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Shape;
@@ -33,7 +34,7 @@ final class ReduceExecution extends ChunkedExecution {
         super(backend);
         this.op = op;
         this.mean = mean;
-        MathChecks.knownAttributes(op, attributes, Set.of(MathOps.AXIS));
+        OpChecks.of(op).knownAttributes(attributes, Set.of(MathOps.AXIS));
         this.whole = !attributes.has(MathOps.AXIS);
         this.axisAttribute = attributes.getInt(MathOps.AXIS, 0);
     }
@@ -45,7 +46,7 @@ final class ReduceExecution extends ChunkedExecution {
         }
         int axis = axisAttribute < 0 ? axisAttribute + shape.rank() : axisAttribute;
         if (axis < 0 || axis >= shape.rank()) {
-            throw MathChecks.fail(op, "attribute " + MathOps.AXIS, "an axis in " + -shape.rank() + ".."
+            throw OpChecks.of(op).fail("attribute " + MathOps.AXIS, "an axis in " + -shape.rank() + ".."
                     + (shape.rank() - 1) + " for input x " + shape, axisAttribute);
         }
         return axis;
@@ -53,9 +54,9 @@ final class ReduceExecution extends ChunkedExecution {
 
     @Override
     public List<TensorType> outputTypes(List<TensorType> inputs) {
-        MathChecks.count(op, inputs, 1, "x");
+        OpChecks.of(op).inputCount(inputs, 1, "x");
         TensorType x = inputs.get(0);
-        MathChecks.denseNchw(op, "input x", x);
+        OpChecks.of(op).denseNchw("input x", x);
         int axis = axis(x.shape());
         if (axis < 0) {
             return List.of(TensorType.float32(1));

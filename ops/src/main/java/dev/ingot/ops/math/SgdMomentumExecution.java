@@ -1,5 +1,6 @@
 package dev.ingot.ops.math;
 
+import dev.ingot.ops.internal.OpChecks;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Tensor;
@@ -27,10 +28,10 @@ final class SgdMomentumExecution extends ChunkedExecution {
 
     SgdMomentumExecution(Attributes attributes, CpuBackend backend) {
         super(backend);
-        MathChecks.knownAttributes(SgdMomentum.OP_TYPE, attributes,
+        OpChecks.of(SgdMomentum.OP_TYPE).knownAttributes(attributes,
                 Set.of(SgdMomentum.LEARNING_RATE, SgdMomentum.MOMENTUM));
         if (!attributes.has(SgdMomentum.LEARNING_RATE)) {
-            throw MathChecks.fail(SgdMomentum.OP_TYPE, "attribute " + SgdMomentum.LEARNING_RATE, "a value", "none");
+            throw OpChecks.of(SgdMomentum.OP_TYPE).fail("attribute " + SgdMomentum.LEARNING_RATE, "a value", "none");
         }
         // the record checks the ranges and names the bad value
         SgdMomentum checked = new SgdMomentum(attributes.getDouble(SgdMomentum.LEARNING_RATE, 0),
@@ -42,10 +43,10 @@ final class SgdMomentumExecution extends ChunkedExecution {
     @Override
     public List<TensorType> outputTypes(List<TensorType> inputs) {
         String op = SgdMomentum.OP_TYPE;
-        MathChecks.count(op, inputs, 3, "p, v, g");
-        MathChecks.float32(op, "input p", inputs.get(0));
-        MathChecks.sameType(op, "input v", inputs.get(1), "p", inputs.get(0));
-        MathChecks.sameType(op, "input g", inputs.get(2), "p", inputs.get(0));
+        OpChecks.of(op).inputCount(inputs, 3, "p, v, g");
+        OpChecks.of(op).float32("input p", inputs.get(0));
+        OpChecks.of(op).sameType("input v", inputs.get(1), "p", inputs.get(0));
+        OpChecks.of(op).sameType("input g", inputs.get(2), "p", inputs.get(0));
         return List.of(inputs.get(0), inputs.get(1));
     }
 

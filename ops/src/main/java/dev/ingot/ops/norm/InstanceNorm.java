@@ -1,7 +1,5 @@
 package dev.ingot.ops.norm;
 
-import dev.ingot.ops.norm.internal.InstanceNormExecution;
-import dev.ingot.ops.norm.internal.InstanceNormGradExecution;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.Execution;

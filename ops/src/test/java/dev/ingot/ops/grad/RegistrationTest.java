@@ -3,8 +3,11 @@ package dev.ingot.ops.grad;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ingot.ops.MathOpProvider;
+import dev.ingot.ops.NormOpProvider;
 import dev.ingot.ops.math.MathOps;
 import dev.ingot.runtime.OpCreator;
+import dev.ingot.runtime.OpProvider;
 import dev.ingot.runtime.OpRegistry;
 import dev.ingot.runtime.express.GradRegistry;
 import dev.ingot.runtime.express.OpGrad;
@@ -15,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -40,10 +44,25 @@ class RegistrationTest {
     }
 
     @Test
-    void moduleAndClassPathRegisterTheSameProviders() throws IOException {
+    void moduleAndClassPathRegisterTheSameProvidersOneProviderPerFamily() throws IOException {
+        assertEquals(Set.of(NormOpProvider.class.getName(), MathOpProvider.class.getName()),
+                provided(OpProvider.class));
+        assertEquals(provided(OpProvider.class), listed(OpProvider.class));
         for (Class<?> service : new Class<?>[]{OpCreator.class, OpGrad.class, ReferenceOp.class}) {
-            assertEquals(provided(service), listed(service), service.getName());
+            assertEquals(Set.of(), provided(service), "registered through the family providers: " + service);
         }
+    }
+
+    @Test
+    void eachFamilyRegistersOnlyTheServiceTypesAndEachOpOnce() {
+        for (OpProvider provider : List.of(new NormOpProvider(), new MathOpProvider())) {
+            for (Object r : provider.registrations()) {
+                assertTrue(r instanceof OpCreator || r instanceof OpGrad || r instanceof ReferenceOp,
+                        provider.family() + " registers " + r);
+            }
+        }
+        // the registries refuse duplicates, so building them checks one registration per op type
+        assertEquals(OpProvider.loaded(OpCreator.class).size(), OpRegistry.standard().opTypes().size());
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.DType;
 import dev.ingot.runtime.Execution;
+import dev.ingot.runtime.OpRegistry;
 import dev.ingot.runtime.Layout;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
@@ -37,11 +38,11 @@ class InstanceNormValidationTest {
     }
 
     private static Execution forward(Object... attributes) {
-        return new InstanceNormCreator().create(Attributes.of(attributes), backend);
+        return OpRegistry.standard().create(InstanceNorm.OP_TYPE, Attributes.of(attributes), backend);
     }
 
     private static Execution grad(Object... attributes) {
-        return new InstanceNormGradCreator().create(Attributes.of(attributes), backend);
+        return OpRegistry.standard().create(InstanceNorm.GRAD_OP_TYPE, Attributes.of(attributes), backend);
     }
 
     private static void assertRefused(String op, String argument, String gotFragment, Executable call) {

@@ -1,21 +1,24 @@
 package dev.ingot.runtime.express;
 
+import dev.ingot.runtime.OpProvider;
 import java.util.Collections;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
- * Op type to {@link OpGrad}, MNN's {@code GradOPRegister}. {@link #standard()} holds every rule found by
- * {@link ServiceLoader} (loaded once, cached); {@link #of} builds a registry from explicit rules. Unlike MNN, an op
+ * Op type to {@link OpGrad}, MNN's {@code GradOPRegister}. {@link #standard()} holds every rule registered by an
+ * {@link OpProvider} or provided on its own, found by {@link ServiceLoader} (loaded once, cached); {@link #of} builds a registry from explicit rules. Unlike MNN, an op
  * without a rule is never skipped silently: {@link Grad} refuses it. Immutable and thread-safe.
  */
 public final class GradRegistry {
 
     private static final class Standard {
-        static final GradRegistry INSTANCE = of(ServiceLoader.load(OpGrad.class, GradRegistry.class.getClassLoader())
-                .stream().map(ServiceLoader.Provider::get).toList());
+        static final GradRegistry INSTANCE = of(Stream.concat(OpProvider.loaded(OpGrad.class).stream(),
+                ServiceLoader.load(OpGrad.class, GradRegistry.class.getClassLoader()).stream()
+                        .map(ServiceLoader.Provider::get)).toList());
     }
 
     private final TreeMap<String, OpGrad> rules;

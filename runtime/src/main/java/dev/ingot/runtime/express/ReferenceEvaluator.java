@@ -1,5 +1,6 @@
 package dev.ingot.runtime.express;
 
+import dev.ingot.runtime.OpProvider;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Evaluates an expression graph in float64 with the {@link ReferenceOp}s of its op types: the reference path of
@@ -16,8 +18,9 @@ import java.util.TreeMap;
 public final class ReferenceEvaluator {
 
     private static final class Standard {
-        static final ReferenceEvaluator INSTANCE = of(ServiceLoader.load(ReferenceOp.class,
-                ReferenceEvaluator.class.getClassLoader()).stream().map(ServiceLoader.Provider::get).toList());
+        static final ReferenceEvaluator INSTANCE = of(Stream.concat(OpProvider.loaded(ReferenceOp.class).stream(),
+                ServiceLoader.load(ReferenceOp.class, ReferenceEvaluator.class.getClassLoader()).stream()
+                        .map(ServiceLoader.Provider::get)).toList());
     }
 
     private final TreeMap<String, ReferenceOp> ops;

@@ -1,4 +1,4 @@
-package dev.ingot.ops.norm.internal;
+package dev.ingot.ops.norm;
 
 import dev.ingot.ops.norm.kernel.Parallel;
 import dev.ingot.runtime.parallel.ParallelExecutor;

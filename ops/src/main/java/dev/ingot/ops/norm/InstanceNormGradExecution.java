@@ -1,6 +1,7 @@
-package dev.ingot.ops.norm.internal;
+package dev.ingot.ops.norm;
 
-import dev.ingot.ops.norm.InstanceNorm;
+import dev.ingot.ops.internal.OpChecks;
+import dev.ingot.ops.internal.Slots;
 import dev.ingot.ops.norm.kernel.BackwardPass;
 import dev.ingot.ops.norm.kernel.Kernels;
 import dev.ingot.ops.norm.kernel.NormGeometry;
@@ -10,8 +11,7 @@ import dev.ingot.runtime.Execution;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
 import dev.ingot.runtime.TensorType;
-import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -20,77 +20,67 @@ import java.util.Set;
  * asks of the pipeline) is documented on {@link InstanceNorm}. Scratch lives on the heap, sized in
  * {@link #onResize}; {@link #onExecute} allocates nothing.
  */
-public final class InstanceNormGradExecution implements Execution {
+final class InstanceNormGradExecution implements Execution {
     private static final Set<String> ATTRIBUTES = Set.of(InstanceNorm.EPS, InstanceNorm.SAVED_STATS,
             InstanceNorm.GAMMA, InstanceNorm.BETA, InstanceNorm.IN_PLACE);
 
     private final NormChecks check = new NormChecks(InstanceNorm.GRAD_OP_TYPE);
     private final double eps;
-    private final boolean savedStats;
-    private final boolean hasGamma;
-    private final boolean hasBeta;
+    private final Slots in;
+    private final Slots out;
+    private final int meanAt;
+    private final int invstdAt;
+    private final int gammaAt;
+    private final int dgammaAt;
+    private final int dbetaAt;
     private final boolean inPlace;
-    private final List<String> outputNames;
     private final ExecutorParallel parallel;
     private NormGeometry geometry;
     private BackwardPass pass;
 
     /** @throws IllegalArgumentException for an unknown attribute or an eps that is not finite and positive */
-    public InstanceNormGradExecution(Attributes attributes, CpuBackend backend) {
+    InstanceNormGradExecution(Attributes attributes, CpuBackend backend) {
         check.knownAttributes(attributes, ATTRIBUTES);
         this.eps = check.eps(attributes, InstanceNorm.DEFAULT_EPS);
-        this.savedStats = attributes.getBoolean(InstanceNorm.SAVED_STATS, true);
-        this.hasGamma = attributes.getBoolean(InstanceNorm.GAMMA, false);
-        this.hasBeta = attributes.getBoolean(InstanceNorm.BETA, false);
+        boolean savedStats = attributes.getBoolean(InstanceNorm.SAVED_STATS, true);
+        boolean hasGamma = attributes.getBoolean(InstanceNorm.GAMMA, false);
+        this.in = Slots.of("x", "dy").optional("mean", savedStats).optional("invstd", savedStats)
+                .optional("gamma", hasGamma);
+        this.out = Slots.of("dx").optional("dgamma", hasGamma)
+                .optional("dbeta", attributes.getBoolean(InstanceNorm.BETA, false));
+        this.meanAt = in.index("mean");
+        this.invstdAt = in.index("invstd");
+        this.gammaAt = in.index("gamma");
+        this.dgammaAt = out.index("dgamma");
+        this.dbetaAt = out.index("dbeta");
         this.inPlace = attributes.getBoolean(InstanceNorm.IN_PLACE, false);
-        List<String> names = new ArrayList<>(List.of("dx"));
-        if (hasGamma) {
-            names.add("dgamma");
-        }
-        if (hasBeta) {
-            names.add("dbeta");
-        }
-        this.outputNames = List.copyOf(names);
         this.parallel = new ExecutorParallel(backend.executor());
-    }
-
-    private int gammaIndex() {
-        return savedStats ? 4 : 2;
     }
 
     @Override
     public List<TensorType> outputTypes(List<TensorType> inputs) {
-        check.inputCount(inputs, 2 + (savedStats ? 2 : 0) + (hasGamma ? 1 : 0),
-                "x, dy" + (savedStats ? ", mean, invstd" : "") + (hasGamma ? ", gamma" : ""));
+        check.inputCount(inputs, in);
         TensorType x = inputs.get(0);
         check.data("input x", x);
         check.sameAsX("input dy", inputs.get(1), x);
-        if (savedStats) {
-            check.perInstance("input mean", inputs.get(2), x);
-            check.perInstance("input invstd", inputs.get(3), x);
+        if (meanAt >= 0) {
+            check.perInstance("input mean", inputs.get(meanAt), x);
+            check.perInstance("input invstd", inputs.get(invstdAt), x);
         }
-        if (hasGamma) {
-            check.perChannel("input gamma", inputs.get(gammaIndex()), x);
+        if (gammaAt >= 0) {
+            check.perChannel("input gamma", inputs.get(gammaAt), x);
         }
-        List<TensorType> out = new ArrayList<>(3);
-        out.add(x);
-        TensorType perChannel = NormChecks.float32(Shape.of(x.shape().dim(1)));
-        if (hasGamma) {
-            out.add(perChannel);
-        }
-        if (hasBeta) {
-            out.add(perChannel);
-        }
-        return List.copyOf(out);
+        TensorType perChannel = NormChecks.float32Nchw(Shape.of(x.shape().dim(1)));
+        TensorType[] types = new TensorType[out.count()];
+        Arrays.fill(types, perChannel);
+        types[0] = x;
+        return List.of(types);
     }
 
     @Override
     public void onResize(List<Tensor> inputs, List<Tensor> outputs) {
-        List<TensorType> types = new ArrayList<>(inputs.size());
-        for (Tensor t : inputs) {
-            types.add(t.type());
-        }
-        check.outputs(outputs, outputTypes(types), outputNames);
+        List<TensorType> types = OpChecks.types(inputs);
+        check.outputs(outputs, outputTypes(types), out.list());
         if (inPlace) {
             if (outputs.get(0) != inputs.get(1)) {
                 throw check.fail("output dx", "the dy tensor itself (attribute inPlace=true)", "another tensor");
@@ -108,13 +98,9 @@ public final class InstanceNormGradExecution implements Execution {
 
     @Override
     public void onExecute(List<Tensor> inputs, List<Tensor> outputs) {
-        MemorySegment mean = savedStats ? inputs.get(2).segment() : null;
-        MemorySegment invstd = savedStats ? inputs.get(3).segment() : null;
-        MemorySegment gamma = hasGamma ? inputs.get(gammaIndex()).segment() : null;
-        MemorySegment dgamma = hasGamma ? outputs.get(1).segment() : null;
-        MemorySegment dbeta = hasBeta ? outputs.get(hasGamma ? 2 : 1).segment() : null;
-        pass.run(inputs.get(0).segment(), inputs.get(1).segment(), mean, invstd, gamma,
-                outputs.get(0).segment(), dgamma, dbeta, parallel);
+        pass.run(inputs.get(0).segment(), inputs.get(1).segment(), Slots.segment(inputs, meanAt),
+                Slots.segment(inputs, invstdAt), Slots.segment(inputs, gammaAt), outputs.get(0).segment(),
+                Slots.segment(outputs, dgammaAt), Slots.segment(outputs, dbetaAt), parallel);
     }
 
     @Override
