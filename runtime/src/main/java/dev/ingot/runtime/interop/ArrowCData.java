@@ -116,7 +116,12 @@ public final class ArrowCData {
             hold.close();
             throw e;
         }
-        writeArray(array, dims[0], listSize, data.address(), hold);
+        try {
+            writeArray(array, dims[0], listSize, data.address(), hold);
+        } catch (RuntimeException | Error e) {
+            Callbacks.releaseSchema(schema); // the caller gets an exception, not half an export
+            throw e;
+        }
     }
 
     private static void writeSchema(MemorySegment schemaOut, String format, String json, String childFormat) {
@@ -312,7 +317,7 @@ public final class ArrowCData {
             long rows = moved.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_LENGTH);
             type = column.tensorType(rows);
             dataAddress = column.dataAddress(moved, rows);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             releaseArray.run();
             throw e;
         }
