@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs InstanceNorm on .npy files: y, mean and invstd; with --dy also dx, dgamma and dbeta.",
             "Inputs are float32 or float64 .npy files in C order; float32 files in native byte order are mapped,"
-                    + " not copied. Outputs are float32. On any error nothing is written into DIR and the exit"
-                    + " code is 2."
+                    + " not copied. Outputs are float32. On any error (out of memory included) nothing in DIR"
+                    + " changes and the exit code is 2."
         })
 final class InstanceNormCommand implements Callable<Integer> {
 
