@@ -3,6 +3,8 @@ package dev.ingot.metrics;
 import dev.ingot.allocator.AllocatorStats;
 import dev.ingot.allocator.BufferAllocator;
 import dev.ingot.allocator.MemoryBudget;
+import dev.ingot.runtime.PipelinePool;
+import dev.ingot.runtime.PipelinePoolStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,8 +38,9 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code ingot.budget.memory} gauges in bytes (tag {@code budget=NAME}, {@code state}: {@code reserved},
  *       {@code peak}, {@code limit}) and the {@code ingot.budget.refusals} counter, for a {@link MemoryBudget}
  *       such as a backend's ({@code CpuBackend.memoryBudget()});</li>
- *   <li>{@code ingot.pool.acquisitions}, {@code ingot.pool.waits}, {@code ingot.pool.timeouts} counters and the
- *       {@code ingot.pool.in.use} and {@code ingot.pool.waiting} gauges.</li>
+ *   <li>for a {@link PipelinePool}: {@code ingot.pool.acquisitions}, {@code ingot.pool.waits},
+ *       {@code ingot.pool.timeouts}, {@code ingot.pool.planned} and {@code ingot.pool.evicted} counters, and the
+ *       {@code ingot.pool.leased} and {@code ingot.pool.pipelines} gauges.</li>
  * </ul>
  * Each meter reads its allocator's or pool's figures when the registry asks (at a scrape), so binding costs nothing
  * on the hot path. The binder holds its allocators and pools strongly; remove the meters from the registry before
@@ -53,7 +56,7 @@ public final class IngotMetrics implements MeterBinder {
 
     private final List<Watched<Supplier<AllocatorStats>>> allocators = new ArrayList<>();
     private final List<Watched<Supplier<Long>>> refusals = new ArrayList<>();
-    private final List<Watched<PoolFigures>> pools = new ArrayList<>();
+    private final List<Watched<PipelinePool>> pools = new ArrayList<>();
     private final List<Watched<MemoryBudget>> budgets = new ArrayList<>();
     private final Tags common;
 
@@ -132,14 +135,14 @@ public final class IngotMetrics implements MeterBinder {
      * Watches a pool under {@code name}.
      *
      * @param name the {@code pool} tag's value
-     * @param pool the pool's figures
+     * @param pool the pool; its figures are read ({@link PipelinePool#stats()}) at each scrape
      * @return this binder
      * @throws IllegalArgumentException when an argument is null or blank
      */
-    public IngotMetrics pool(String name, PoolFigures pool) {
+    public IngotMetrics pool(String name, PipelinePool pool) {
         checkName(name);
         if (pool == null) {
-            throw new IllegalArgumentException("pool: expected pool figures, got null");
+            throw new IllegalArgumentException("pool: expected a pipeline pool, got null");
         }
         pools.add(new Watched<>(name, pool));
         return this;
@@ -184,20 +187,29 @@ public final class IngotMetrics implements MeterBinder {
             FunctionCounter.builder("ingot.budget.refusals", budget, MemoryBudget::refusals)
                     .description("reservations refused by the budget's limit").tags(tags).register(registry);
         }
-        for (Watched<PoolFigures> watched : pools) {
+        for (Watched<PipelinePool> watched : pools) {
             Tags tags = common.and("pool", watched.name());
-            PoolFigures pool = watched.source();
-            FunctionCounter.builder("ingot.pool.acquisitions", pool, PoolFigures::acquisitions)
-                    .description("successful acquisitions").tags(tags).register(registry);
-            FunctionCounter.builder("ingot.pool.waits", pool, PoolFigures::waits)
-                    .description("acquisitions that had to wait").tags(tags).register(registry);
-            FunctionCounter.builder("ingot.pool.timeouts", pool, PoolFigures::timeouts)
-                    .description("acquisitions that timed out").tags(tags).register(registry);
-            Gauge.builder("ingot.pool.in.use", pool, PoolFigures::inUse)
-                    .description("members handed out").tags(tags).register(registry);
-            Gauge.builder("ingot.pool.waiting", pool, PoolFigures::waiting)
-                    .description("callers waiting for a member").tags(tags).register(registry);
+            PipelinePool pool = watched.source();
+            poolCounter(registry, tags, pool, "ingot.pool.acquisitions", "leases handed out",
+                    PipelinePoolStats::acquires);
+            poolCounter(registry, tags, pool, "ingot.pool.waits", "acquisitions that had to wait",
+                    PipelinePoolStats::waits);
+            poolCounter(registry, tags, pool, "ingot.pool.timeouts", "acquisitions that timed out",
+                    PipelinePoolStats::timeouts);
+            poolCounter(registry, tags, pool, "ingot.pool.planned", "pipelines planned", PipelinePoolStats::planned);
+            poolCounter(registry, tags, pool, "ingot.pool.evicted", "pipelines closed to make room",
+                    PipelinePoolStats::evicted);
+            Gauge.builder("ingot.pool.leased", pool, p -> p.stats().leased()).description("pipelines leased now")
+                    .tags(tags).register(registry);
+            Gauge.builder("ingot.pool.pipelines", pool, p -> p.stats().pipelines())
+                    .description("pipelines planned now").tags(tags).register(registry);
         }
+    }
+
+    private static void poolCounter(MeterRegistry registry, Tags tags, PipelinePool pool, String name,
+                                    String description, ToDoubleFunction<PipelinePoolStats> figure) {
+        FunctionCounter.builder(name, pool, p -> figure.applyAsDouble(p.stats())).description(description)
+                .tags(tags).register(registry);
     }
 
     private static void memory(MeterRegistry registry, Tags tags, String state, Supplier<AllocatorStats> stats,

@@ -7,11 +7,24 @@ import dev.ingot.allocator.EagerBufferAllocator;
 import dev.ingot.allocator.MemoryBudget;
 import dev.ingot.allocator.MemoryChunk;
 import dev.ingot.allocator.SegmentSource;
+import dev.ingot.runtime.CpuBackend;
+import dev.ingot.runtime.DType;
+import dev.ingot.runtime.Execution;
+import dev.ingot.runtime.Layout;
+import dev.ingot.runtime.Pipeline;
+import dev.ingot.runtime.PipelinePool;
+import dev.ingot.runtime.PipelinePoolStats;
+import dev.ingot.runtime.PipelinePoolTimeoutException;
+import dev.ingot.runtime.Shape;
+import dev.ingot.runtime.Tensor;
+import dev.ingot.runtime.TensorType;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -48,41 +61,52 @@ class IngotMetricsTest {
     @Test
     void poolMetersFollowThePool() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        AtomicLong waits = new AtomicLong(3);
-        PoolFigures figures = new PoolFigures() {
+        try (CpuBackend backend = CpuBackend.builder().threads(1).build();
+             PipelinePool pool = PipelinePool.builder(backend, IngotMetricsTest::copy).maxPerShape(1)
+                     .timeout(Duration.ZERO).build()) {
+            new IngotMetrics().pool("norm", pool).bindTo(registry);
+            try (PipelinePool.Lease lease = pool.acquire(Shape.of(2, 3))) {
+                assertEquals(1.0, registry.get("ingot.pool.leased").tag("pool", "norm").gauge().value());
+                assertThrows(PipelinePoolTimeoutException.class, () -> pool.acquire(Shape.of(2, 3)));
+                lease.pipeline().run();
+            }
+            try (PipelinePool.Lease again = pool.acquire(Shape.of(2, 3))) {
+                again.pipeline().run();
+            }
+            PipelinePoolStats stats = pool.stats();
+            assertEquals(stats.acquires(), registry.get("ingot.pool.acquisitions").functionCounter().count());
+            assertEquals(2.0, registry.get("ingot.pool.acquisitions").functionCounter().count());
+            assertEquals(stats.waits(), registry.get("ingot.pool.waits").functionCounter().count());
+            assertEquals(1.0, registry.get("ingot.pool.timeouts").functionCounter().count());
+            assertEquals(1.0, registry.get("ingot.pool.planned").functionCounter().count());
+            assertEquals(0.0, registry.get("ingot.pool.evicted").functionCounter().count());
+            assertEquals(0.0, registry.get("ingot.pool.leased").gauge().value());
+            assertEquals(1.0, registry.get("ingot.pool.pipelines").gauge().value());
+        }
+    }
+
+    /** A one-op pipeline that copies its input. */
+    private static Pipeline copy(CpuBackend backend, Shape shape) {
+        Pipeline.Builder graph = Pipeline.builder(backend);
+        Tensor x = graph.input(new TensorType(shape, DType.FLOAT32, Layout.NCHW));
+        graph.output(graph.op(new Execution() {
             @Override
-            public long acquisitions() {
-                return 10;
+            public List<TensorType> outputTypes(List<TensorType> inputs) {
+                return inputs;
             }
 
             @Override
-            public long waits() {
-                return waits.get();
+            public void onResize(List<Tensor> inputs, List<Tensor> outputs) {
+                // nothing to plan
             }
 
             @Override
-            public long timeouts() {
-                return 1;
+            public void onExecute(List<Tensor> inputs, List<Tensor> outputs) {
+                MemorySegment.copy(inputs.get(0).segment(), 0, outputs.get(0).segment(), 0,
+                        inputs.get(0).byteSize());
             }
-
-            @Override
-            public int inUse() {
-                return 2;
-            }
-
-            @Override
-            public int waiting() {
-                return 4;
-            }
-        };
-        new IngotMetrics().pool("norm", figures).bindTo(registry);
-        assertEquals(10.0, registry.get("ingot.pool.acquisitions").tag("pool", "norm").functionCounter().count());
-        assertEquals(3.0, registry.get("ingot.pool.waits").functionCounter().count());
-        waits.set(5);
-        assertEquals(5.0, registry.get("ingot.pool.waits").functionCounter().count());
-        assertEquals(1.0, registry.get("ingot.pool.timeouts").functionCounter().count());
-        assertEquals(2.0, registry.get("ingot.pool.in.use").gauge().value());
-        assertEquals(4.0, registry.get("ingot.pool.waiting").gauge().value());
+        }, x));
+        return graph.build();
     }
 
     @Test
@@ -109,6 +133,7 @@ class IngotMetricsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> metrics.allocator(" ", null));
         assertEquals("name: expected a non-blank name, got ' '", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> metrics.pool("p", null));
+        assertThrows(IllegalArgumentException.class, () -> metrics.budget("b", null));
     }
 
     private static double gauge(SimpleMeterRegistry registry, String state) {

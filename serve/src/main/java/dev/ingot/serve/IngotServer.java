@@ -54,15 +54,15 @@ public final class IngotServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService requests;
     private final CpuBackend backend;
-    private final NormPipelines pipelines;
+    private final PooledNormPipelines pipelines;
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private IngotServer(ServeConfig config) throws IOException {
         backend = CpuBackend.builder().threads(config.threads()).build();
-        pipelines = new LocalNormPipelines(backend, config.eps(), config.pipelinesPerShape(), MAX_SHAPES,
-                config.acquireTimeout().toNanos());
+        pipelines = new PooledNormPipelines(backend, config.eps(), config.pipelinesPerShape(), MAX_SHAPES,
+                config.acquireTimeout());
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         gcMetrics = new JvmGcMetrics();
         HttpServer server = null;
@@ -72,8 +72,8 @@ public final class IngotServer implements AutoCloseable {
                 pipelines.warmUp(shape);
             }
             new IngotMetrics().budget("backend", backend.memoryBudget())
-                    .allocatorStats("pipelines", pipelines::memory)
-                    .pool("instance-norm", pipelines.figures()).bindTo(registry);
+                    .pool("forward", pipelines.pool(NormKind.FORWARD))
+                    .pool("backward", pipelines.pool(NormKind.BACKWARD)).bindTo(registry);
             new JvmMemoryMetrics().bindTo(registry);
             gcMetrics.bindTo(registry);
             new ProcessorMetrics().bindTo(registry);

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST} of one or two {@code .npy} arrays, answered with one: the body is read once, straight into the
- * memory of the pipeline's inputs (pooled off-heap memory planned once per shape), and the answer is written
- * straight from the pipeline's output. Bytes cross only a reused 64 KiB transfer chunk on the way. Thread-safe.
+ * memory of the leased pipeline's inputs (pooled off-heap memory planned once per shape), and the answer is written
+ * straight from its output. Bytes cross only a reused 64 KiB transfer chunk on the way. Thread-safe.
  */
 final class NormHandler implements HttpHandler {
 
@@ -103,6 +103,7 @@ final class NormHandler implements HttpHandler {
             }
             return 200;
         } catch (BadRequestException | IllegalArgumentException | EOFException e) {
+            drain(exchange, chunk);
             return fail(exchange, responded, 400, stripSource(e.getMessage()));
         } catch (ServiceBusyException | AllocationLimitException e) {
             return fail(exchange, responded, 503, "busy: " + e.getMessage());
@@ -115,6 +116,22 @@ final class NormHandler implements HttpHandler {
         } finally {
             chunks.give(chunk);
             admission.release();
+        }
+    }
+
+    /**
+     * Reads and drops what is left of a refused body, up to {@code maxBodyBytes}, so that the client, still
+     * sending, receives the 400 instead of a reset connection. Beyond that the connection is simply closed.
+     */
+    private void drain(HttpExchange exchange, byte[] chunk) {
+        try {
+            long left = maxBodyBytes;
+            int n;
+            while (left > 0 && (n = exchange.getRequestBody().read(chunk, 0, (int) Math.min(chunk.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "client went away while its refused body was drained", e);
         }
     }
 

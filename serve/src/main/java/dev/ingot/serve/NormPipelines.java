@@ -1,7 +1,5 @@
 package dev.ingot.serve;
 
-import dev.ingot.allocator.AllocatorStats;
-import dev.ingot.metrics.PoolFigures;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
 
@@ -21,14 +19,8 @@ interface NormPipelines extends AutoCloseable {
      */
     Lease acquire(NormKind kind, Shape shape);
 
-    /** Runs each kind on {@code shape} until the kernels it uses are compiled. */
+    /** Plans each kind for {@code shape} and runs it until the code it uses is compiled. */
     void warmUp(Shape shape);
-
-    /** Acquisitions, waits and timeouts so far. */
-    PoolFigures figures();
-
-    /** The pipelines' dynamic memory, summed. */
-    AllocatorStats memory();
 
     @Override
     void close();

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Short text replies: one line, never a stack trace. */
+/** Short text replies: one line, never a stack trace, and the connection closed after them. */
 final class Replies {
 
     private static final int MAX_REASON = 300;
@@ -18,6 +18,8 @@ final class Replies {
     static void text(HttpExchange exchange, int status, String reason) throws IOException {
         byte[] body = (oneLine(reason) + "\n").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        // An error may leave part of the request body unread: the connection cannot carry another request.
+        exchange.getResponseHeaders().set("Connection", "close");
         if (status == 503) {
             exchange.getResponseHeaders().set("Retry-After", "1");
         }

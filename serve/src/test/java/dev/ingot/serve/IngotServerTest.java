@@ -109,9 +109,8 @@ class IngotServerTest {
         post("v1/instance-norm/forward", npy(random(new long[] {1, 2, 3, 3}, 4, 1, 0), new long[] {1, 2, 3, 3}));
         assertEquals("ok\n", get("health"));
         String metrics = get("metrics");
-        assertTrue(metrics.contains("ingot_pool_acquisitions_total{pool=\"instance-norm\"}"), metrics);
-        assertTrue(metrics.contains("ingot_allocator_memory_bytes{allocator=\"pipelines\",state=\"in_use\"}"),
-                metrics);
+        assertTrue(metrics.contains("ingot_pool_acquisitions_total{pool=\"forward\"}"), metrics);
+        assertTrue(metrics.contains("ingot_budget_memory_bytes{budget=\"backend\",state=\"reserved\"}"), metrics);
         assertTrue(metrics.contains("ingot_serve_requests_seconds_count{kind=\"forward\",status=\"200\"}"),
                 metrics);
         assertTrue(metrics.contains("jvm_gc_"), "JVM meters are bound too");
@@ -150,7 +149,7 @@ class IngotServerTest {
     // ---- helpers ------------------------------------------------------------------------------------------------
 
     private static void awaitInUse(IngotServer target, int expected) throws Exception {
-        String line = "ingot_pool_in_use{pool=\"instance-norm\"} " + expected + ".0";
+        String line = "ingot_pool_leased{pool=\"forward\"} " + expected + ".0";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         String metrics = "";
         while (System.nanoTime() < deadline) {

@@ -1,6 +1,9 @@
 package dev.ingot.bench.latency;
 
+import dev.ingot.runtime.CpuBackend;
+import dev.ingot.runtime.Pipeline;
 import dev.ingot.runtime.Shape;
+import dev.ingot.runtime.WarmUpReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -87,17 +90,14 @@ public final class LatencyHarness {
     }
 
     private void cold() throws Exception {
-        try (OpTarget target = new OpTarget(options.shape(), 1);
-             Target.Caller caller = target.newCaller()) {
-            long warmEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, options.warmupMillis()));
-            for (int i = 0; i < 5000 && (i < 50 || System.nanoTime() < warmEnd); i++) {
-                caller.call();
-            }
+        try (CpuBackend backend = CpuBackend.builder().threads(1).build();
+             Pipeline caller = NormStep.build(backend, options.shape(), 1)) {
+            WarmUpReport warm = caller.warmUp(); // the public warm-up: until three rounds in a row allocate nothing
             Thread.sleep(100);
             JvmCounters before = JvmCounters.now();
             long heap = JvmCounters.threadAllocated();
             long start = System.nanoTime();
-            caller.call();
+            caller.run();
             long first = System.nanoTime() - start;
             long firstHeap = JvmCounters.threadAllocated() - heap;
             Histogram steady = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -106,16 +106,18 @@ public final class LatencyHarness {
             long n = 0;
             do {
                 long s = System.nanoTime();
-                caller.call();
+                caller.run();
                 steady.recordValue(System.nanoTime() - s);
                 n++;
             } while (System.nanoTime() < end);
             Measured m = new Measured(steady, n, windowStart, JvmCounters.now());
-            Row row = Row.timed("cold", null, 1, target.threads(), null, m)
+            Row row = Row.timed("cold", null, 1, 1, null, m)
                     .put("first_request_us", Row.micros(first))
                     .put("first_request_heap_bytes", firstHeap)
                     .put("steady_p50_us", Row.micros(steady.getValueAtPercentile(50)));
-            record(row, m, "cold-c1-t" + target.threads());
+            record(row, m, "cold-c1-t1");
+            out.printf(Locale.ROOT, "      warm-up: %d runs in %d ms, last rounds allocation-free: %b%n", warm.runs(),
+                    TimeUnit.NANOSECONDS.toMillis(warm.nanos()), warm.allocationFree());
             out.printf(Locale.ROOT, "      first request after warm-up: %.1f us (%.2fx the steady p50), %d heap bytes"
                     + " on the calling thread%n", first / 1000.0,
                     (double) first / steady.getValueAtPercentile(50), firstHeap);
