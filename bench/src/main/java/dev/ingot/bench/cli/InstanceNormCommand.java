@@ -51,8 +51,9 @@ final class InstanceNormCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
-            description = "Folder for y.npy, mean.npy, invstd.npy and, with --dy, dx.npy, dgamma.npy (with --gamma),"
-                    + " dbeta.npy (with --beta). Created when missing; files of the same names are replaced.")
+            description = {"Folder for the outputs, created when missing; files of the same names are replaced:",
+                "y.npy, mean.npy, invstd.npy; with --dy also dx.npy,",
+                "dgamma.npy (with --gamma) and dbeta.npy (with --beta)."})
     Path out;
 
     @Override
