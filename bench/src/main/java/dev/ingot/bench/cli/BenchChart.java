@@ -48,7 +48,7 @@ final class BenchChart {
         BufferedImage image = draw(rows, context);
         Path target = file.toAbsolutePath();
         try {
-            Path partial = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
+            Path partial = BenchFiles.createPartial(target);
             try {
                 try (OutputStream out = Files.newOutputStream(partial)) {
                     ImageIO.write(image, "png", out);
