@@ -261,9 +261,10 @@ public final class DeferBufferAllocator implements BufferAllocator {
     }
 
     /**
-     * The planned block size in bytes. @throws IllegalStateException before {@link #compute()}
+     * The planned block size in bytes.
      *
      * @return the planned block size in bytes
+     * @throws IllegalStateException before {@link #compute()}
      */
     public synchronized long plannedSize() {
         if (plan == null) {
