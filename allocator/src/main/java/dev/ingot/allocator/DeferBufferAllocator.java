@@ -78,12 +78,21 @@ public final class DeferBufferAllocator extends BaseAllocator {
         this(SegmentSource.arena(), AllocatorOptions.defaults());
     }
 
-    /** A planner on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}. */
+    /**
+     * A planner on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     */
     public DeferBufferAllocator(SegmentSource source) {
         this(source, AllocatorOptions.defaults());
     }
 
-    /** A planner on {@code source}, which it owns and closes in {@link #close()}. */
+    /**
+     * A planner on {@code source}, which it owns and closes in {@link #close()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     * @param options name, checking and tracking modes, block size, limit and pool cap
+     */
     public DeferBufferAllocator(SegmentSource source, AllocatorOptions options) {
         super(source, options, "defer", INSTANCES);
         source.onBlockLost(this::blockLost);
@@ -233,7 +242,11 @@ public final class DeferBufferAllocator extends BaseAllocator {
         takeBack("its plan was reset");
     }
 
-    /** The planned block size in bytes. @throws IllegalStateException before {@link #compute()} */
+    /**
+     * The planned block size in bytes. @throws IllegalStateException before {@link #compute()}
+     *
+     * @return the planned block size in bytes
+     */
     public synchronized long plannedSize() {
         if (plan == null) {
             throw new IllegalStateException("plannedSize() on '" + name + "' before compute()");
@@ -241,12 +254,20 @@ public final class DeferBufferAllocator extends BaseAllocator {
         return plan.size();
     }
 
-    /** The largest total footprint (sizes rounded up to 64 bytes) of chunks alive at one moment, in bytes. */
+    /**
+     * The largest total footprint (sizes rounded up to 64 bytes) of chunks alive at one moment, in bytes.
+     *
+     * @return the largest total footprint (sizes rounded up to 64 bytes) of chunks alive at one moment, in bytes
+     */
     public synchronized long lowerBound() {
         return OffsetPlanner.lowerBound(requests());
     }
 
-    /** True once {@link #apply()} has backed the current plan. */
+    /**
+     * True once {@link #apply()} has backed the current plan.
+     *
+     * @return true once {@link #apply()} has backed the current plan
+     */
     public synchronized boolean isApplied() {
         return block != null || (plan != null && plan.size() == 0);
     }

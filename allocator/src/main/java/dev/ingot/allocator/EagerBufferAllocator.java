@@ -84,12 +84,21 @@ public final class EagerBufferAllocator extends BaseAllocator {
         this(SegmentSource.arena(), AllocatorOptions.defaults());
     }
 
-    /** An allocator on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}. */
+    /**
+     * An allocator on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     */
     public EagerBufferAllocator(SegmentSource source) {
         this(source, AllocatorOptions.defaults());
     }
 
-    /** An allocator on {@code source}, which it owns and closes in {@link #close()}. */
+    /**
+     * An allocator on {@code source}, which it owns and closes in {@link #close()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     * @param options name, checking and tracking modes, block size, limit and pool cap
+     */
     public EagerBufferAllocator(SegmentSource source, AllocatorOptions options) {
         super(source, options, "eager", INSTANCES);
         this.groups = new PlanningGroups(name);
@@ -227,7 +236,11 @@ public final class EagerBufferAllocator extends BaseAllocator {
         idle.collect(idleReturner);
     }
 
-    /** The limit in force, in bytes; {@link Long#MAX_VALUE} when none. */
+    /**
+     * The limit in force.
+     *
+     * @return bytes; {@link Long#MAX_VALUE} when none
+     */
     public long limit() {
         synchronized (lock) {
             return supply.limit();
