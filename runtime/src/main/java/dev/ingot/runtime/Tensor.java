@@ -332,6 +332,45 @@ public final class Tensor implements AutoCloseable {
         return current;
     }
 
+    /**
+     * Something done with a tensor's raw memory, see {@link #withSegment}.
+     *
+     * @param <X> the checked exception it may throw
+     */
+    @FunctionalInterface
+    public interface SegmentAction<X extends Exception> {
+        /**
+         * Uses the memory.
+         *
+         * @param memory the tensor's memory, exactly {@link #byteSize()} bytes
+         * @throws X when the action fails
+         */
+        void accept(MemorySegment memory) throws X;
+    }
+
+    /**
+     * Runs {@code action} with this tensor's memory. For a tensor a pipeline owns, the pipeline is held for the
+     * action's duration (as the copies hold it), so raw reads and writes inside the action are checked: no run or
+     * hold of another thread can start meanwhile. The segment must not be kept after the action returns.
+     *
+     * @param action what to do with the memory
+     * @param <X>    the checked exception the action may throw
+     * @throws X                        what the action throws
+     * @throws IllegalArgumentException when {@code action} is null
+     * @throws IllegalStateException    when the tensor is closed or unbacked, or another thread holds its pipeline
+     */
+    public <X extends Exception> void withSegment(SegmentAction<X> action) throws X {
+        if (action == null) {
+            throw new IllegalArgumentException("action: expected a SegmentAction, got null");
+        }
+        boolean entered = enterClaim();
+        try {
+            action.accept(segment());
+        } finally {
+            exitClaim(entered);
+        }
+    }
+
     // ---- element copies ---------------------------------------------------------------------------------------
 
     /** A copy of the elements in logical order ({@code [N, C, spatial...]} row-major), whatever the layout. */
