@@ -95,6 +95,11 @@ abstract sealed class BaseAllocator implements BufferAllocator permits EagerBuff
     }
 
     @Override
+    public long limitRefusals() {
+        return supply.refusals();
+    }
+
+    @Override
     public void limit(long bytes) {
         synchronized (lock()) {
             supply.limit(bytes);
