@@ -2,12 +2,14 @@
 module dev.ingot.bench {
     requires dev.ingot.ops;
     requires info.picocli;
-    requires jmh.core;
+    // jmh-core has no module name: it is read from the class path (--add-reads in the pom), as a jar named only
+    // by its file name must not be required by a module.
     requires io.netty.buffer;
     requires jdk.incubator.vector;
     requires org.knowm.xchart;
     requires java.desktop;
     requires jdk.management;
+    requires jdk.jfr;
 
     exports dev.ingot.bench;
     opens dev.ingot.bench.cli to info.picocli;

@@ -7,6 +7,8 @@
  */
 module dev.ingot.runtime {
     requires transitive dev.ingot.allocator;
+    requires jdk.jfr;
+    requires jdk.management;
 
     exports dev.ingot.runtime;
     exports dev.ingot.runtime.io;

@@ -11,6 +11,8 @@ public final class AllocationLimitException extends RuntimeException {
     private final long inUse;
     private final long limit;
     private final long reserved;
+    private final String tenant;
+    private final String refusedBy;
 
     public AllocationLimitException(long requested, long inUse, long limit) {
         this("allocator", requested, inUse, -1, limit);
@@ -28,6 +30,25 @@ public final class AllocationLimitException extends RuntimeException {
         this.inUse = inUse;
         this.reserved = reserved;
         this.limit = limit;
+        this.tenant = allocatorName;
+        this.refusedBy = allocatorName;
+    }
+
+    /**
+     * A refusal by a {@link MemoryBudget}: {@code tenant}'s allocator asked for a block that would take
+     * {@code refusedBy} (the tenant's budget or one of its ancestors) past its limit.
+     */
+    AllocationLimitException(String allocatorName, String tenant, String refusedBy, long requested, long inUse,
+                             long budgetReserved, long budgetLimit) {
+        super("allocation of " + requested + " bytes for tenant '" + tenant + "' (allocator '" + allocatorName
+                + "') refused by budget '" + refusedBy + "': " + budgetReserved + " bytes reserved under it, limit "
+                + budgetLimit + " bytes");
+        this.requested = requested;
+        this.inUse = inUse;
+        this.reserved = budgetReserved;
+        this.limit = budgetLimit;
+        this.tenant = tenant;
+        this.refusedBy = refusedBy;
     }
 
     /** A refusal whose reason is not a limit in force but {@code why}, e.g. arithmetic that would overflow. */
@@ -37,6 +58,8 @@ public final class AllocationLimitException extends RuntimeException {
         this.inUse = inUse;
         this.reserved = reserved;
         this.limit = Long.MAX_VALUE;
+        this.tenant = allocatorName;
+        this.refusedBy = allocatorName;
     }
 
     /** Bytes the refused call asked for. */
@@ -49,12 +72,33 @@ public final class AllocationLimitException extends RuntimeException {
         return inUse;
     }
 
-    /** Bytes the allocator held from its source (in use, pooled and slack) when it refused; -1 when unknown. */
+    /**
+     * Bytes the allocator held from its source (in use, pooled and slack) when it refused, or, for a budget
+     * refusal, the bytes reserved under the refusing budget; -1 when unknown.
+     */
     public long reserved() {
         return reserved;
     }
 
-    /** The limit in force, in bytes. */
+    /**
+     * Who asked: the refusing allocator's name, or for a budget refusal the name of the budget the allocator charges.
+     *
+     * @return the tenant's name
+     */
+    public String tenant() {
+        return tenant;
+    }
+
+    /**
+     * Whose limit was hit: the allocator's own, or a budget (the tenant's or an ancestor's).
+     *
+     * @return the allocator's or budget's name
+     */
+    public String refusedBy() {
+        return refusedBy;
+    }
+
+    /** The limit in force, in bytes (the budget's limit for a budget refusal). */
     public long limit() {
         return limit;
     }

@@ -33,10 +33,12 @@ package dev.ingot.allocator;
  * @param checkInterval    sampled checks, when {@code checked} is off: one {@link EagerBufferAllocator} chunk in
  *                         this many (chosen at random) gets its own scope, as in checked mode, so a use after free
  *                         of that chunk throws; the others run as in fast mode. 0 (default) samples none, 1 all
+ * @param budget           the {@link MemoryBudget} every block the allocator reserves is charged to (and through it
+ *                         every ancestor), or null for none (default)
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                                long minBlockSize, long limit, long maxPooled, System.Logger logger,
-                               int checkInterval) {
+                               int checkInterval, MemoryBudget budget) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -72,10 +74,10 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         }
     }
 
-    /** The eight-setting form (no sampled checks). */
+    /** The eight-setting form (no sampled checks, no budget). */
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                             long minBlockSize, long limit, long maxPooled, System.Logger logger) {
-        this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0);
+        this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null);
     }
 
     /** The five-setting form (the first form of this record): no pool cap, default leak logger, track all. */
@@ -92,55 +94,55 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
-                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0);
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null);
     }
 
     /** A copy with another name; empty lets the allocator pick one. */
     public AllocatorOptions withName(String newName) {
         return new AllocatorOptions(newName, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger, checkInterval);
+                limit, maxPooled, logger, checkInterval, budget);
     }
 
     /** A copy with checked mode on or off. */
     public AllocatorOptions withChecked(boolean newChecked) {
         return new AllocatorOptions(name, newChecked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger, checkInterval);
+                limit, maxPooled, logger, checkInterval, budget);
     }
 
     /** A copy with allocation-site tracking on or off. */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
         return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger,
-                checkInterval);
+                checkInterval, budget);
     }
 
     /** A copy that tracks one allocation in {@code newInterval} (when tracking is on). */
     public AllocatorOptions withTrackingInterval(int newInterval) {
         return new AllocatorOptions(name, checked, trackAllocations, newInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval);
+                logger, checkInterval, budget);
     }
 
     /** A copy with another minimum block size, in bytes. */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, newMinBlockSize,
-                limit, maxPooled, logger, checkInterval);
+                limit, maxPooled, logger, checkInterval, budget);
     }
 
     /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withLimit(long newLimit) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                newLimit, maxPooled, logger, checkInterval);
+                newLimit, maxPooled, logger, checkInterval, budget);
     }
 
     /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withMaxPooled(long newMaxPooled) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, newMaxPooled, logger, checkInterval);
+                limit, newMaxPooled, logger, checkInterval, budget);
     }
 
     /** A copy that reports leaks to another logger. */
     public AllocatorOptions withLogger(System.Logger newLogger) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, newLogger, checkInterval);
+                limit, maxPooled, newLogger, checkInterval, budget);
     }
 
     /**
@@ -152,6 +154,17 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
      */
     public AllocatorOptions withSampledChecks(int n) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, n);
+                logger, n, budget);
+    }
+
+    /**
+     * A copy that charges every block the allocator reserves to {@code newBudget} and its ancestors.
+     *
+     * @param newBudget the budget, or null for none
+     * @return the copy
+     */
+    public AllocatorOptions withBudget(MemoryBudget newBudget) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, checkInterval, newBudget);
     }
 }

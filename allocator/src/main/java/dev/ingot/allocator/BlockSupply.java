@@ -14,16 +14,21 @@ import java.lang.foreign.MemorySegment;
 final class BlockSupply {
     private final String allocatorName;
     private final SegmentSource source;
+    /** Charged with every block, or null. */
+    private final MemoryBudget budget;
     private long reserved;
     private long limit;
+    /** The budget that refused the last {@link #tryReserve}, or null when it was the limit or it succeeded. */
+    private MemoryBudget refusedBy;
 
-    BlockSupply(String allocatorName, SegmentSource source, long limit) {
+    BlockSupply(String allocatorName, SegmentSource source, long limit, MemoryBudget budget) {
         if (source == null) {
             throw new IllegalArgumentException("source: expected a SegmentSource, got null");
         }
         this.allocatorName = allocatorName;
         this.source = source;
         this.limit = limit;
+        this.budget = budget;
     }
 
     long reserved() {
@@ -41,9 +46,39 @@ final class BlockSupply {
         limit = bytes;
     }
 
-    /** True when {@code bytes} more can be reserved without passing the limit. */
+    /** True when {@code bytes} more can be reserved without passing the limit (the budget is asked on reserve). */
     boolean fits(long bytes) {
         return bytes <= limit - reserved;
+    }
+
+    /**
+     * Reserves a block of {@code bytes} when both the limit and the budget allow it, else returns null (and
+     * {@link #refuse} then names who refused). Source failures throw as {@link #reserve}.
+     */
+    MemorySegment tryReserve(long bytes, long alignment) {
+        refusedBy = null;
+        if (!fits(bytes)) {
+            return null;
+        }
+        if (budget != null) {
+            MemoryBudget refuser = budget.tryCharge(bytes);
+            if (refuser != null) {
+                refusedBy = refuser;
+                return null;
+            }
+        }
+        try {
+            MemorySegment block = reserveFromSource(bytes, alignment);
+            if (budget != null && block.byteSize() > bytes) {
+                budget.forceCharge(block.byteSize() - bytes);
+            }
+            return block;
+        } catch (RuntimeException | Error e) {
+            if (budget != null) {
+                budget.discharge(bytes);
+            }
+            throw e;
+        }
     }
 
     /**
@@ -51,7 +86,7 @@ final class BlockSupply {
      * for it (an {@link OutOfMemoryError} from native allocation, an I/O failure of a mapped file) becomes an
      * {@link AllocationFailedException}, which a caller can act on; nothing is counted then.
      */
-    MemorySegment reserve(long bytes, long alignment) {
+    private MemorySegment reserveFromSource(long bytes, long alignment) {
         MemorySegment block;
         try {
             block = source.reserve(bytes, alignment);
@@ -83,6 +118,9 @@ final class BlockSupply {
     /** Stops counting a block its source took back on its own (a child's block reclaimed by the parent). */
     void forget(MemorySegment block) {
         reserved -= block.byteSize();
+        if (budget != null) {
+            budget.discharge(block.byteSize());
+        }
         BlockReturnedEvent event = new BlockReturnedEvent();
         if (event.shouldCommit()) {
             event.allocator = allocatorName;
@@ -93,22 +131,38 @@ final class BlockSupply {
         }
     }
 
-    /** Records a refusal and builds the exception the caller throws. */
+    /** Records a refusal (of the limit, or of the budget that refused the last try) and builds the exception. */
     AllocationLimitException refuse(long requested, long inUse) {
+        MemoryBudget refuser = refusedBy;
+        if (refuser != null) {
+            refusedBy = null;
+            refuser.countRefusal();
+            MemoryBudget.Snapshot figures = refuser.snapshot();
+            commitRefusal(requested, inUse, figures.reserved(), figures.limit());
+            return new AllocationLimitException(allocatorName, budget.name(), refuser.name(), requested, inUse,
+                    figures.reserved(), figures.limit());
+        }
+        commitRefusal(requested, inUse, reserved, limit);
+        return new AllocationLimitException(allocatorName, requested, inUse, reserved, limit);
+    }
+
+    private void commitRefusal(long requested, long inUse, long reservedThen, long limitThen) {
         AllocationRefusedEvent event = new AllocationRefusedEvent();
         if (event.shouldCommit()) {
             event.allocator = allocatorName;
             event.requested = requested;
             event.inUse = inUse;
-            event.reserved = reserved;
-            event.limit = limit;
+            event.reserved = reservedThen;
+            event.limit = limitThen;
             event.commit();
         }
-        return new AllocationLimitException(allocatorName, requested, inUse, reserved, limit);
     }
 
-    /** Closes the source, which gives back whatever it still holds. */
+    /** Closes the source, which gives back whatever it still holds, and returns the budget's share. */
     void close() {
+        if (budget != null && reserved != 0) {
+            budget.discharge(reserved);
+        }
         reserved = 0;
         source.close();
     }

@@ -104,7 +104,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
         this.options = options;
         this.name = options.name().isEmpty() ? "defer-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options.limit());
+        this.supply = new BlockSupply(name, source, options.limit(), options.budget());
         if (source instanceof ChildSource child) {
             child.onBlockLost(this::blockLost);
         }
@@ -194,19 +194,19 @@ public final class DeferBufferAllocator implements BufferAllocator {
         if (block != null || plan.size() == 0) {
             return;
         }
-        if (!supply.fits(plan.size())) {
+        long alignment = MAX_ALIGNMENT;
+        MemorySegment memory = supply.tryReserve(plan.size(), alignment);
+        if (memory == null) {
             throw supply.refuse(plan.size(), live.bytes());
         }
-        long alignment = MAX_ALIGNMENT;
-        MemorySegment memory = supply.reserve(plan.size(), alignment);
         long skip = Sizes.alignUp(memory.address(), alignment) - memory.address();
         if (skip != 0) {
             // The source ignored the alignment: take a block with room to start at an aligned address.
             supply.giveBack(memory);
-            if (!supply.fits(plan.size() + alignment)) {
+            reservedBlock = supply.tryReserve(plan.size() + alignment, alignment);
+            if (reservedBlock == null) {
                 throw supply.refuse(plan.size() + alignment, live.bytes());
             }
-            reservedBlock = supply.reserve(plan.size() + alignment, alignment);
             skip = Sizes.alignUp(reservedBlock.address(), alignment) - reservedBlock.address();
             memory = reservedBlock.asSlice(skip, plan.size());
         } else {

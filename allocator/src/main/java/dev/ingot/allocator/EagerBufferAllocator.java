@@ -96,7 +96,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
         this.options = options;
         this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options.limit());
+        this.supply = new BlockSupply(name, source, options.limit(), options.budget());
         this.groups = new PlanningGroups(name);
         if (source instanceof ChildSource child) {
             child.onBlockLost(this::blockLost);
@@ -414,36 +414,39 @@ public final class EagerBufferAllocator implements BufferAllocator {
         return interval == 1 || (interval > 1 && ThreadLocalRandom.current().nextInt(interval) == 0);
     }
 
-    /** Reserves a block for a chunk of {@code footprint} bytes, within the limit, or throws the refusal. */
+    /**
+     * Reserves a block for a chunk of {@code footprint} bytes within the limit and the budget, or throws the refusal.
+     * Tries a block of the preferred size, then of the exact need, then gives wholly free blocks back and tries the
+     * exact need again.
+     */
     private Block newBlock(long requested, long footprint, long alignment, boolean separate) {
         long exact = footprint;
         long preferred = separate ? exact : Math.max(options.minBlockSize(), exact);
-        long size = chooseBlockSize(preferred, exact);
-        if (size < 0) {
-            returnWhollyFreeBlocks(0);
-            size = chooseBlockSize(preferred, exact);
+        MemorySegment memory = supply.tryReserve(preferred, MAX_ALIGNMENT);
+        long size = preferred;
+        if (memory == null && preferred != exact) {
+            memory = supply.tryReserve(exact, MAX_ALIGNMENT);
+            size = exact;
         }
-        if (size < 0) {
+        if (memory == null) {
+            returnWhollyFreeBlocks(0);
+            memory = supply.tryReserve(exact, MAX_ALIGNMENT);
+            size = exact;
+        }
+        if (memory == null) {
             throw supply.refuse(requested, live.bytes());
         }
-        MemorySegment memory = supply.reserve(size, MAX_ALIGNMENT);
         long padding = Sizes.alignUp(memory.address(), alignment) - memory.address();
         if (padding + footprint <= size) {
             return register(new Block(nextBlockId++, memory, separate));
         }
         // The source ignored the alignment: ask again with room for the padding.
         supply.giveBack(memory);
-        if (!supply.fits(size + alignment)) {
+        MemorySegment padded = supply.tryReserve(size + alignment, MAX_ALIGNMENT);
+        if (padded == null) {
             throw supply.refuse(requested, live.bytes());
         }
-        return register(new Block(nextBlockId++, supply.reserve(size + alignment, MAX_ALIGNMENT), separate));
-    }
-
-    private long chooseBlockSize(long preferred, long exact) {
-        if (supply.fits(preferred)) {
-            return preferred;
-        }
-        return supply.fits(exact) ? exact : -1;
+        return register(new Block(nextBlockId++, padded, separate));
     }
 
     private Block register(Block block) {

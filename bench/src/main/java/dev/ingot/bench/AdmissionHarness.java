@@ -28,9 +28,11 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code sparse T}: one caller, one run per millisecond: CPU time per run (spin-waits between runs would
  *       show here);</li>
  *   <li>{@code idle}: process CPU over 10 s after the last run, in percent of one core.</li>
+ *   <li>{@code warm} (alone, in a fresh JVM: third argument {@code warm}): {@link Pipeline#warmUp()}, then the
+ *       first run's time and heap bytes against the steady p50.</li>
  * </ul>
  * Usage: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
- * dev.ingot.bench.AdmissionHarness [shape] [seconds]}. A harness, not a test: numbers depend on the machine.
+ * dev.ingot.bench.AdmissionHarness [shape] [seconds] [all|closed|sparse|warm]}. A harness, not a test: numbers depend on the machine.
  */
 public final class AdmissionHarness {
 
@@ -49,6 +51,10 @@ public final class AdmissionHarness {
         String only = args.length > 2 ? args[2] : "all";
         System.out.println("shape " + shape + ", " + seconds + " s per scenario, "
                 + Runtime.getRuntime().availableProcessors() + " cores");
+        if (only.equals("warm")) {
+            warm(shape, 2); // first, in a fresh JVM: nothing compiled yet
+            return;
+        }
         if (only.equals("all") || only.equals("closed")) {
             closed(shape, 1, 1, 1, seconds);
             closed(shape, 1, 2, 1, seconds);
@@ -175,6 +181,33 @@ public final class AdmissionHarness {
             Arrays.sort(lat);
             System.out.printf("sparse 1/ms threads %d: p50 %7.1f us  p99 %7.1f us  cpu/run %6.1f us "
                     + "(includes the timer thread's wake-ups)%n", threads, pct(lat, 0.5), pct(lat, 0.99), cpu / 1e3 / runs);
+        }
+    }
+
+    private static void warm(Shape shape, int threads) {
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (CpuBackend backend = CpuBackend.builder().threads(threads).build();
+             Pipeline p = build(backend, shape, 1)) {
+            var report = p.warmUp();
+            float[] request = new float[(int) p.inputs().get(0).elementCount()];
+            for (int i = 0; i < request.length; i++) {
+                request[i] = (float) Math.sin(i * 0.37) * 3 + 1;
+            }
+            p.inputs().get(0).copyFrom(request);
+            long bytes0 = bean.getCurrentThreadAllocatedBytes();
+            long t0 = System.nanoTime();
+            p.run();
+            long first = System.nanoTime() - t0;
+            long firstBytes = bean.getCurrentThreadAllocatedBytes() - bytes0;
+            long[] lat = new long[2000];
+            for (int i = 0; i < lat.length; i++) {
+                long s0 = System.nanoTime();
+                p.run();
+                lat[i] = System.nanoTime() - s0;
+            }
+            Arrays.sort(lat);
+            System.out.printf("warm-up %s; first run after it: %.1f us, %d heap bytes; steady p50 %.1f us;"
+                    + " first/p50 %.2f%n", report, first / 1e3, firstBytes, pct(lat, 0.5), first / 1e3 / pct(lat, 0.5));
         }
     }
 

@@ -22,8 +22,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import jdk.jfr.Recording;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The ops are defined here and added as {@link Execution} instances. {@code parallel} ops split their loop over
  * the backend's executor (so the executor's dispatch is measured too); the others run on the caller.
+ * {@code -p runEvents=true} records every run's JFR event: compare with {@code false} for the event's cost.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,8 +57,13 @@ public class PipelineRunBench {
     @Param({"false", "true"})
     public boolean parallel;
 
+    /** Whether a JFR recording of {@code dev.ingot.runtime.PipelineRun} (every run, threshold 0) is on. */
+    @Param({"false"})
+    public boolean runEvents;
+
     private CpuBackend backend;
     private Pipeline pipeline;
+    private Recording recording;
 
     @Setup(Level.Trial)
     public void build() {
@@ -68,10 +77,20 @@ public class PipelineRunBench {
         builder.output(t);
         pipeline = builder.build();
         input.copyFrom(new float[elements]);
+        if (runEvents) {
+            recording = new Recording();
+            recording.enable(Pipeline.RUN_EVENT).withThreshold(Duration.ZERO);
+            recording.setToDisk(false);
+            recording.setMaxSize(16L << 20);
+            recording.start();
+        }
     }
 
     @TearDown(Level.Trial)
     public void close() {
+        if (recording != null) {
+            recording.close();
+        }
         pipeline.close();
         backend.close();
     }

@@ -3,6 +3,7 @@ package dev.ingot.runtime;
 import dev.ingot.allocator.AllocatorOptions;
 import dev.ingot.allocator.EagerBufferAllocator;
 import dev.ingot.allocator.LeakReport;
+import dev.ingot.allocator.MemoryBudget;
 import dev.ingot.allocator.MemoryChunk;
 import dev.ingot.allocator.SegmentSource;
 import dev.ingot.runtime.parallel.ParallelExecutor;
@@ -30,6 +31,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * has one dynamic region of its own (for executions driven by hand) and every {@link Pipeline} gets a separate one,
  * so pipelines on one backend never share dynamic memory and may run at the same time from different threads.
  *
+ * <p><b>Budget.</b> All the backend's tensor memory, STATIC and DYNAMIC, every pipeline's included, is charged to
+ * one {@link MemoryBudget} ({@link #memoryBudget()}): a root of its own, or a child of the budget given to
+ * {@link Builder#parentBudget(MemoryBudget)}, limited by {@link Builder#memoryLimit(long)}. Blocks are charged while
+ * reserved, pooled ones included. Acquiring memory or planning a pipeline past the limit (or past an ancestor's)
+ * throws {@link dev.ingot.allocator.AllocationLimitException} naming the backend as the tenant; nothing of the
+ * failed acquisition or plan stays allocated, and the backend stays usable.
+ *
  * <p><b>Ownership.</b> Tensors from {@link #newTensor} belong to this backend: closing one releases the STATIC
  * memory it holds. {@link #close()} frees all memory, including what was never released, and reports such tensors
  * as leaks through {@link System.Logger} (and {@link #leaksAtClose()}). An executor passed in stays the caller's.
@@ -43,6 +51,7 @@ public final class CpuBackend implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final String name;
+    private final MemoryBudget budget;
     private final MemoryMode memoryMode;
     private final ParallelExecutor executor;
     private final boolean ownsExecutor;
@@ -63,7 +72,9 @@ public final class CpuBackend implements AutoCloseable {
     }
 
     private CpuBackend(Builder builder) {
-        this.name = "cpu-" + INSTANCES.incrementAndGet();
+        this.name = builder.name != null ? builder.name : "cpu-" + INSTANCES.incrementAndGet();
+        this.budget = builder.parentBudget != null ? builder.parentBudget.child(name, builder.memoryLimit)
+                : MemoryBudget.root(name, builder.memoryLimit);
         this.memoryMode = builder.memoryMode;
         this.ownsExecutor = builder.executor == null;
         int threads = builder.threads > 0 ? builder.threads : ParallelExecutor.defaultThreads();
@@ -72,13 +83,23 @@ public final class CpuBackend implements AutoCloseable {
                         ? Math.min(builder.threadsWhenBusy, threads) : RunAdmission.DEFAULT_THREADS_WHEN_BUSY)
                 : builder.executor;
         this.staticAllocator = new EagerBufferAllocator(SegmentSource.arena(),
-                AllocatorOptions.defaults().withName(name + "-static"));
+                AllocatorOptions.defaults().withName(name + "-static").withBudget(budget));
         this.ownRegion = newDynamicMemory();
     }
 
-    /** A builder: memory mode, executor or thread count. */
+    /** A builder: memory mode, executor or thread count, name, memory limit and parent budget. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The budget all the backend's tensor memory is charged to: its limit, what is reserved now, its peak and its
+     * refusals.
+     *
+     * @return the backend's budget (a child of the builder's parent budget, if one was given)
+     */
+    public MemoryBudget memoryBudget() {
+        return budget;
     }
 
     /** How DYNAMIC memory is placed. */
@@ -224,6 +245,7 @@ public final class CpuBackend implements AutoCloseable {
             resizeLock.unlock();
         }
         staticAllocator.close();
+        budget.close(); // every allocator charging it is closed: detach it from its parent
         if (!leaked.isEmpty()) {
             List<String> types = leaked.stream().limit(10).map(t -> t.type().toString()).toList();
             LOG.log(System.Logger.Level.WARNING, () -> "backend " + name + " closed with " + leaked.size()
@@ -262,7 +284,7 @@ public final class CpuBackend implements AutoCloseable {
     /** A new dynamic region with its own allocator; closed by its user or by {@link #close()}. */
     synchronized DynamicMemory newDynamicMemory() {
         ensureOpen();
-        DynamicMemory region = DynamicMemory.create(memoryMode, name + "-dynamic-" + (regions.size() + 1));
+        DynamicMemory region = DynamicMemory.create(memoryMode, name + "-dynamic-" + (regions.size() + 1), budget);
         regions.add(region);
         return region;
     }
@@ -389,6 +411,9 @@ public final class CpuBackend implements AutoCloseable {
         private MemoryMode memoryMode = MemoryMode.DEFERRED;
         private ParallelExecutor executor;
         private int threads;
+        private String name;
+        private long memoryLimit = Long.MAX_VALUE;
+        private MemoryBudget parentBudget;
         private int threadsWhenBusy;
 
         private Builder() {
@@ -432,6 +457,50 @@ public final class CpuBackend implements AutoCloseable {
                 throw new IllegalArgumentException("threads: expected >= 1, got " + count);
             }
             this.threads = count;
+            return this;
+        }
+
+        /**
+         * Names the backend: in messages, allocator names and as the tenant in budget refusals (default
+         * {@code cpu-N}).
+         *
+         * @param backendName a non-empty name
+         * @return this builder
+         * @throws IllegalArgumentException when the name is null or empty
+         */
+        public Builder name(String backendName) {
+            if (backendName == null || backendName.isEmpty()) {
+                throw new IllegalArgumentException("name: expected a non-empty backend name, got " + backendName);
+            }
+            this.name = backendName;
+            return this;
+        }
+
+        /**
+         * Caps all the backend's tensor memory, STATIC and DYNAMIC (every pipeline's included), pooled bytes
+         * included; default none.
+         *
+         * @param bytes the limit in bytes; {@link Long#MAX_VALUE} for none
+         * @return this builder
+         * @throws IllegalArgumentException when {@code bytes} is negative
+         */
+        public Builder memoryLimit(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("memoryLimit: expected a byte count >= 0, got " + bytes);
+            }
+            this.memoryLimit = bytes;
+            return this;
+        }
+
+        /**
+         * Makes the backend's budget a child of {@code parent}, so that its memory also counts there and the
+         * parent's limit (and its ancestors') caps it too: several backends can share one service-wide budget.
+         *
+         * @param parent the parent budget, or null for a root of the backend's own
+         * @return this builder
+         */
+        public Builder parentBudget(MemoryBudget parent) {
+            this.parentBudget = parent;
             return this;
         }
 

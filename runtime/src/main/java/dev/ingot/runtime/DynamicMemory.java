@@ -4,6 +4,7 @@ import dev.ingot.allocator.AllocatorOptions;
 import dev.ingot.allocator.BufferAllocator;
 import dev.ingot.allocator.DeferBufferAllocator;
 import dev.ingot.allocator.EagerBufferAllocator;
+import dev.ingot.allocator.MemoryBudget;
 import dev.ingot.allocator.MemoryChunk;
 import dev.ingot.allocator.SegmentSource;
 
@@ -53,8 +54,8 @@ abstract sealed class DynamicMemory implements AutoCloseable {
         this.mode = mode;
     }
 
-    static DynamicMemory create(MemoryMode mode, String name) {
-        AllocatorOptions options = AllocatorOptions.defaults().withName(name);
+    static DynamicMemory create(MemoryMode mode, String name, MemoryBudget budget) {
+        AllocatorOptions options = AllocatorOptions.defaults().withName(name).withBudget(budget);
         return switch (mode) {
             // Eager views point into pooled blocks by address: no block may go back to the source mid-round.
             case EAGER -> new Eager(new EagerBufferAllocator(SegmentSource.arena(),

@@ -1,15 +1,20 @@
 package dev.ingot.runtime;
 
 import dev.ingot.allocator.AllocatorStats;
+import dev.ingot.runtime.events.PipelineRunEvent;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An ordered list of ops over tensors, planned once per input shape and run many times: MNN's {@code Pipeline}.
+ *
+ * <p><b>Observability.</b> Each run emits the JFR event {@value #RUN_EVENT} (duration with the
+ * admission wait, ops, input shapes, threads granted) when it is enabled; disabled, it costs nothing measurable.
  *
  * <p><b>Building.</b> A {@link Builder} declares inputs (tensors the pipeline owns, whose shapes may change),
  * parameters (tensors the caller or the pipeline holds in STATIC memory, fixed shape), ops (by type name through
@@ -40,7 +45,13 @@ public final class Pipeline implements AutoCloseable {
     private record Step(Execution execution, List<Tensor> inputs, List<Tensor> outputs, boolean inPlace) {
     }
 
+    /** Name of the JFR event each run emits when it is enabled (see the class comment). */
+    public static final String RUN_EVENT = PipelineRunEvent.NAME;
+
+    private static final AtomicInteger PIPELINES = new AtomicInteger();
+
     private final CpuBackend backend;
+    private final String name = "pipeline-" + PIPELINES.incrementAndGet();
     private final DynamicMemory dynamic;
     private final Map<Tensor, Role> roles;
     private final List<Tensor> inputs;
@@ -48,6 +59,8 @@ public final class Pipeline implements AutoCloseable {
     private final Step[] steps;
     private final Map<Tensor, Shape> pendingShapes = new IdentityHashMap<>();
     private MemoryPlan plan;
+    /** The input shapes of the current plan, for the run event. */
+    private String inputShapes = "";
     private boolean needsResize = true;
     private volatile boolean busy;
     private boolean closed;
@@ -72,6 +85,15 @@ public final class Pipeline implements AutoCloseable {
     /** A builder for a pipeline on {@code backend} whose ops come from {@code registry}. */
     public static Builder builder(CpuBackend backend, OpRegistry registry) {
         return new Builder(backend, registry);
+    }
+
+    /**
+     * The pipeline's name, {@code pipeline-N} in creation order (as in its JFR run events).
+     *
+     * @return the name
+     */
+    public String name() {
+        return name;
     }
 
     /** The pipeline inputs, in declaration order. */
@@ -150,6 +172,7 @@ public final class Pipeline implements AutoCloseable {
             reacquireInputs();
             applyTypes(newTypes);
             plan = planDynamicMemory();
+            inputShapes = describeInputShapes();
             needsResize = false;
             return plan;
         } finally {
@@ -169,10 +192,19 @@ public final class Pipeline implements AutoCloseable {
                     : "pipeline needs resize() first: it was never resized, an input shape changed, or the last"
                     + " resize failed");
         }
+        PipelineRunEvent event = new PipelineRunEvent(); // removed by the JIT while the event is disabled
+        event.begin();
+        long queuedAt = event.isEnabled() ? System.nanoTime() : 0;
+        long admittedAt = 0;
+        int threads = 0;
         enter();
         try {
             backend.onExecuteBegin();
             try {
+                if (queuedAt != 0) {
+                    admittedAt = System.nanoTime();
+                    threads = backend.executor().admission().currentThreads();
+                }
                 for (Step step : steps) {
                     step.execution.onExecute(step.inputs, step.outputs);
                 }
@@ -182,6 +214,52 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             busy = false;
         }
+        if (event.shouldCommit()) {
+            commit(event, threads, admittedAt - queuedAt);
+        }
+    }
+
+    private void commit(PipelineRunEvent event, int threads, long admissionWait) {
+        event.pipeline = name;
+        event.ops = steps.length;
+        event.inputShapes = inputShapes;
+        event.threads = threads;
+        event.admissionWait = admissionWait;
+        event.commit();
+    }
+
+    /**
+     * Warms the pipeline up for serving, within 30 seconds: see {@link #warmUp(java.time.Duration)}.
+     *
+     * @return what the warm-up did
+     * @throws IllegalStateException as {@link #run()}
+     */
+    public WarmUpReport warmUp() {
+        return warmUp(java.time.Duration.ofSeconds(30));
+    }
+
+    /**
+     * Runs the pipeline until the JIT has compiled the code its plan uses (its kernels, the executor, the
+     * runtime), so that the first request after it allocates nothing in {@link #run()} and runs at steady-state
+     * speed: in rounds of runs until three rounds in a row allocate nothing on the calling thread (at least 200
+     * runs), or the budget is spent. Call it once per plan (after a resize to a new shape) before serving.
+     *
+     * <p>It <b>overwrites the inputs</b> with pseudo-random values (fixed seed; kernels choose paths by the data),
+     * and runs in-place updates as often as it runs: warm up a serving pipeline, not a training in progress.
+     *
+     * @param budget the most time to spend; the warm-up stops after the round that exceeds it
+     * @return runs made, time taken, and whether the last rounds allocated nothing
+     * @throws IllegalArgumentException when the budget is null or negative
+     * @throws IllegalStateException    as {@link #run()}
+     */
+    public WarmUpReport warmUp(java.time.Duration budget) {
+        if (budget == null || budget.isNegative()) {
+            throw new IllegalArgumentException("budget: expected a non-negative duration, got " + budget);
+        }
+        if (needsResize) {
+            resize();
+        }
+        return PipelineWarmUp.run(this, budget.toNanos());
     }
 
     /**
@@ -206,6 +284,14 @@ public final class Pipeline implements AutoCloseable {
     }
 
     // ---- resize steps ---------------------------------------------------------------------------------------------
+
+    private String describeInputShapes() {
+        StringBuilder text = new StringBuilder();
+        for (Tensor input : inputs) {
+            text.append(text.isEmpty() ? "" : ", ").append(input.shape());
+        }
+        return text.toString();
+    }
 
     private TensorType[] propagateTypes() {
         Map<Tensor, TensorType> types = new IdentityHashMap<>();

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = IngotVersion.class,
         description = "Off-heap tensor runtime for the JVM: pooled memory, planned executions, InstanceNorm.",
-        subcommands = {DemoCommand.class, InstanceNormCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, InstanceNormCommand.class, BenchCommand.class, JmhCommand.class,
             CommandLine.HelpCommand.class})
 public final class IngotCli implements Runnable {
 
@@ -33,6 +33,8 @@ public final class IngotCli implements Runnable {
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler(new CliErrorHandler());
         commandLine.setParameterExceptionHandler(CliErrorHandler::handleParameterException);
+        // Everything after "jmh" is JMH's, options included.
+        commandLine.getSubcommands().get("jmh").setUnmatchedOptionsArePositionalParams(true);
         return commandLine.execute(args);
     }
 }

@@ -12,6 +12,20 @@ class IngotCliTest {
         CliRun run = CliRun.of("--help");
         assertEquals(0, run.exitCode());
         assertTrue(run.out().contains("demo"), run.out());
+        assertTrue(run.out().contains("jmh"), run.out());
+    }
+
+    @Test
+    void versionNamesTheReleaseKernelsJdkAndCores() {
+        CliRun run = CliRun.of("--version");
+        assertEquals(0, run.exitCode(), run.err());
+        java.util.List<String> lines = run.out().lines().toList();
+        assertTrue(lines.getFirst().matches("ingot \\d+\\.\\d+\\.\\d+.*"), run.out());
+        assertTrue(!run.out().contains("development build"), run.out());
+        assertTrue(lines.stream().anyMatch(line -> line.startsWith("kernels: vector")
+                || line.startsWith("kernels: scalar")), run.out());
+        assertTrue(lines.stream().anyMatch(line -> line.startsWith("JDK " + Runtime.version())), run.out());
+        assertTrue(run.out().contains("cores: " + Runtime.getRuntime().availableProcessors() + " "), run.out());
     }
 
     @Test

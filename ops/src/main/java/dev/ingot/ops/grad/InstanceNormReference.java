@@ -12,6 +12,10 @@ import java.util.List;
  */
 public final class InstanceNormReference implements ReferenceOp {
 
+    /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+    public InstanceNormReference() {
+    }
+
     @Override
     public String opType() {
         return InstanceNorm.OP_TYPE;

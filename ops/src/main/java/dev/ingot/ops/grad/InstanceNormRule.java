@@ -15,6 +15,10 @@ import java.util.List;
  */
 public final class InstanceNormRule implements OpGrad {
 
+    /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+    public InstanceNormRule() {
+    }
+
     @Override
     public String opType() {
         return InstanceNorm.OP_TYPE;

@@ -18,6 +18,10 @@ public final class MathGrads {
 
     /** d(a + b) = (g, g). */
     public static final class Add implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public Add() {
+        }
+
         @Override
         public String opType() {
             return MathOps.ADD;
@@ -32,6 +36,10 @@ public final class MathGrads {
 
     /** d(a - b) = (g, -g). */
     public static final class Sub implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public Sub() {
+        }
+
         @Override
         public String opType() {
             return MathOps.SUB;
@@ -46,6 +54,10 @@ public final class MathGrads {
 
     /** d(a * b) = (g * b, g * a). */
     public static final class Mul implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public Mul() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MUL;
@@ -62,6 +74,10 @@ public final class MathGrads {
 
     /** d(x^2) = g * 2x. */
     public static final class Square implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public Square() {
+        }
+
         @Override
         public String opType() {
             return MathOps.SQUARE;
@@ -76,6 +92,10 @@ public final class MathGrads {
 
     /** d(f x) = f g. */
     public static final class MulScalar implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public MulScalar() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MUL_SCALAR;
@@ -89,6 +109,10 @@ public final class MathGrads {
 
     /** d(sum x) = g broadcast back to x. */
     public static final class Sum implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public Sum() {
+        }
+
         @Override
         public String opType() {
             return MathOps.SUM;
@@ -102,6 +126,10 @@ public final class MathGrads {
 
     /** d(mean x) = g broadcast back to x, divided by the number of elements averaged. */
     public static final class Mean implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public Mean() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MEAN;
@@ -117,6 +145,10 @@ public final class MathGrads {
 
     /** d(broadcast x) = g summed over the broadcast axes; like is read only for its shape (no gradient). */
     public static final class BroadcastTo implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public BroadcastTo() {
+        }
+
         @Override
         public String opType() {
             return MathOps.BROADCAST_TO;
@@ -142,6 +174,10 @@ public final class MathGrads {
 
     /** d(mean((p - t)^2)) = (MseLossGrad(p, t, g), MseLossGrad(t, p, g)). */
     public static final class MseLoss implements OpGrad {
+        /** Creates the rule; {@link java.util.ServiceLoader} calls this. */
+        public MseLoss() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MSE_LOSS;

@@ -28,6 +28,10 @@ public final class MathReferences {
 
     /** Float64 {@code Add}. */
     public static final class Add implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public Add() {
+        }
+
         @Override
         public String opType() {
             return MathOps.ADD;
@@ -41,6 +45,10 @@ public final class MathReferences {
 
     /** Float64 {@code Sub}. */
     public static final class Sub implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public Sub() {
+        }
+
         @Override
         public String opType() {
             return MathOps.SUB;
@@ -54,6 +62,10 @@ public final class MathReferences {
 
     /** Float64 {@code Mul}. */
     public static final class Mul implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public Mul() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MUL;
@@ -67,6 +79,10 @@ public final class MathReferences {
 
     /** Float64 {@code Square}. */
     public static final class Square implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public Square() {
+        }
+
         @Override
         public String opType() {
             return MathOps.SQUARE;
@@ -80,6 +96,10 @@ public final class MathReferences {
 
     /** Float64 {@code MulScalar}. */
     public static final class MulScalar implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public MulScalar() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MUL_SCALAR;
@@ -124,6 +144,10 @@ public final class MathReferences {
 
     /** Float64 {@code Sum}. */
     public static final class Sum implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public Sum() {
+        }
+
         @Override
         public String opType() {
             return MathOps.SUM;
@@ -137,6 +161,10 @@ public final class MathReferences {
 
     /** Float64 {@code Mean}. */
     public static final class Mean implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public Mean() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MEAN;
@@ -155,6 +183,10 @@ public final class MathReferences {
 
     /** Float64 {@code BroadcastTo}. */
     public static final class BroadcastTo implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public BroadcastTo() {
+        }
+
         @Override
         public String opType() {
             return MathOps.BROADCAST_TO;
@@ -190,6 +222,10 @@ public final class MathReferences {
 
     /** Float64 {@code MseLoss}. */
     public static final class MseLoss implements ReferenceOp {
+        /** Creates the reference; {@link java.util.ServiceLoader} calls this. */
+        public MseLoss() {
+        }
+
         @Override
         public String opType() {
             return MathOps.MSE_LOSS;

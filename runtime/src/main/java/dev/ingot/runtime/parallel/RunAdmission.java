@@ -21,9 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * stop waiting for a next call at once ({@link ParallelExecutor} spins between calls of one run only), so an idle
  * process burns no CPU.
  *
- * <p><b>Cost.</b> An uncontended {@code enter()}/{@code exit()} pair takes a monitor twice and allocates nothing,
- * except that each thread allocates its small admission slot once (so on a new virtual thread per request, a few
- * dozen bytes per request). A waiting run parks; it is woken by the run that hands it the freed cores. Waiting
+ * <p><b>Cost.</b> An {@code enter()}/{@code exit()} pair takes a monitor once or twice and allocates nothing on
+ * any thread (the queue grows only past 64 waiting runs). A waiting run parks; it is woken by the run that hands
+ * it the freed cores. Waiting
  * is not interruptible (a run waits behind a bounded amount of work); the interrupt status is kept.
  * Re-entering on an admitted thread (a run inside a run) is admitted at once with the same threads.
  *
@@ -35,23 +35,22 @@ public final class RunAdmission {
     /** Threads a run gets while other runs compete, unless the executor was made with another value. */
     public static final int DEFAULT_THREADS_WHEN_BUSY = 1;
 
-    /** Per-thread admission state, reused across the thread's runs. */
-    private static final class Slot {
-        final Thread thread = Thread.currentThread();
-        /** Threads granted to the current run (0: not admitted). Written under the lock or by the owner. */
-        volatile int granted;
-        /** Nesting depth of enter() on this thread; owner only. */
-        int depth;
-    }
-
     private final int cores;
     private final int threadsWhenBusy;
     private final Runnable onIdle;
-    private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
     private final Object lock = new Object();
+    /**
+     * The threads of the admitted runs: at most one per core, since each run has at least one thread. Written under
+     * the lock before the owner proceeds (so it sees its own entry); read without it only to find one's own entry.
+     */
+    private final Thread[] owners;
+    /** Threads granted to the run of {@code owners[i]}. */
+    private final int[] granted;
+    /** Nesting depth of {@code enter()} by {@code owners[i]}; owner only. */
+    private final int[] depth;
 
-    // all guarded by lock
-    private Slot[] queue = new Slot[16];
+    // guarded by lock
+    private Thread[] queue = new Thread[64];
     private long head;
     private long tail;
     private int free;
@@ -78,6 +77,9 @@ public final class RunAdmission {
         this.threadsWhenBusy = threadsWhenBusy;
         this.onIdle = onIdle;
         this.free = cores;
+        this.owners = new Thread[cores];
+        this.granted = new int[cores];
+        this.depth = new int[cores];
     }
 
     /** The cores all admitted runs share. */
@@ -97,33 +99,39 @@ public final class RunAdmission {
      * @return threads granted, 1..{@link #cores()}
      */
     public int enter() {
-        Slot slot = slots.get();
-        if (slot.depth > 0) {
-            slot.depth++;
-            return slot.granted;
+        Thread me = Thread.currentThread();
+        int own = slotOf(me);
+        if (own >= 0) {
+            depth[own]++;
+            return granted[own];
         }
         synchronized (lock) {
             if (head == tail && free > 0) {
-                slot.granted = grant(running == 0);
-                admitted++;
-                slot.depth = 1;
-                return slot.granted;
+                own = admit(me, running == 0);
+                depth[own] = 1;
+                return granted[own];
             }
-            enqueue(slot);
+            enqueue(me);
             waited++;
         }
         boolean interrupted = false;
-        while (slot.granted == 0) {
+        while (true) {
             LockSupport.park(this);
             if (Thread.interrupted()) {
                 interrupted = true;
             }
+            synchronized (lock) {
+                own = slotOf(me);
+                if (own >= 0) {
+                    break;
+                }
+            }
         }
         if (interrupted) {
-            Thread.currentThread().interrupt();
+            me.interrupt();
         }
-        slot.depth = 1;
-        return slot.granted;
+        depth[own] = 1;
+        return granted[own];
     }
 
     /**
@@ -132,25 +140,26 @@ public final class RunAdmission {
      * @throws IllegalStateException when this thread was not admitted
      */
     public void exit() {
-        Slot slot = slots.get();
-        if (slot.depth == 0) {
+        int own = slotOf(Thread.currentThread());
+        if (own < 0) {
             throw new IllegalStateException("exit() on a thread that was not admitted");
         }
-        if (--slot.depth > 0) {
+        if (--depth[own] > 0) {
             return;
         }
         boolean idle;
         synchronized (lock) {
-            free += slot.granted;
+            free += granted[own];
             running--;
-            slot.granted = 0;
+            granted[own] = 0;
+            owners[own] = null;
             while (head != tail && free > 0) {
-                Slot next = queue[(int) (head % queue.length)];
-                queue[(int) (head % queue.length)] = null;
+                int at = (int) (head % queue.length);
+                Thread next = queue[at];
+                queue[at] = null;
                 head++;
-                next.granted = grant(head == tail && running == 0);
-                admitted++;
-                LockSupport.unpark(next.thread);
+                admit(next, head == tail && running == 0);
+                LockSupport.unpark(next);
             }
             idle = running == 0 && head == tail;
         }
@@ -161,8 +170,8 @@ public final class RunAdmission {
 
     /** Threads granted to the calling thread's current run, or 0 when it is not inside an admitted run. */
     public int currentThreads() {
-        Slot slot = slots.get();
-        return slot.depth > 0 ? slot.granted : 0;
+        int own = slotOf(Thread.currentThread());
+        return own >= 0 ? granted[own] : 0;
     }
 
     /** A snapshot of the admission counters. */
@@ -184,24 +193,40 @@ public final class RunAdmission {
     public record Stats(int running, int waiting, int threadsBusy, long admitted, long waited) {
     }
 
-    /** Takes threads for a run being admitted; under the lock, with {@code free > 0}. */
-    private int grant(boolean alone) {
+    /** Admits {@code thread}'s run; under the lock, with {@code free > 0}. Returns its slot. */
+    private int admit(Thread thread, boolean alone) {
         int want = alone ? cores : threadsWhenBusy;
-        int granted = Math.min(free, want);
-        free -= granted;
+        int slot = 0;
+        while (owners[slot] != null) {
+            slot++; // a free slot exists: fewer runs than cores are admitted while a core is free
+        }
+        granted[slot] = Math.min(free, want);
+        free -= granted[slot];
+        owners[slot] = thread;
         running++;
-        return granted;
+        admitted++;
+        return slot;
     }
 
-    private void enqueue(Slot slot) {
+    private int slotOf(Thread thread) {
+        Thread[] threads = owners;
+        for (int i = 0; i < threads.length; i++) {
+            if (threads[i] == thread) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void enqueue(Thread thread) {
         if (tail - head == queue.length) {
-            Slot[] bigger = new Slot[queue.length * 2];
+            Thread[] bigger = new Thread[queue.length * 2];
             for (long i = head; i < tail; i++) {
                 bigger[(int) (i % bigger.length)] = queue[(int) (i % queue.length)];
             }
             queue = bigger;
         }
-        queue[(int) (tail % queue.length)] = slot;
+        queue[(int) (tail % queue.length)] = thread;
         tail++;
     }
 }
