@@ -32,6 +32,9 @@ public final class RowNormBackward extends RowPass {
     private final Mode mode;
     private final double[] dgammaPartials;
     private final double[] dbetaPartials;
+    /** Contiguous runs with one parameter each: per block and run, sum(dy) and sum(dy * (x - shift)). */
+    private final double[] runSums;
+    private MemorySegment gamma;
     private MemorySegment x;
     private MemorySegment dy;
     private MemorySegment dx;
@@ -42,11 +45,13 @@ public final class RowNormBackward extends RowPass {
      * @param layout where the rows lie
      * @param eps    added to the variance; finite and positive
      * @param mode   how the statistics depend on x
+     * @param kernels the kernels (see {@link Kernels}); their run kernels serve contiguous runs
      */
-    public RowNormBackward(RowLayout layout, double eps, Mode mode) {
-        super(layout);
+    public RowNormBackward(RowLayout layout, double eps, Mode mode, KernelSet kernels) {
+        super(layout, kernels);
         this.eps = eps;
         this.mode = mode;
+        this.runSums = new double[useKernels() && layout.paramStep() == 0 ? blocks * layout.runs() * 2 : 0];
         this.dgammaPartials = new double[blocks * layout.params()];
         this.dbetaPartials = new double[blocks * layout.params()];
     }
@@ -73,6 +78,7 @@ public final class RowNormBackward extends RowPass {
             throw new IllegalArgumentException("statistics: expected the running mean and variance, got none");
         }
         loadParams(gamma, null);
+        this.gamma = gamma;
         this.x = x;
         this.dy = dy;
         this.dx = dx;
@@ -81,7 +87,7 @@ public final class RowNormBackward extends RowPass {
         try {
             forEachRow(parallel);
         } finally {
-            this.x = this.dy = this.dx = this.savedMean = this.savedScale = null;
+            this.x = this.dy = this.dx = this.savedMean = this.savedScale = this.gamma = null;
         }
         if (dgamma != null) {
             reduceBlocks(dgammaPartials, dgamma);
@@ -100,6 +106,10 @@ public final class RowNormBackward extends RowPass {
 
     @Override
     void row(int b, int r) {
+        if (useKernels()) {
+            rowByKernels(b, r);
+            return;
+        }
         double n = layout.rowLength();
         double mean;
         double invstd;
@@ -136,6 +146,84 @@ public final class RowNormBackward extends RowPass {
             }
         }
         write(b, r, mean, invstd, sumG / n, sumGxhat / n);
+    }
+
+    /**
+     * {@link #row} through the run kernels: one read of x and dy for the sums (per-run parameters: the sums of dy
+     * are kept per run and scaled by the run's gamma), one for the write.
+     */
+    private void rowByKernels(int b, int r) {
+        double n = layout.rowLength();
+        int at = b * SUMS;
+        boolean perRun = layout.paramStep() == 0;
+        double shift;
+        if (mode == Mode.FIXED) {
+            shift = savedMean.getAtIndex(F32, r);
+        } else if (mode == Mode.RMS) {
+            shift = 0;
+        } else {
+            shift = savedMean != null ? savedMean.getAtIndex(F32, r) : firstMean(r, b);
+        }
+        java.util.Arrays.fill(sums, at, at + SUMS, 0.0);
+        long len = layout.runLength();
+        int runBase = b * layout.runs() * 2;
+        for (int k = 0; k < layout.runs(); k++) {
+            long start = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            if (perRun) {
+                double sg = sums[at + 2];
+                double sgd = sums[at + 3];
+                sums[at + 2] = 0;
+                sums[at + 3] = 0;
+                runs.gradSums(x, dy, start, len, shift, null, 0, sums, at);
+                runSums[runBase + 2 * k] = sums[at + 2];
+                runSums[runBase + 2 * k + 1] = sums[at + 3];
+                sums[at + 2] = sg + gammaValues[p] * sums[at + 2];
+                sums[at + 3] = sgd + gammaValues[p] * sums[at + 3];
+            } else {
+                runs.gradSums(x, dy, start, len, shift, gamma, p, sums, at);
+            }
+        }
+        double mean;
+        double invstd;
+        double meanG = 0;
+        double meanGxhat = 0;
+        if (mode == Mode.FIXED) {
+            mean = shift;
+            invstd = 1.0 / Math.sqrt(savedScale.getAtIndex(F32, r) + eps);
+        } else if (mode == Mode.RMS) {
+            mean = 0;
+            invstd = 1.0 / Math.sqrt(sums[at + 1] / n + eps);
+            if (savedScale != null) {
+                invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
+            }
+            meanGxhat = sums[at + 3] * invstd / n;
+        } else {
+            double s = sums[at];
+            mean = shift + s / n;
+            double variance = Math.max((sums[at + 1] - s * (s / n)) / n, 0.0);
+            invstd = 1.0 / Math.sqrt(variance + eps);
+            if (savedScale != null) {
+                invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
+            }
+            meanG = sums[at + 2] / n;
+            meanGxhat = (sums[at + 3] - (mean - shift) * sums[at + 2]) * invstd / n;
+        }
+        int paramBase = b * layout.params();
+        for (int k = 0; k < layout.runs(); k++) {
+            long start = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            if (perRun) {
+                double sumDy = runSums[runBase + 2 * k];
+                double sumDyD = runSums[runBase + 2 * k + 1];
+                dbetaPartials[paramBase + p] += sumDy;
+                dgammaPartials[paramBase + p] += (sumDyD - (mean - shift) * sumDy) * invstd;
+                runs.gradInput(x, dy, dx, start, len, mean, invstd, gammaValues[p], meanG, meanGxhat);
+            } else {
+                runs.gradInputEach(x, dy, dx, start, len, mean, invstd, gamma, p, meanG, meanGxhat,
+                        dgammaPartials, dbetaPartials, paramBase + p);
+            }
+        }
     }
 
     /** The row's mean, from two centred sums (no saved mean to centre on). */

@@ -20,6 +20,8 @@ public final class RowNormForward extends RowPass {
     private final double[] variance;
     private MemorySegment x;
     private MemorySegment y;
+    private MemorySegment gamma;
+    private MemorySegment beta;
     private MemorySegment givenMean;
     private MemorySegment givenVar;
 
@@ -27,9 +29,10 @@ public final class RowNormForward extends RowPass {
      * @param layout  where the rows lie
      * @param eps     added to the variance (or mean square); finite and positive (checked by the op)
      * @param centred false for RMSNorm (no mean subtraction)
+     * @param kernels the kernels (see {@link Kernels}); their run kernels serve contiguous runs
      */
-    public RowNormForward(RowLayout layout, double eps, boolean centred) {
-        super(layout);
+    public RowNormForward(RowLayout layout, double eps, boolean centred, KernelSet kernels) {
+        super(layout, kernels);
         this.eps = eps;
         this.centred = centred;
         this.mean = new double[layout.rows()];
@@ -52,10 +55,12 @@ public final class RowNormForward extends RowPass {
         loadParams(gamma, beta);
         this.x = x;
         this.y = y;
+        this.gamma = gamma;
+        this.beta = beta;
         try {
             forEachRow(parallel);
         } finally {
-            this.x = this.y = null;
+            this.x = this.y = this.gamma = this.beta = null;
         }
         for (int r = 0; r < layout.rows(); r++) {
             if (meanOut != null) {
@@ -83,12 +88,14 @@ public final class RowNormForward extends RowPass {
         loadParams(gamma, beta);
         this.x = x;
         this.y = y;
+        this.gamma = gamma;
+        this.beta = beta;
         this.givenMean = rowMean;
         this.givenVar = rowVar;
         try {
             forEachRow(parallel);
         } finally {
-            this.x = this.y = this.givenMean = this.givenVar = null;
+            this.x = this.y = this.gamma = this.beta = this.givenMean = this.givenVar = null;
         }
     }
 
@@ -137,6 +144,18 @@ public final class RowNormForward extends RowPass {
 
     private void write(int r, double m, double invstd) {
         long len = layout.runLength();
+        if (useKernels()) {
+            for (int k = 0; k < layout.runs(); k++) {
+                long at = layout.runStart(r, k);
+                int p = layout.runParam(r, k);
+                if (layout.paramStep() == 0) {
+                    runs.normalize(x, y, at, len, m, invstd * gammaValues[p], betaValues[p]);
+                } else {
+                    runs.normalizeEach(x, y, at, len, m, invstd, gamma, beta, p);
+                }
+            }
+            return;
+        }
         long stride = layout.stride();
         int step = layout.paramStep();
         for (int k = 0; k < layout.runs(); k++) {

@@ -21,6 +21,10 @@ abstract class RowPass {
     private static final long MAX_PARTIALS = 1L << 20;
 
     final RowLayout layout;
+    /** The run kernels, for layouts whose runs are contiguous. */
+    final RunKernels runs;
+    /** Whether each run is contiguous (stride 1), so the run kernels apply. */
+    final boolean contiguous;
     final int blocks;
     /** gamma and beta as doubles (1 and 0 when absent), copied once per run. */
     final double[] gammaValues;
@@ -28,12 +32,16 @@ abstract class RowPass {
     /** Per block, {@link #SUMS} running sums of the row in progress (a block's rows run on one thread). */
     final double[] sums;
     static final int SUMS = 4;
+    /** Runs of one row shorter than this go through the plain loops: a kernel call per few elements costs more. */
+    static final long MIN_KERNEL_RUN = 16;
     /** Elements at the start of a row whose mean is the first centring shift. */
     private static final long PROBE = 64;
     private final Parallel.Task blockTask = this::blocksRange;
 
-    RowPass(RowLayout layout) {
+    RowPass(RowLayout layout, KernelSet kernels) {
         this.layout = layout;
+        this.runs = kernels.runs();
+        this.contiguous = layout.stride() == 1;
         long byParams = Math.max(1, MAX_PARTIALS / layout.params());
         this.blocks = (int) Math.min(Math.min(layout.rows(), MAX_BLOCKS), byParams);
         this.gammaValues = new double[layout.params()];
@@ -52,8 +60,21 @@ abstract class RowPass {
         return s / count;
     }
 
+    /** Whether row {@code r}'s runs go through the run kernels. */
+    final boolean useKernels() {
+        return contiguous && layout.runLength() >= MIN_KERNEL_RUN;
+    }
+
     /** Writes sum(x - shift) and sum((x - shift)^2) over row {@code r} to {@code sums[b * SUMS + 0, 1]}. */
     final void centredSums(MemorySegment x, int r, double shift, int b) {
+        if (useKernels()) {
+            sums[b * SUMS] = 0;
+            sums[b * SUMS + 1] = 0;
+            for (int k = 0; k < layout.runs(); k++) {
+                runs.sums(x, layout.runStart(r, k), layout.runLength(), shift, sums, b * SUMS);
+            }
+            return;
+        }
         long len = layout.runLength();
         long stride = layout.stride();
         double s = 0;
@@ -72,6 +93,13 @@ abstract class RowPass {
 
     /** Returns mean(x^2) over row {@code r}. */
     final double meanSquare(MemorySegment x, int r) {
+        if (useKernels()) {
+            double sq = 0;
+            for (int k = 0; k < layout.runs(); k++) {
+                sq += runs.sumSquares(x, layout.runStart(r, k), layout.runLength());
+            }
+            return sq / layout.rowLength();
+        }
         long len = layout.runLength();
         long stride = layout.stride();
         double sq = 0;
