@@ -14,6 +14,7 @@ module dev.ingot.runtime {
     exports dev.ingot.runtime.io;
     exports dev.ingot.runtime.parallel;
     exports dev.ingot.runtime.express;
+    exports dev.ingot.runtime.interop;
 
     uses dev.ingot.runtime.OpProvider;
     uses dev.ingot.runtime.OpCreator;

@@ -35,10 +35,12 @@ package dev.ingot.allocator;
  *                         of that chunk throws; the others run as in fast mode. 0 (default) samples none, 1 all
  * @param budget           the {@link MemoryBudget} every block the allocator reserves is charged to (and through it
  *                         every ancestor), or null for none (default)
+ * @param listener         hears blocks reserved and returned and refusals ({@link AllocationListener#NONE} by
+ *                         default)
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                                long minBlockSize, long limit, long maxPooled, System.Logger logger,
-                               int checkInterval, MemoryBudget budget) {
+                               int checkInterval, MemoryBudget budget, AllocationListener listener) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -68,6 +70,9 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         if (limit < 0) {
             throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + limit);
         }
+        if (listener == null) {
+            throw new IllegalArgumentException("listener: expected an AllocationListener (NONE for none), got null");
+        }
         if (checkInterval < 0) {
             throw new IllegalArgumentException("checkInterval: expected 0 (none) or a count >= 1, got "
                     + checkInterval);
@@ -77,7 +82,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     /** The eight-setting form (no sampled checks, no budget). */
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                             long minBlockSize, long limit, long maxPooled, System.Logger logger) {
-        this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null);
+        this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null, AllocationListener.NONE);
     }
 
     /** The five-setting form (the first form of this record): no pool cap, default leak logger, track all. */
@@ -94,55 +99,56 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
-                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null);
+                DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null,
+                AllocationListener.NONE);
     }
 
     /** A copy with another name; empty lets the allocator pick one. */
     public AllocatorOptions withName(String newName) {
         return new AllocatorOptions(newName, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger, checkInterval, budget);
+                limit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with checked mode on or off. */
     public AllocatorOptions withChecked(boolean newChecked) {
         return new AllocatorOptions(name, newChecked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger, checkInterval, budget);
+                limit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with allocation-site tracking on or off. */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
         return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger,
-                checkInterval, budget);
+                checkInterval, budget, listener);
     }
 
     /** A copy that tracks one allocation in {@code newInterval} (when tracking is on). */
     public AllocatorOptions withTrackingInterval(int newInterval) {
         return new AllocatorOptions(name, checked, trackAllocations, newInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval, budget);
+                logger, checkInterval, budget, listener);
     }
 
     /** A copy with another minimum block size, in bytes. */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, newMinBlockSize,
-                limit, maxPooled, logger, checkInterval, budget);
+                limit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withLimit(long newLimit) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                newLimit, maxPooled, logger, checkInterval, budget);
+                newLimit, maxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withMaxPooled(long newMaxPooled) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, newMaxPooled, logger, checkInterval, budget);
+                limit, newMaxPooled, logger, checkInterval, budget, listener);
     }
 
     /** A copy that reports leaks to another logger. */
     public AllocatorOptions withLogger(System.Logger newLogger) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, newLogger, checkInterval, budget);
+                limit, maxPooled, newLogger, checkInterval, budget, listener);
     }
 
     /**
@@ -154,7 +160,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
      */
     public AllocatorOptions withSampledChecks(int n) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, n, budget);
+                logger, n, budget, listener);
     }
 
     /**
@@ -165,6 +171,18 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
      */
     public AllocatorOptions withBudget(MemoryBudget newBudget) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval, newBudget);
+                logger, checkInterval, newBudget, listener);
+    }
+
+    /**
+     * A copy that tells {@code newListener} of blocks reserved and returned and of refusals.
+     *
+     * @param newListener the listener ({@link AllocationListener#NONE} for none)
+     * @return the copy
+     * @throws IllegalArgumentException when {@code newListener} is null
+     */
+    public AllocatorOptions withListener(AllocationListener newListener) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, checkInterval, budget, newListener);
     }
 }

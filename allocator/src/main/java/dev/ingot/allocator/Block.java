@@ -16,6 +16,8 @@ final class Block {
     /** The lowest span; the others follow through {@link Span#next}. */
     Span first;
     int liveChunks;
+    /** Chunks freed in the open planning round whose memory must stay valid until it ends: the block stays. */
+    int pinnedByRound;
     /** Set once the block is no longer the allocator's: a free still in flight must not touch it. */
     boolean returned;
 

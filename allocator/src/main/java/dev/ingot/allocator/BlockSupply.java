@@ -21,14 +21,26 @@ final class BlockSupply {
     /** The budget that refused the last {@link #tryReserve}, or null when it was the limit or it succeeded. */
     private MemoryBudget refusedBy;
 
-    BlockSupply(String allocatorName, SegmentSource source, long limit, MemoryBudget budget) {
+    private final AllocationListener listener;
+
+    BlockSupply(String allocatorName, SegmentSource source, AllocatorOptions options) {
         if (source == null) {
             throw new IllegalArgumentException("source: expected a SegmentSource, got null");
         }
         this.allocatorName = allocatorName;
         this.source = source;
-        this.limit = limit;
-        this.budget = budget;
+        this.limit = options.limit();
+        this.budget = options.budget();
+        this.listener = options.listener();
+    }
+
+    /**
+     * Tells the listener of a refusal; true when it freed memory and wants the allocator to try once more.
+     *
+     * @param refusal what the allocator would throw
+     */
+    boolean retryAfter(AllocationLimitException refusal) {
+        return listener.onRefused(refusal);
     }
 
     long reserved() {
@@ -99,6 +111,7 @@ final class BlockSupply {
                     + " bytes when " + bytes + " were asked");
         }
         reserved += block.byteSize();
+        listener.onReserve(allocatorName, block.byteSize());
         BlockReservedEvent event = new BlockReservedEvent();
         if (event.shouldCommit()) {
             event.allocator = allocatorName;
@@ -121,6 +134,7 @@ final class BlockSupply {
         if (budget != null) {
             budget.discharge(block.byteSize());
         }
+        listener.onReturn(allocatorName, block.byteSize());
         BlockReturnedEvent event = new BlockReturnedEvent();
         if (event.shouldCommit()) {
             event.allocator = allocatorName;
@@ -162,6 +176,9 @@ final class BlockSupply {
     void close() {
         if (budget != null && reserved != 0) {
             budget.discharge(reserved);
+        }
+        if (reserved != 0) {
+            listener.onReturn(allocatorName, reserved);
         }
         reserved = 0;
         source.close();

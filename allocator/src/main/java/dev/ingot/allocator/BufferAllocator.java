@@ -9,6 +9,14 @@ package dev.ingot.allocator;
  * {@link #free}. {@link #close()} returns all memory to the {@link SegmentSource}, including chunks still live
  * (which are reported as leaks). The allocator owns its source and closes it. Thread-safety is stated by each
  * implementation (both shipped ones accept calls from any thread).
+ *
+ * <p>Planning. The verbs of MNN's base class drive either allocator the same way. A planning round runs from
+ * {@link #beginRound()} to the next {@code beginRound()} or {@link #endRound()}: chunks are allocated and freed in
+ * execution order, {@link #apply()} then backs them, and every chunk of the round, freed or not, keeps its memory
+ * until the round ends, while chunks freed earlier in the round share memory with later ones. The eager pool
+ * reuses freed memory at once and backs chunks at {@code alloc}; the deferred planner places them all at
+ * {@code apply()}. {@link #barrierBegin()}/{@link #barrierEnd()} and {@link #beginGroup()}/{@link #endGroup()}
+ * let several threads plan at once.
  */
 public interface BufferAllocator extends AutoCloseable {
 
@@ -66,6 +74,71 @@ public interface BufferAllocator extends AutoCloseable {
      * @throws IllegalStateException when the allocator is closed
      */
     void release(boolean all);
+
+    /**
+     * Starts a planning round, ending the one before (see the class comment). A deferred planner starts a new plan:
+     * every chunk of the previous plan loses its memory.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    void beginRound();
+
+    /**
+     * Ends the current planning round: the chunks freed in it lose their memory now (a deferred planner drops its
+     * whole plan, as {@code reset()}). Nothing happens when no round is open.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    void endRound();
+
+    /**
+     * Backs the round's chunks with memory: a deferred planner computes its plan and reserves its block; the eager
+     * pool, which backs chunks when they are allocated, has nothing to do.
+     *
+     * @throws AllocationLimitException  when the plan's memory would exceed a limit or budget; nothing changes
+     * @throws AllocationFailedException when the source could not provide the memory
+     * @throws IllegalStateException     when the allocator is closed
+     */
+    void apply();
+
+    /**
+     * The bytes the current round needs: a deferred planner's planned block (computing the plan if needed); for
+     * the eager pool, the most bytes (chunk footprints) its round's chunks occupied at once.
+     *
+     * @return bytes
+     * @throws IllegalStateException when the allocator is closed
+     */
+    long compute();
+
+    /**
+     * Opens a section in which several threads plan at once: freed memory is not shared between threads until
+     * {@link #barrierEnd()}.
+     *
+     * @throws IllegalStateException when a section is already open or the allocator is closed
+     */
+    void barrierBegin();
+
+    /**
+     * Closes the section opened by {@link #barrierBegin()}: memory freed inside it becomes available to all.
+     *
+     * @throws IllegalStateException when no section is open
+     */
+    void barrierEnd();
+
+    /**
+     * Inside a barrier, gives the calling thread a group of its own until {@link #endGroup()}: the eager pool keeps
+     * its frees private to it; the deferred planner, which defers every free of a barrier, needs nothing.
+     *
+     * @throws IllegalStateException outside a barrier, or when the thread already has an open group
+     */
+    void beginGroup();
+
+    /**
+     * Ends the calling thread's group.
+     *
+     * @throws IllegalStateException when the thread has no open group
+     */
+    void endGroup();
 
     /** Bytes currently reserved from the source (in use, pooled and alignment slack). */
     long totalSize();

@@ -24,8 +24,8 @@ final class ChildSource implements SegmentSource {
         this.parent = parent;
     }
 
-    /** Sets who hears of blocks the parent took back; called by the allocator built on this source. */
-    void onBlockLost(Consumer<MemorySegment> listener) {
+    @Override
+    public void onBlockLost(Consumer<MemorySegment> listener) {
         this.lossListener = listener;
     }
 

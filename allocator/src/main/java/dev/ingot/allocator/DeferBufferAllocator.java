@@ -45,7 +45,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private static final long NEVER = Long.MAX_VALUE;
 
     /** A chunk's planning record. */
-    private static final class Lifetime {
+    static final class Lifetime implements Placement {
         final long footprint;
         final long born;
         long died = NEVER;
@@ -104,10 +104,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
         this.options = options;
         this.name = options.name().isEmpty() ? "defer-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options.limit(), options.budget());
-        if (source instanceof ChildSource child) {
-            child.onBlockLost(this::blockLost);
-        }
+        this.supply = new BlockSupply(name, source, options);
+        source.onBlockLost(this::blockLost);
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -153,7 +151,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
         chunk.markFreed();
         live.remove(chunk);
-        Lifetime lifetime = (Lifetime) chunk.placement;
+        Lifetime lifetime = chunk.lifetime();
         if (plan == null && lifetime.died == NEVER && !isSeparate(lifetime)) {
             if (barrierOpen) {
                 pendingFrees.add(lifetime);
@@ -168,6 +166,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      *
      * @return the planned block size in bytes
      */
+    @Override
     public synchronized long compute() {
         ensureOpen();
         if (plan == null) {
@@ -185,6 +184,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      *
      * @throws AllocationLimitException when the planned block exceeds the limit; nothing changes then
      */
+    @Override
     @SuppressWarnings("restricted") // checked mode moves the slices into the plan's scope with reinterpret
     public synchronized void apply() {
         compute();
@@ -197,7 +197,14 @@ public final class DeferBufferAllocator implements BufferAllocator {
         long alignment = MAX_ALIGNMENT;
         MemorySegment memory = supply.tryReserve(plan.size(), alignment);
         if (memory == null) {
-            throw supply.refuse(plan.size(), live.bytes());
+            AllocationLimitException refusal = supply.refuse(plan.size(), live.bytes());
+            if (!supply.retryAfter(refusal)) {
+                throw refusal;
+            }
+            memory = supply.tryReserve(plan.size(), alignment); // the listener freed memory: once more
+            if (memory == null) {
+                throw supply.refuse(plan.size(), live.bytes());
+            }
         }
         long skip = Sizes.alignUp(memory.address(), alignment) - memory.address();
         if (skip != 0) {
@@ -306,7 +313,37 @@ public final class DeferBufferAllocator implements BufferAllocator {
         return closed ? leaksAtClose : live.report();
     }
 
+    /** Starts a new plan: the same as {@link #reset()}. */
+    @Override
+    public void beginRound() {
+        reset();
+    }
+
+    /** Drops the plan: the same as {@link #reset()}. */
+    @Override
+    public void endRound() {
+        reset();
+    }
+
+    /**
+     * Nothing to do: inside a barrier every free is deferred to its end, so threads never share freed memory.
+     *
+     * @throws IllegalStateException outside a barrier
+     */
+    @Override
+    public synchronized void beginGroup() {
+        if (!barrierOpen) {
+            throw new IllegalStateException("beginGroup() on '" + name + "' outside barrierBegin()/barrierEnd()");
+        }
+    }
+
+    /** Nothing to do (see {@link #beginGroup()}). */
+    @Override
+    public void endGroup() {
+    }
+
     /** Opens a section in which frees are deferred to {@link #barrierEnd()}. */
+    @Override
     public synchronized void barrierBegin() {
         ensureOpen();
         if (barrierOpen) {
@@ -316,6 +353,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
     }
 
     /** Ends the section: the frees made inside it take effect now. */
+    @Override
     public synchronized void barrierEnd() {
         ensureOpen();
         if (!barrierOpen) {
@@ -407,7 +445,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private List<OffsetPlanner.Request> requests() {
         List<OffsetPlanner.Request> requests = new ArrayList<>(chunks.size());
         for (MemoryChunk chunk : chunks) {
-            Lifetime lifetime = (Lifetime) chunk.placement;
+            Lifetime lifetime = chunk.lifetime();
             long born = isSeparate(lifetime) ? -1 : lifetime.born;
             requests.add(new OffsetPlanner.Request(lifetime.footprint, chunk.alignment(), born, lifetime.died));
         }

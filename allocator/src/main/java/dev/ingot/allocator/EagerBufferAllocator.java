@@ -72,6 +72,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     private final Set<Block> blocks = new LinkedHashSet<>();
     private final LiveChunks live = new LiveChunks();
     private final PlanningGroups groups;
+    private final PlanningRound round = new PlanningRound();
     private long nextBlockId;
     private long peakInUse;
     private long allocations;
@@ -96,11 +97,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
         this.options = options;
         this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options.limit(), options.budget());
+        this.supply = new BlockSupply(name, source, options);
         this.groups = new PlanningGroups(name);
-        if (source instanceof ChildSource child) {
-            child.onBlockLost(this::blockLost);
-        }
+        source.onBlockLost(this::blockLost);
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -164,10 +163,17 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 throw new IllegalStateException("cannot free " + chunk + ": " + chunk.revokedBecause());
             }
             chunk.markFreed();
-            scope = chunk.revoke("it was freed");
             live.remove(chunk);
-            span = (Span) chunk.placement;
+            span = chunk.span();
             chunk.placement = null;
+            round.freed(span.size);
+            if (round.isOpen()) {
+                // Reusable by the round's later allocations, but the chunk keeps its segment until the round ends.
+                round.keep(chunk, span.block);
+                returnMemory(span);
+                return;
+            }
+            scope = chunk.revoke("it was freed");
             if (scope == null) {
                 returnMemory(span); // fast mode: nothing to close, one critical section
                 return;
@@ -196,6 +202,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
             synchronized (lock) {
                 ensureOpen();
                 revokeAll("release(true) took its memory back", after);
+                round.end("release(true) took its memory back", after);
                 after.closeScopes();
                 leaving = detachAllBlocks();
             }
@@ -259,6 +266,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 leaks = live.report();
                 leaksAtClose = leaks;
                 revokeAll("its allocator '" + name + "' was closed", after);
+                round.end("its allocator '" + name + "' was closed", after);
                 after.closeScopes();
                 leaving = detachAllBlocks();
                 closed = true;
@@ -294,6 +302,74 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
     }
 
+    // ---- planning rounds --------------------------------------------------------------------------------------
+
+    /**
+     * Starts a planning round, ending the one before. Until the round ends, a freed chunk's memory is reused by the
+     * round's later allocations at once, while the chunk keeps its segment (in checked mode, its scope) until the
+     * round ends: a plan binds every chunk of the round, freed or not, and runs them in the order planned. No block
+     * holding such a chunk goes back to the source before the round ends.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    @Override
+    public void beginRound() {
+        synchronized (lock) {
+            ensureOpen();
+            endRoundLocked();
+            round.begin();
+        }
+    }
+
+    /**
+     * Ends the planning round, if one is open: the chunks freed in it lose their memory now, and blocks go back to
+     * the source as {@link AllocatorOptions#maxPooled()} says.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    @Override
+    public void endRound() {
+        synchronized (lock) {
+            ensureOpen();
+            endRoundLocked();
+        }
+    }
+
+    /** Nothing to do: the pool backs every chunk when it is allocated. */
+    @Override
+    public void apply() {
+        synchronized (lock) {
+            ensureOpen();
+        }
+    }
+
+    /**
+     * The most bytes (chunk footprints) the chunks of the current round occupied at once, which is what the round
+     * needs: the pool places chunks when they are allocated.
+     */
+    @Override
+    public long compute() {
+        synchronized (lock) {
+            return round.peakFootprint();
+        }
+    }
+
+    private void endRoundLocked() {
+        if (!round.isOpen()) {
+            return;
+        }
+        AfterUnlock after = new AfterUnlock();
+        List<Block> unpinned = round.end("its planning round ended", after);
+        after.closeScopes(); // scopes of the round's freed chunks close before any block can go back
+        for (Block block : unpinned) {
+            if (block.separate && !block.returned && block.liveChunks == 0 && block.pinnedByRound == 0) {
+                block.removeFreePieces();
+                returnBlock(block);
+            }
+        }
+        returnWhollyFreeBlocks(options.maxPooled());
+    }
+
     // ---- groups and barriers ------------------------------------------------------------------------------------
 
     /**
@@ -301,6 +377,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      *
      * @throws IllegalStateException when a section is already open or the allocator is closed
      */
+    @Override
     public void barrierBegin() {
         synchronized (lock) {
             ensureOpen();
@@ -315,6 +392,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      *
      * @throws IllegalStateException when no section is open or a live thread's group is still open
      */
+    @Override
     public void barrierEnd() {
         synchronized (lock) {
             ensureOpen();
@@ -333,6 +411,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      *
      * @throws IllegalStateException outside a barrier, or when the thread already has an open group
      */
+    @Override
     public void beginGroup() {
         synchronized (lock) {
             ensureOpen();
@@ -345,6 +424,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      *
      * @throws IllegalStateException when the thread has no open group
      */
+    @Override
     public void endGroup() {
         synchronized (lock) {
             groups.endGroup(Thread.currentThread());
@@ -393,6 +473,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         piece.offset = offset;
         piece.size = footprint;
         block.liveChunks++;
+        round.placed(footprint);
         chunk.placement = piece;
         if (checksThisChunk()) {
             Arena scope = Arena.ofShared();
@@ -434,7 +515,14 @@ public final class EagerBufferAllocator implements BufferAllocator {
             size = exact;
         }
         if (memory == null) {
-            throw supply.refuse(requested, live.bytes());
+            AllocationLimitException refusal = supply.refuse(requested, live.bytes());
+            if (!supply.retryAfter(refusal)) {
+                throw refusal;
+            }
+            memory = supply.tryReserve(exact, MAX_ALIGNMENT); // the listener freed memory: once more
+            if (memory == null) {
+                throw supply.refuse(requested, live.bytes());
+            }
         }
         long padding = Sizes.alignUp(memory.address(), alignment) - memory.address();
         if (padding + footprint <= size) {
@@ -472,7 +560,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
             if (pooledBytes() <= keepPooled) {
                 return;
             }
-            if (block.isWhollyFreeIn(shared)) {
+            if (block.isWhollyFreeIn(shared) && block.pinnedByRound == 0) {
                 shared.remove(block.first);
                 returnBlock(block);
             }
@@ -506,11 +594,16 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
         block.liveChunks--;
         if (block.separate) {
+            if (block.pinnedByRound > 0) {
+                return; // its chunk keeps its memory until the planning round ends, which returns the block
+            }
             block.removeFreePieces();
             returnBlock(block);
         } else {
             putBack(span, currentList());
-            returnWhollyFreeBlocks(options.maxPooled());
+            if (!round.isOpen()) {
+                returnWhollyFreeBlocks(options.maxPooled()); // a round trims once, at its end
+            }
         }
     }
 
@@ -549,10 +642,11 @@ public final class EagerBufferAllocator implements BufferAllocator {
             if (closed || block == null) {
                 return;
             }
-            for (MemoryChunk chunk : live.removeIf(c -> ((Span) c.placement).block == block)) {
+            for (MemoryChunk chunk : live.removeIf(c -> c.span().block == block)) {
                 chunk.placement = null;
                 chunk.revoke("its parent allocator took the block back", true, after);
             }
+            round.dropBlock(block, "its parent allocator took the block back", after);
             after.closeScopes();
             block.removeFreePieces();
             block.returned = true;

@@ -43,8 +43,8 @@ public final class MemoryChunk {
     private final long size;
     private final int alignment;
 
-    /** Where the owner placed the chunk; its type is the owner's business. Guarded by the owner's lock. */
-    Object placement;
+    /** Where the owner placed the chunk, or null once it no longer holds memory. Guarded by the owner's lock. */
+    Placement placement;
     /** The chunk's slot in its owner's {@link LiveChunks}, or -1 when not live there. Guarded by the owner's lock. */
     int liveIndex = -1;
 
@@ -152,6 +152,16 @@ public final class MemoryChunk {
     }
 
     // ---- owner-side state changes ---------------------------------------------------------------------------
+
+    /** The span an eager pool placed the chunk in. */
+    Span span() {
+        return (Span) placement;
+    }
+
+    /** The lifetime a deferred planner recorded for the chunk. */
+    DeferBufferAllocator.Lifetime lifetime() {
+        return (DeferBufferAllocator.Lifetime) placement;
+    }
 
     boolean isFreed() {
         return (boolean) FREED.getAcquire(this);

@@ -1,7 +1,5 @@
 package dev.ingot.allocator;
 
-import dev.ingot.allocator.internal.ArenaSource;
-import dev.ingot.allocator.internal.MappedFileSource;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -33,6 +31,17 @@ public interface SegmentSource extends AutoCloseable {
     /** Gives every block still reserved back. Idempotent. */
     @Override
     void close();
+
+    /**
+     * Registers who must hear when the source takes a block back on its own, before it was given back: a child
+     * source whose parent released its memory. The allocator built on the source registers itself once, and then
+     * revokes the chunks it carved from that block. The default does nothing: the shipped arena and mapped sources
+     * never take blocks back.
+     *
+     * @param listener told the block that was taken back (after the source's owner released its own lock)
+     */
+    default void onBlockLost(java.util.function.Consumer<MemorySegment> listener) {
+    }
 
     /** A short description for messages and JFR events, e.g. {@code arena} or {@code mapped(/tmp/x)}. */
     default String description() {

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * While free, a span is also a node of its list's size-ordered tree. Spans are mutable and reused by their
  * allocator (see {@link SpanCache}) so that alloc and free make no garbage. Guarded by the allocator's lock.
  */
-final class Span {
+final class Span implements Placement {
     Block block;
     long offset;
     long size;

@@ -1,6 +1,5 @@
 package dev.ingot.allocator;
 
-import dev.ingot.allocator.internal.ArenaSource;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 

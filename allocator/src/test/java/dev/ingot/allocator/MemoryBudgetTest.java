@@ -270,4 +270,48 @@ class MemoryBudgetTest {
     private static long childrenReserved(MemoryBudget budget) {
         return budget.snapshot().children().stream().mapToLong(MemoryBudget.Snapshot::reserved).sum();
     }
+
+    @Test
+    void aListenerHearsBlocksAndMayFreeMemoryWhenRefusedForOneMoreTry() {
+        MemoryBudget root = MemoryBudget.root("service", 2 * MIB);
+        List<String> heard = new ArrayList<>();
+        try (EagerBufferAllocator cache = new EagerBufferAllocator(SegmentSource.arena(), AllocatorOptions.defaults()
+                .withName("cache").withMinBlockSize(MIB).withMaxPooled(0).withBudget(root))) {
+            List<MemoryChunk> cached = new ArrayList<>(List.of(cache.alloc(MIB), cache.alloc(MIB)));
+            AllocationListener evictOnRefusal = new AllocationListener() {
+                @Override
+                public void onReserve(String allocator, long bytes) {
+                    heard.add("reserve " + allocator + " " + bytes);
+                }
+
+                @Override
+                public void onReturn(String allocator, long bytes) {
+                    heard.add("return " + allocator + " " + bytes);
+                }
+
+                @Override
+                public boolean onRefused(AllocationLimitException refusal) {
+                    heard.add("refused " + refusal.tenant() + " by " + refusal.refusedBy());
+                    if (cached.isEmpty()) {
+                        return false;
+                    }
+                    cache.free(cached.removeLast()); // maxPooled 0: its block goes back at once
+                    return true;
+                }
+            };
+            try (EagerBufferAllocator work = new EagerBufferAllocator(SegmentSource.arena(), AllocatorOptions
+                    .defaults().withName("work").withMinBlockSize(MIB).withBudget(root)
+                    .withListener(evictOnRefusal))) {
+                MemoryChunk chunk = work.alloc(MIB);
+                assertTrue(chunk.isLive());
+                assertEquals(List.of("refused service by service", "reserve work " + MIB), heard);
+                assertEquals(1, cached.size());
+                work.free(chunk);
+                work.release(false);
+                assertEquals("return work " + MIB, heard.getLast());
+                cache.free(cached.removeLast());
+                assertThrows(AllocationLimitException.class, () -> work.alloc(3 * MIB), "no more to evict");
+            }
+        }
+    }
 }

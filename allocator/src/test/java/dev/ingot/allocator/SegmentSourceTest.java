@@ -1,7 +1,5 @@
 package dev.ingot.allocator;
 
-import dev.ingot.allocator.internal.ArenaSource;
-import dev.ingot.allocator.internal.MappedFileSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -230,13 +230,29 @@ public final class ForeignMemory implements AutoCloseable {
         if (left == 0) {
             released = true;
             if (scope != null) {
-                scope.close(); // readers on other threads leave with IllegalStateException before this returns
+                closeScope();
             }
             if (release != null) {
                 release.run();
             }
         } else if (left < 0) {
             throw new AssertionError("holds of " + this + " fell below zero");
+        }
+    }
+
+    /**
+     * Closes the scope: Java readers on other threads leave with {@link IllegalStateException} before this
+     * returns. A native call that was given one of its segments keeps the scope busy until it returns; the
+     * release must wait for it, or it would free memory under native code.
+     */
+    private void closeScope() {
+        while (true) {
+            try {
+                scope.close();
+                return;
+            } catch (IllegalStateException busy) {
+                Thread.yield();
+            }
         }
     }
 

@@ -32,13 +32,33 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Run</b> ({@link #run()}) executes the ops in order and allocates nothing. Outputs stay readable after it
  * until the next resize or {@link #close()}.
  *
- * <p><b>Memory and threads.</b> The pipeline has its own dynamic memory on its backend, so two pipelines on one
- * backend can run at the same time from different threads. One pipeline is used by one thread at a time
- * (a concurrent second call is detected on a best-effort basis and refused with {@link IllegalStateException}).
- * {@link #close()} frees the pipeline's dynamic memory and the STATIC memory of its own inputs and parameters;
- * tensors passed in by the caller stay the caller's.
+ * <p><b>Memory.</b> The pipeline has its own dynamic memory on its backend, so two pipelines on one backend can
+ * run at the same time from different threads. {@link #close()} frees the pipeline's dynamic memory and the STATIC
+ * memory of its own inputs and parameters; tensors passed in by the caller stay the caller's.
+ *
+ * <p><b>Threads.</b> A pipeline is not thread-safe, but sharing one is checked: at most one thread at a time holds
+ * it, through an atomic claim that only that thread gives back. {@link #run()}, {@link #resize()},
+ * {@link #setInputShape} and {@link #close()} hold it for their own duration when the calling thread does not hold
+ * it already; {@link #hold()} makes the calling thread its holder for several steps:
+ * <pre>{@code
+ * try (Pipeline.Hold hold = pipeline.hold()) {   // IllegalStateException if another thread holds it
+ *     input.copyFrom(data);
+ *     pipeline.run();
+ *     result = output.toFloatArray();
+ * }
+ * }</pre>
+ * While one thread holds the pipeline, any other thread's call of these methods, and its use through the
+ * {@link Tensor} API of a tensor the pipeline owns (inputs, own parameters, op outputs, views of them: see
+ * {@link Tensor}), throws {@link IllegalStateException} at once — it never waits and never computes with another
+ * thread's data. Exactly this is checked; not checked are: reads and writes through a {@code MemorySegment} taken
+ * earlier from {@link Tensor#segment()} (raw memory), caller-provided parameters
+ * ({@link Builder#parameter(Tensor)}), and sequences of calls that are not inside one hold (a thread that writes
+ * an input, then runs, without holding the pipeline in between may run on another thread's input).
  */
 public final class Pipeline implements AutoCloseable {
+
+    /** The run event's type: asking it whether a recording wants the event allocates nothing. */
+    private static final jdk.jfr.EventType RUN_EVENT_TYPE = jdk.jfr.EventType.getEventType(PipelineRunEvent.class);
 
     private enum Role { INPUT, OWNED_PARAMETER, EXTERNAL_PARAMETER, INTERMEDIATE, OUTPUT }
 
@@ -47,7 +67,6 @@ public final class Pipeline implements AutoCloseable {
 
     /** Name of the JFR event each run emits when it is enabled (see the class comment). */
     public static final String RUN_EVENT = PipelineRunEvent.NAME;
-    private static final jdk.jfr.EventType RUN_EVENT_TYPE = jdk.jfr.EventType.getEventType(PipelineRunEvent.class);
 
     private static final AtomicInteger PIPELINES = new AtomicInteger();
 
@@ -63,11 +82,13 @@ public final class Pipeline implements AutoCloseable {
     /** The input shapes of the current plan, for the run event. */
     private String inputShapes = "";
     private boolean needsResize = true;
-    private volatile boolean busy;
     private boolean closed;
+    /** Who holds this pipeline; shared with the tensors it owns. */
+    private final PipelineClaim claim;
 
     private Pipeline(Builder builder) {
         this.backend = builder.backend;
+        this.claim = builder.claim;
         this.roles = new IdentityHashMap<>(builder.roles);
         this.inputs = List.copyOf(builder.inputs);
         this.outputs = List.copyOf(builder.outputs);
@@ -125,6 +146,15 @@ public final class Pipeline implements AutoCloseable {
         return dynamic.allocator().stats();
     }
 
+    /**
+     * True once {@link #close()} was called.
+     *
+     * @return whether the pipeline is closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** True when {@link #run()} needs a {@link #resize()} first. */
     public boolean needsResize() {
         return needsResize;
@@ -133,26 +163,50 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Sets the shape an input will have from the next {@link #resize()} on; its data is lost then.
      *
+     * @param input one of this pipeline's inputs
+     * @param shape  its new shape
      * @throws IllegalArgumentException when {@code input} is not an input of this pipeline
+     * @throws IllegalStateException    when the pipeline is closed or another thread holds it
      */
     public void setInputShape(Tensor input, Shape shape) {
-        ensureOpen();
-        if (roles.get(input) != Role.INPUT) {
-            throw new IllegalArgumentException("input: expected one of this pipeline's inputs, got " + input);
-        }
-        if (shape == null) {
-            throw new IllegalArgumentException("shape: expected a Shape, got null");
-        }
-        if (!shape.equals(input.shape()) || pendingShapes.containsKey(input)) {
-            pendingShapes.put(input, shape);
-            needsResize = true;
+        boolean entered = claim.enter("setInputShape");
+        try {
+            ensureOpen();
+            if (roles.get(input) != Role.INPUT) {
+                throw new IllegalArgumentException("input: expected one of this pipeline's inputs, got " + input);
+            }
+            if (shape == null) {
+                throw new IllegalArgumentException("shape: expected a Shape, got null");
+            }
+            if (!shape.equals(input.shape()) || pendingShapes.containsKey(input)) {
+                pendingShapes.put(input, shape);
+                needsResize = true;
+            }
+        } finally {
+            if (entered) {
+                claim.release();
+            }
         }
     }
 
-    /** Sets several input shapes, then resizes. */
+    /**
+     * Sets several input shapes, then resizes.
+     *
+     * @param shapes new shapes of inputs of this pipeline
+     * @return the plan for the new shapes
+     * @throws IllegalArgumentException as {@link #setInputShape} and {@link #resize()}
+     * @throws IllegalStateException    when the pipeline is closed or another thread holds it
+     */
     public MemoryPlan resize(Map<Tensor, Shape> shapes) {
-        shapes.forEach(this::setInputShape);
-        return resize();
+        boolean entered = claim.enter("resize");
+        try {
+            shapes.forEach(this::setInputShape);
+            return resize();
+        } finally {
+            if (entered) {
+                claim.release();
+            }
+        }
     }
 
     /**
@@ -160,15 +214,17 @@ public final class Pipeline implements AutoCloseable {
      * changed since the last successful resize. On failure the pipeline holds no dynamic memory and needs another
      * resize.
      *
+     * @return the plan for the current input shapes
      * @throws IllegalArgumentException when an op refuses its input shapes (the message names the op)
+     * @throws IllegalStateException    when the pipeline is closed or another thread holds it
      */
     public MemoryPlan resize() {
-        ensureOpen();
-        if (!needsResize) {
-            return plan;
-        }
-        enter();
+        boolean entered = claim.enter("resize");
         try {
+            ensureOpen();
+            if (!needsResize) {
+                return plan;
+            }
             TensorType[] newTypes = propagateTypes();
             reacquireInputs();
             applyTypes(newTypes);
@@ -177,24 +233,38 @@ public final class Pipeline implements AutoCloseable {
             needsResize = false;
             return plan;
         } finally {
-            busy = false;
+            if (entered) {
+                claim.release();
+            }
         }
     }
 
     /**
-     * Runs every op once, in order. Allocates nothing.
+     * Runs every op once, in order, holding the pipeline for the run unless the calling thread holds it already.
+     * Allocates nothing: claiming is one compare-and-set, giving back one store.
      *
-     * @throws IllegalStateException when a resize is needed first, the pipeline is closed, or it is running on
-     *                               another thread
+     * @throws IllegalStateException when a resize is needed first, the pipeline is closed, or another thread holds
+     *                               it (then nothing ran)
      */
     public void run() {
+        boolean entered = claim.enter("run");
+        try {
+            runHeld();
+        } finally {
+            if (entered) {
+                claim.release();
+            }
+        }
+    }
+
+    /** One run by the thread that holds the pipeline. */
+    private void runHeld() {
         if (needsResize || closed) {
             throw new IllegalStateException(closed ? "pipeline is closed"
                     : "pipeline needs resize() first: it was never resized, an input shape changed, or the last"
                     + " resize failed");
         }
-        // Created only while a recording enables it: escape analysis cannot be relied on to remove the object
-        // (it failed whenever commit() was not inlined, 56 bytes per run).
+        // Made only while a recording enables it: escape analysis alone did not always remove it (56 bytes a run)
         PipelineRunEvent event = RUN_EVENT_TYPE.isEnabled() ? new PipelineRunEvent() : null;
         long queuedAt = 0;
         if (event != null) {
@@ -203,22 +273,17 @@ public final class Pipeline implements AutoCloseable {
         }
         long admittedAt = 0;
         int threads = 0;
-        enter();
+        backend.onExecuteBegin();
         try {
-            backend.onExecuteBegin();
-            try {
-                if (queuedAt != 0) {
-                    admittedAt = System.nanoTime();
-                    threads = backend.executor().admission().currentThreads();
-                }
-                for (Step step : steps) {
-                    step.execution.onExecute(step.inputs, step.outputs);
-                }
-            } finally {
-                backend.onExecuteEnd();
+            if (queuedAt != 0) {
+                admittedAt = System.nanoTime();
+                threads = backend.executor().admission().currentThreads();
+            }
+            for (Step step : steps) {
+                step.execution.onExecute(step.inputs, step.outputs);
             }
         } finally {
-            busy = false;
+            backend.onExecuteEnd();
         }
         if (event != null && event.shouldCommit()) {
             commit(event, threads, admittedAt - queuedAt);
@@ -256,35 +321,99 @@ public final class Pipeline implements AutoCloseable {
      * @param budget the most time to spend; the warm-up stops after the round that exceeds it
      * @return runs made, time taken, and whether the last rounds allocated nothing
      * @throws IllegalArgumentException when the budget is null or negative
-     * @throws IllegalStateException    as {@link #run()}
+     * @throws IllegalStateException    as {@link #run()}, or when another thread holds the pipeline
      */
     public WarmUpReport warmUp(java.time.Duration budget) {
         if (budget == null || budget.isNegative()) {
             throw new IllegalArgumentException("budget: expected a non-negative duration, got " + budget);
         }
-        if (needsResize) {
-            resize();
+        try (Hold hold = hold()) {
+            if (needsResize) {
+                resize();
+            }
+            return PipelineWarmUp.run(this, budget.toNanos());
         }
-        return PipelineWarmUp.run(this, budget.toNanos());
+    }
+
+    /**
+     * Makes the calling thread this pipeline's holder until the returned hold is closed, so that writing inputs,
+     * running and reading outputs happen without another thread's use in between (see the class comment). Holding
+     * is reentrant: a nested hold (or a {@link #run()} inside one) keeps the outer hold, and only closing the hold
+     * that took the pipeline gives it back. Never waits.
+     *
+     * @return the hold; close it on the same thread (try-with-resources)
+     * @throws IllegalStateException when another thread holds the pipeline or runs it
+     */
+    public Hold hold() {
+        return new Hold(claim.enter("hold"));
+    }
+
+    /**
+     * True when the calling thread holds this pipeline (inside {@link #hold()} or a run).
+     *
+     * @return whether the calling thread holds the pipeline
+     */
+    public boolean isHeldByCurrentThread() {
+        return claim.isHeldByCurrentThread();
     }
 
     /**
      * Frees the pipeline's dynamic memory and the STATIC memory of its own inputs and parameters; its tensors
      * lose their memory. Caller-provided parameters are left alone. Idempotent.
+     *
+     * @throws IllegalStateException when another thread holds the pipeline or runs it (nothing is freed then)
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        boolean entered = claim.enter("close");
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            backend.closeDynamicMemory(dynamic);
+            for (Map.Entry<Tensor, Role> e : roles.entrySet()) {
+                if (e.getValue() != Role.EXTERNAL_PARAMETER) {
+                    e.getKey().close();
+                }
+            }
+        } finally {
+            if (entered) {
+                claim.release();
+            }
         }
-        if (busy) {
-            throw new IllegalStateException("pipeline closed while it is running or resizing");
+    }
+
+    /**
+     * The calling thread's hold on a pipeline, from {@link Pipeline#hold()} until {@link #close()}. Not
+     * thread-safe: it belongs to the thread that took it.
+     */
+    public final class Hold implements AutoCloseable {
+        private final boolean took;
+        private boolean closed;
+
+        private Hold(boolean took) {
+            this.took = took;
         }
-        closed = true;
-        backend.closeDynamicMemory(dynamic);
-        for (Map.Entry<Tensor, Role> e : roles.entrySet()) {
-            if (e.getValue() != Role.EXTERNAL_PARAMETER) {
-                e.getKey().close();
+
+        /**
+         * Gives the pipeline back, unless this hold was nested in another hold or a run of the same thread (the
+         * outer one gives it back). Idempotent.
+         *
+         * @throws IllegalStateException when called from a thread that does not hold the pipeline
+         */
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            if (!claim.isHeldByCurrentThread()) {
+                throw new IllegalStateException("hold closed by a thread that does not hold the pipeline ("
+                        + Thread.currentThread().getName() + "): close it on the thread that took it");
+            }
+            closed = true;
+            if (took) {
+                claim.release();
             }
         }
     }
@@ -418,13 +547,6 @@ public final class Pipeline implements AutoCloseable {
         return bytes;
     }
 
-    private void enter() {
-        if (busy) {
-            throw new IllegalStateException("pipeline is already running or resizing on another thread");
-        }
-        busy = true;
-    }
-
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("pipeline is closed");
@@ -442,6 +564,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<Tensor> inputs = new ArrayList<>();
         private final List<Tensor> outputs = new ArrayList<>();
         private final List<Step> steps = new ArrayList<>();
+        private final PipelineClaim claim = new PipelineClaim();
         private boolean built;
 
         private Builder(CpuBackend backend, OpRegistry registry) {
@@ -459,6 +582,7 @@ public final class Pipeline implements AutoCloseable {
         public Tensor input(TensorType type) {
             checkOpen();
             Tensor t = backend.newTensor(type);
+            t.claimBy(claim);
             roles.put(t, Role.INPUT);
             inputs.add(t);
             return t;
@@ -468,6 +592,7 @@ public final class Pipeline implements AutoCloseable {
         public Tensor parameter(TensorType type) {
             checkOpen();
             Tensor t = backend.newTensor(type);
+            t.claimBy(claim);
             backend.acquire(t, StorageType.STATIC);
             roles.put(t, Role.OWNED_PARAMETER);
             return t;
@@ -514,6 +639,7 @@ public final class Pipeline implements AutoCloseable {
             List<Tensor> out = new ArrayList<>(types.size());
             for (TensorType type : types) {
                 Tensor t = backend.newTensor(type);
+                t.claimBy(claim);
                 roles.put(t, Role.INTERMEDIATE);
                 out.add(t);
             }
@@ -579,7 +705,7 @@ public final class Pipeline implements AutoCloseable {
             Pipeline pipeline = new Pipeline(this);
             try {
                 pipeline.resize();
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 pipeline.close();
                 throw e;
             }

@@ -34,6 +34,15 @@ import java.nio.FloatBuffer;
  * <p><b>Thread-safety.</b> Reading the type and segment from several threads is safe once the tensor is backed;
  * the memory itself has no synchronisation (as with any array). Binding, resizing and closing are not thread-safe:
  * they belong to the thread that owns the tensor's pipeline or backend resize.
+ *
+ * <p><b>Tensors a pipeline owns</b> (its inputs, its own parameters, op outputs, and views of them; not the
+ * caller's tensors passed to {@link Pipeline.Builder#parameter(Tensor)}) belong to whichever thread holds the
+ * pipeline ({@link Pipeline#hold()}, or {@link Pipeline#run()} for its duration). While another thread holds it,
+ * {@link #segment()}, {@link #copyFrom(float[])}, {@link #copyFrom(double[])}, {@link #toFloatArray()},
+ * {@link #toDoubleArray()}, {@link #convertTo(Layout)} and {@link #close()} throw {@link IllegalStateException}.
+ * The copies ({@code copyFrom}, {@code to...Array}, {@code convertTo}, {@code close}) hold the pipeline themselves
+ * while they copy, so a run or hold by another thread cannot start in the middle of one (it is refused instead).
+ * Reads and writes through a segment taken earlier cannot be checked: a segment is raw memory.
  */
 public final class Tensor implements AutoCloseable {
 
@@ -53,6 +62,8 @@ public final class Tensor implements AutoCloseable {
     @SuppressWarnings("unused")
     private final Object keepAlive;
     private boolean closed;
+    /** The claim of the pipeline that owns this tensor, or null; set once when the pipeline declares it. */
+    private PipelineClaim claim;
 
     private Tensor(TensorType type, MemorySegment segment, Tensor base, boolean readOnly, Owner owner,
                    Object keepAlive) {
@@ -214,7 +225,7 @@ public final class Tensor implements AutoCloseable {
         Tensor tensor = allocate(new TensorType(shape, DType.FLOAT32, layout));
         try {
             tensor.copyFrom(data);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             tensor.close();
             throw e;
         }
@@ -226,7 +237,7 @@ public final class Tensor implements AutoCloseable {
         Tensor tensor = allocate(new TensorType(shape, DType.FLOAT64, Layout.NCHW));
         try {
             tensor.copyFrom(data);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             tensor.close();
             throw e;
         }
@@ -292,9 +303,14 @@ public final class Tensor implements AutoCloseable {
      * writes the JDK refuses with {@link IllegalArgumentException}.
      * Does not allocate.
      *
-     * @throws IllegalStateException when the tensor is closed or not backed (not yet acquired/resized, released)
+     * @throws IllegalStateException when the tensor is closed or not backed (not yet acquired/resized, released),
+     *                               or it belongs to a pipeline another thread holds
      */
     public MemorySegment segment() {
+        PipelineClaim held = claim;
+        if (held != null) {
+            held.check(this);
+        }
         if (closed) {
             throw new IllegalStateException("tensor " + type + " is closed");
         }
@@ -317,6 +333,15 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of the elements in logical order ({@code [N, C, spatial...]} row-major), whatever the layout. */
     public float[] toFloatArray() {
+        boolean entered = enterClaim();
+        try {
+            return toFloatArrayHeld();
+        } finally {
+            exitClaim(entered);
+        }
+    }
+
+    private float[] toFloatArrayHeld() {
         MemorySegment memory = segment();
         float[] out = new float[arrayLength()];
         if (layout() == Layout.NCHW && dtype() == DType.FLOAT32) {
@@ -329,10 +354,15 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy of the elements in logical order, widened to double. */
     public double[] toDoubleArray() {
-        MemorySegment memory = segment();
-        double[] out = new double[arrayLength()];
-        forEachLogical((i, offset) -> out[(int) i] = get(memory, offset));
-        return out;
+        boolean entered = enterClaim();
+        try {
+            MemorySegment memory = segment();
+            double[] out = new double[arrayLength()];
+            forEachLogical((i, offset) -> out[(int) i] = get(memory, offset));
+            return out;
+        } finally {
+            exitClaim(entered);
+        }
     }
 
     /**
@@ -342,6 +372,15 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException    when the tensor is read-only, closed or unbacked
      */
     public void copyFrom(float[] data) {
+        boolean entered = enterClaim();
+        try {
+            copyFromHeld(data);
+        } finally {
+            exitClaim(entered);
+        }
+    }
+
+    private void copyFromHeld(float[] data) {
         MemorySegment memory = writableSegment(data == null ? -1 : data.length);
         if (layout() == Layout.NCHW && dtype() == DType.FLOAT32) {
             MemorySegment.copy(data, 0, memory, ValueLayout.JAVA_FLOAT, 0, data.length);
@@ -355,11 +394,28 @@ public final class Tensor implements AutoCloseable {
 
     /** Overwrites the elements with {@code data} given in logical order (narrowed for float32). */
     public void copyFrom(double[] data) {
-        MemorySegment memory = writableSegment(data == null ? -1 : data.length);
-        if (layout() == Layout.NC4HW4) {
-            memory.fill((byte) 0);
+        boolean entered = enterClaim();
+        try {
+            MemorySegment memory = writableSegment(data == null ? -1 : data.length);
+            if (layout() == Layout.NC4HW4) {
+                memory.fill((byte) 0);
+            }
+            forEachLogical((i, offset) -> set(memory, offset, data[(int) i]));
+        } finally {
+            exitClaim(entered);
         }
-        forEachLogical((i, offset) -> set(memory, offset, data[(int) i]));
+    }
+
+    /** Holds this tensor's pipeline for one copy; true when this call took it (see {@link #exitClaim}). */
+    private boolean enterClaim() {
+        PipelineClaim held = base != null ? base.claim : claim;
+        return held != null && held.enter(this);
+    }
+
+    private void exitClaim(boolean entered) {
+        if (entered) {
+            (base != null ? base.claim : claim).release();
+        }
     }
 
     private MemorySegment writableSegment(long length) {
@@ -436,19 +492,26 @@ public final class Tensor implements AutoCloseable {
                     + shape() + " to " + newShape + " without copying; convertTo(Layout.NCHW) first");
         }
         Tensor root = base != null ? base : this;
-        return new Tensor(type.withShape(newShape), null, root, false, NOBODY, null);
+        Tensor view = new Tensor(type.withShape(newShape), null, root, false, NOBODY, null);
+        view.claim = root.claim;
+        return view;
     }
 
     /** An owned copy of this tensor in {@code target} layout; the caller closes it. */
     public Tensor convertTo(Layout target) {
-        Tensor out = allocate(new TensorType(shape(), dtype(), target));
+        boolean entered = enterClaim();
         try {
-            LayoutConverter.convert(this, out);
-        } catch (RuntimeException e) {
-            out.close();
-            throw e;
+            Tensor out = allocate(new TensorType(shape(), dtype(), target));
+            try {
+                LayoutConverter.convert(this, out);
+            } catch (Throwable e) {
+                out.close();
+                throw e;
+            }
+            return out;
+        } finally {
+            exitClaim(entered);
         }
-        return out;
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------
@@ -462,11 +525,16 @@ public final class Tensor implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
+        boolean entered = enterClaim();
         try {
-            owner.tensorClosed(this);
+            closed = true;
+            try {
+                owner.tensorClosed(this);
+            } finally {
+                segment = null;
+            }
         } finally {
-            segment = null;
+            exitClaim(entered);
         }
     }
 
@@ -486,6 +554,11 @@ public final class Tensor implements AutoCloseable {
     /** Takes the memory away (backend use). */
     void unbind() {
         this.segment = null;
+    }
+
+    /** Makes this tensor one a pipeline owns: its use is checked against {@code pipelineClaim}. */
+    void claimBy(PipelineClaim pipelineClaim) {
+        this.claim = pipelineClaim;
     }
 
     /** Changes the type of an unbacked backend tensor (pipeline resize). */

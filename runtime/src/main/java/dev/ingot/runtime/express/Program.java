@@ -19,7 +19,11 @@ import java.util.Map;
  * declared. {@link #run()} is one pipeline run: it allocates nothing.
  *
  * <p>Ownership: the program owns its pipeline and every tensor in it; {@link #close()} frees them. Tensors
- * returned by {@link #tensor} are handles into the pipeline, valid until close. One thread at a time.
+ * returned by {@link #tensor} are handles into the pipeline, valid until close.
+ *
+ * <p>Thread-safety: one thread at a time, checked as for {@link Pipeline} (another thread's run, or use of one of
+ * the program's tensors, while one thread holds it or runs it throws {@link IllegalStateException}); use
+ * {@link #hold()} to write inputs, run and read results as one unit.
  */
 public final class Program implements AutoCloseable {
     private final Pipeline pipeline;
@@ -62,6 +66,17 @@ public final class Program implements AutoCloseable {
     /** Runs the pipeline once; allocates nothing. */
     public void run() {
         pipeline.run();
+    }
+
+    /**
+     * Makes the calling thread the holder of the program's pipeline until the hold is closed: see
+     * {@link Pipeline#hold()}.
+     *
+     * @return the hold, to close on the same thread
+     * @throws IllegalStateException when another thread holds or runs the program
+     */
+    public Pipeline.Hold hold() {
+        return pipeline.hold();
     }
 
     /** The pipeline's memory plan. */
@@ -145,7 +160,7 @@ public final class Program implements AutoCloseable {
             Map<Expr, Tensor> tensors = new IdentityHashMap<>();
             try {
                 return build(order, pb, tensors);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 tensors.values().forEach(Tensor::close); // STATIC leaves taken before the failure
                 throw e;
             }

@@ -15,7 +15,11 @@ import java.util.List;
  * DYNAMIC and shares memory as the plan allows. {@link #step()} is one pipeline run and allocates nothing.
  *
  * <p>Ownership: the trainer owns its program; {@link #close()} frees it (trained values are read before, through
- * {@link #tensor}). One thread at a time.
+ * {@link #tensor}).
+ *
+ * <p>Thread-safety: one thread at a time, checked as for {@link dev.ingot.runtime.Pipeline}: while one thread
+ * holds the trainer ({@link #hold()}) or runs a step, another thread's {@link #step()}, {@link #loss()} or use of
+ * one of its tensors throws {@link IllegalStateException}.
  */
 public final class Trainer implements AutoCloseable {
     private final Program program;
@@ -72,6 +76,17 @@ public final class Trainer implements AutoCloseable {
     /** One training step: forward, backward, update. Allocates nothing. */
     public void step() {
         program.run();
+    }
+
+    /**
+     * Makes the calling thread the trainer's holder until the hold is closed (write inputs, step, read the loss and
+     * parameters as one unit): see {@link dev.ingot.runtime.Pipeline#hold()}.
+     *
+     * @return the hold, to close on the same thread
+     * @throws IllegalStateException when another thread holds the trainer or runs a step
+     */
+    public dev.ingot.runtime.Pipeline.Hold hold() {
+        return program.hold();
     }
 
     /** The loss computed by the last {@link #step()} (before that step's update). Allocates nothing. */

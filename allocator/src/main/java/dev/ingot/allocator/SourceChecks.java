@@ -1,4 +1,4 @@
-package dev.ingot.allocator.internal;
+package dev.ingot.allocator;
 
 /** Argument checks shared by the sources. */
 final class SourceChecks {

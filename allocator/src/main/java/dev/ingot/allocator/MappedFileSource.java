@@ -1,6 +1,5 @@
-package dev.ingot.allocator.internal;
+package dev.ingot.allocator;
 
-import dev.ingot.allocator.SegmentSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * file has), mapped read-write in a shared arena of its own; giving the block back unmaps it and, unless files are
  * kept, deletes the file.
  */
-public final class MappedFileSource implements SegmentSource {
+final class MappedFileSource implements SegmentSource {
     private record Mapping(Arena arena, Path file) {
     }
 

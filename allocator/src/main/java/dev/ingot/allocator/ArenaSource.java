@@ -1,6 +1,5 @@
-package dev.ingot.allocator.internal;
+package dev.ingot.allocator;
 
-import dev.ingot.allocator.SegmentSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Off-heap blocks, one shared arena per block. A shared arena (not a confined one) because the blocks are touched
  * from executor worker threads; one per block because closing it is what returns the memory to the OS.
  */
-public final class ArenaSource implements SegmentSource {
+final class ArenaSource implements SegmentSource {
     private final ConcurrentHashMap<Long, Arena> arenas = new ConcurrentHashMap<>();
 
     @Override
