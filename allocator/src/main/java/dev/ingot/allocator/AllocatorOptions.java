@@ -1,5 +1,8 @@
 package dev.ingot.allocator;
 
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
 /**
  * Settings of one allocator. Immutable: derive variants with the {@code with...} methods.
  *
@@ -37,10 +40,18 @@ package dev.ingot.allocator;
  *                         every ancestor), or null for none (default)
  * @param listener         hears blocks reserved and returned and refusals ({@link AllocationListener#NONE} by
  *                         default)
+ * @param idleReturnNanos  an {@link EagerBufferAllocator} block wholly free for this long goes back to the source,
+ *                         checked on the pool's own calls (once every 64 allocs and frees) and by {@code trimIdle()};
+ *                         {@link Long#MAX_VALUE} (default) never
+ * @param idleReturnThread with an idle time set, also run {@code trimIdle()} from a background daemon thread (every
+ *                         half idle time), so that a pool that gets no more calls still returns its memory
+ * @param clock            the idle policy's clock, in nanoseconds ({@link System#nanoTime()} by default; a fake one
+ *                         in tests)
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                                long minBlockSize, long limit, long maxPooled, System.Logger logger,
-                               int checkInterval, MemoryBudget budget, AllocationListener listener) {
+                               int checkInterval, MemoryBudget budget, AllocationListener listener,
+                               long idleReturnNanos, boolean idleReturnThread, LongSupplier clock) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
@@ -48,6 +59,8 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static final String TRACK_PROPERTY = "ingot.allocator.trackAllocations";
     /** Default {@link #minBlockSize()}: 1 MiB, large enough that blocks are rare, small enough to trim often. */
     public static final long DEFAULT_MIN_BLOCK_SIZE = 1L << 20;
+    /** The idle policy's default clock: {@link System#nanoTime()}, one instance so that equal options compare equal. */
+    public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
     /** Name of the default leak logger. */
     public static final String LOGGER_NAME = "dev.ingot.allocator";
 
@@ -70,6 +83,13 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         if (limit < 0) {
             throw new IllegalArgumentException("limit: expected a byte count >= 0, got " + limit);
         }
+        if (idleReturnNanos <= 0) {
+            throw new IllegalArgumentException("idleReturn: expected a positive duration, got " + idleReturnNanos
+                    + " ns");
+        }
+        if (clock == null) {
+            throw new IllegalArgumentException("clock: expected a nanosecond LongSupplier, got null");
+        }
         if (listener == null) {
             throw new IllegalArgumentException("listener: expected an AllocationListener (NONE for none), got null");
         }
@@ -82,7 +102,8 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     /** The eight-setting form (no sampled checks, no budget). */
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                             long minBlockSize, long limit, long maxPooled, System.Logger logger) {
-        this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null, AllocationListener.NONE);
+        this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null, AllocationListener.NONE,
+                Long.MAX_VALUE, false, SYSTEM_CLOCK);
     }
 
     /** The five-setting form (the first form of this record): no pool cap, default leak logger, track all. */
@@ -100,55 +121,63 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
                 DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null,
-                AllocationListener.NONE);
+                AllocationListener.NONE, Long.MAX_VALUE, false, SYSTEM_CLOCK);
     }
 
     /** A copy with another name; empty lets the allocator pick one. */
     public AllocatorOptions withName(String newName) {
         return new AllocatorOptions(newName, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger, checkInterval, budget, listener);
+                limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /** A copy with checked mode on or off. */
     public AllocatorOptions withChecked(boolean newChecked) {
         return new AllocatorOptions(name, newChecked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, logger, checkInterval, budget, listener);
+                limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /** A copy with allocation-site tracking on or off. */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
         return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger,
-                checkInterval, budget, listener);
+                checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /** A copy that tracks one allocation in {@code newInterval} (when tracking is on). */
     public AllocatorOptions withTrackingInterval(int newInterval) {
         return new AllocatorOptions(name, checked, trackAllocations, newInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval, budget, listener);
+                logger, checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /** A copy with another minimum block size, in bytes. */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, newMinBlockSize,
-                limit, maxPooled, logger, checkInterval, budget, listener);
+                limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withLimit(long newLimit) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                newLimit, maxPooled, logger, checkInterval, budget, listener);
+                newLimit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
     public AllocatorOptions withMaxPooled(long newMaxPooled) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, newMaxPooled, logger, checkInterval, budget, listener);
+                limit, newMaxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /** A copy that reports leaks to another logger. */
     public AllocatorOptions withLogger(System.Logger newLogger) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
-                limit, maxPooled, newLogger, checkInterval, budget, listener);
+                limit, maxPooled, newLogger, checkInterval, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /**
@@ -160,7 +189,8 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
      */
     public AllocatorOptions withSampledChecks(int n) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, n, budget, listener);
+                logger, n, budget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /**
@@ -171,7 +201,8 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
      */
     public AllocatorOptions withBudget(MemoryBudget newBudget) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval, newBudget, listener);
+                logger, checkInterval, newBudget, listener, idleReturnNanos,
+                idleReturnThread, clock);
     }
 
     /**
@@ -183,6 +214,37 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
      */
     public AllocatorOptions withListener(AllocationListener newListener) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval, budget, newListener);
+                logger, checkInterval, budget, newListener, idleReturnNanos,
+                idleReturnThread, clock);
+    }
+
+    /**
+     * A copy whose pool returns blocks wholly free for at least {@code idle} to the source (see
+     * {@link #idleReturnNanos()}).
+     *
+     * @param idle             how long a block stays wholly free before it goes back
+     * @param backgroundThread also check from a background daemon thread, for pools that may get no more calls
+     * @return the copy
+     * @throws IllegalArgumentException when {@code idle} is null, zero or negative
+     */
+    public AllocatorOptions withIdleReturn(Duration idle, boolean backgroundThread) {
+        if (idle == null || idle.isZero() || idle.isNegative()) {
+            throw new IllegalArgumentException("idle: expected a positive Duration, got " + idle);
+        }
+        long nanos = idle.compareTo(Duration.ofNanos(Long.MAX_VALUE - 1)) >= 0 ? Long.MAX_VALUE - 1 : idle.toNanos();
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, checkInterval, budget, listener, nanos, backgroundThread, clock);
+    }
+
+    /**
+     * A copy whose idle policy reads {@code nanoClock} instead of {@link System#nanoTime()} (for tests).
+     *
+     * @param nanoClock a monotonic clock in nanoseconds
+     * @return the copy
+     * @throws IllegalArgumentException when {@code nanoClock} is null
+     */
+    public AllocatorOptions withClock(LongSupplier nanoClock) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, checkInterval, budget, listener, idleReturnNanos, idleReturnThread, nanoClock);
     }
 }

@@ -18,6 +18,10 @@ final class Block {
     int liveChunks;
     /** Chunks freed in the open planning round whose memory must stay valid until it ends: the block stays. */
     int pinnedByRound;
+    /** When the block last became wholly free (clock of the idle policy); meaningful while {@link #idleCandidate}. */
+    long freeSince;
+    /** Listed by the idle policy as a block that became wholly free. */
+    boolean idleCandidate;
     /** Set once the block is no longer the allocator's: a free still in flight must not touch it. */
     boolean returned;
 

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -73,6 +74,22 @@ public final class EagerBufferAllocator implements BufferAllocator {
     private final LiveChunks live = new LiveChunks();
     private final PlanningGroups groups;
     private final PlanningRound round = new PlanningRound();
+    /** How the idle policy sees and returns blocks; one object, so that a check allocates nothing. */
+    private final IdleBlocks.Returner idleReturner = new IdleBlocks.Returner() {
+        @Override
+        public boolean isIdle(Block block) {
+            return block.isWhollyFreeIn(shared) && block.pinnedByRound == 0;
+        }
+
+        @Override
+        public void giveBack(Block block) {
+            shared.remove(block.first);
+            returnBlock(block);
+        }
+    };
+    private final IdleBlocks idle;
+    /** The background idle check, or null when not asked for. */
+    private final ScheduledFuture<?> idleChecks;
     private long nextBlockId;
     private long peakInUse;
     private long allocations;
@@ -100,6 +117,10 @@ public final class EagerBufferAllocator implements BufferAllocator {
         this.supply = new BlockSupply(name, source, options);
         this.groups = new PlanningGroups(name);
         source.onBlockLost(this::blockLost);
+        this.idle = new IdleBlocks(options.idleReturnNanos(), options.clock());
+        this.idleChecks = idle.enabled() && options.idleReturnThread()
+                ? IdleBlocks.scheduleChecks(this, EagerBufferAllocator::trimIdleQuietly, options.idleReturnNanos() / 2)
+                : null;
     }
 
     /** The name used in messages, logs and JFR events. */
@@ -132,6 +153,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 list.add(piece);
             }
             place(chunk, piece, footprint, alignment);
+            if (idle.due()) {
+                returnIdleBlocks();
+            }
             return chunk;
         }
     }
@@ -176,6 +200,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
             scope = chunk.revoke("it was freed");
             if (scope == null) {
                 returnMemory(span); // fast mode: nothing to close, one critical section
+                if (idle.due()) {
+                    returnIdleBlocks();
+                }
                 return;
             }
         }
@@ -215,6 +242,31 @@ public final class EagerBufferAllocator implements BufferAllocator {
     /** Gives every wholly free block back to the source: the same as {@code release(false)}. */
     public void trim() {
         release(false);
+    }
+
+    /**
+     * Gives back the blocks wholly free for at least the idle time of {@link AllocatorOptions#withIdleReturn}
+     * (nothing when no idle time is set). The pool also does this on its own calls.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    public void trimIdle() {
+        synchronized (lock) {
+            ensureOpen();
+            returnIdleBlocks();
+        }
+    }
+
+    private void trimIdleQuietly() {
+        synchronized (lock) {
+            if (!closed) {
+                returnIdleBlocks();
+            }
+        }
+    }
+
+    private void returnIdleBlocks() {
+        idle.collect(idleReturner);
     }
 
     @Override
@@ -265,6 +317,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 }
                 leaks = live.report();
                 leaksAtClose = leaks;
+                if (idleChecks != null) {
+                    idleChecks.cancel(false);
+                }
                 revokeAll("its allocator '" + name + "' was closed", after);
                 round.end("its allocator '" + name + "' was closed", after);
                 after.closeScopes();
@@ -577,6 +632,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      */
     private List<Block> detachAllBlocks() {
         shared.drain();
+        idle.clear();
         groups.clear();
         List<Block> detached = List.copyOf(blocks);
         for (Block block : detached) {
@@ -628,6 +684,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
             spares.give(after);
         }
         list.add(span);
+        if (span.prev == null && span.next == null && list == shared && !span.block.separate) {
+            idle.becameFree(span.block); // the whole block is one free piece again
+        }
     }
 
     /**

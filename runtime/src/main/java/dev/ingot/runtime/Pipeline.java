@@ -3,6 +3,8 @@ package dev.ingot.runtime;
 import dev.ingot.allocator.AllocatorStats;
 import dev.ingot.runtime.events.PipelineRunEvent;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -30,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * taken earlier from them must not be kept.
  *
  * <p><b>Run</b> ({@link #run()}) executes the ops in order and allocates nothing. Outputs stay readable after it
- * until the next resize or {@link #close()}.
+ * until the next resize or {@link #close()}. Caller memory (a {@code MemorySegment} or a direct {@code ByteBuffer})
+ * can stand in for inputs and outputs for one run ({@link #bindInput}, {@link #bindOutput}): the ops then read the
+ * request and write the response where the caller has them, without a copy.
  *
  * <p><b>Memory.</b> The pipeline has its own dynamic memory on its backend, so two pipelines on one backend can
  * run at the same time from different threads. {@link #close()} frees the pipeline's dynamic memory and the STATIC
@@ -78,6 +82,7 @@ public final class Pipeline implements AutoCloseable {
     private final List<Tensor> outputs;
     private final Step[] steps;
     private final Map<Tensor, Shape> pendingShapes = new IdentityHashMap<>();
+    private final RunBindings bindings;
     private MemoryPlan plan;
     /** The input shapes of the current plan, for the run event. */
     private String inputShapes = "";
@@ -97,6 +102,7 @@ public final class Pipeline implements AutoCloseable {
             roles.put(output, Role.OUTPUT);
         }
         this.dynamic = backend.newDynamicMemory();
+        this.bindings = new RunBindings(inputs, outputs);
     }
 
     /** A builder for a pipeline on {@code backend} whose ops come from {@link OpRegistry#standard()}. */
@@ -225,6 +231,7 @@ public final class Pipeline implements AutoCloseable {
             if (!needsResize) {
                 return plan;
             }
+            bindings.clear();
             TensorType[] newTypes = propagateTypes();
             reacquireInputs();
             applyTypes(newTypes);
@@ -275,12 +282,19 @@ public final class Pipeline implements AutoCloseable {
         int threads = 0;
         backend.onExecuteBegin();
         try {
-            if (queuedAt != 0) {
-                admittedAt = System.nanoTime();
-                threads = backend.executor().admission().currentThreads();
-            }
-            for (Step step : steps) {
-                step.execution.onExecute(step.inputs, step.outputs);
+            boolean bound = bindings.apply();
+            try {
+                if (queuedAt != 0) {
+                    admittedAt = System.nanoTime();
+                    threads = backend.executor().admission().currentThreads();
+                }
+                for (Step step : steps) {
+                    step.execution.onExecute(step.inputs, step.outputs);
+                }
+            } finally {
+                if (bound) {
+                    bindings.restore();
+                }
             }
         } finally {
             backend.onExecuteEnd();
@@ -297,6 +311,96 @@ public final class Pipeline implements AutoCloseable {
         event.threads = threads;
         event.admissionWait = admissionWait;
         event.commit();
+    }
+
+    /**
+     * Binds caller memory as input {@code index} for the next {@link #run()} only: the ops read it directly, nothing
+     * is copied, and the input's own memory is left untouched. The binding ends when that run ends (also when it
+     * fails) or at a resize. The memory must stay valid and unchanged until then; the pipeline never writes it.
+     * Only the binding thread may run with it (or bind more).
+     *
+     * @param index  the input's position in {@link #inputs()}
+     * @param memory native memory holding exactly the input's bytes: {@code memory.byteSize()} equal to the input
+     *               type's byte size, aligned to the dtype's size, accessible from the executor's threads (shared,
+     *               auto or global arena) unless the backend has one thread; may be read-only
+     * @param dtype  the element type the memory holds: must be the input's
+     * @param layout the layout the memory holds: must be the input's
+     * @throws IllegalArgumentException when the index is out of range or the memory does not fit, naming what was
+     *                                  expected
+     * @throws IllegalStateException    when the pipeline is closed or needs a resize, another thread holds it, or
+     *                                  another thread bound memory for the next run
+     */
+    public void bindInput(int index, MemorySegment memory, DType dtype, Layout layout) {
+        boolean entered = claim.enter("bindInput");
+        try {
+            checkBindable();
+            bindings.bindInput(index, memory, dtype, layout, backend.executor().parallelism());
+        } finally {
+            if (entered) {
+                claim.release();
+            }
+        }
+    }
+
+    /**
+     * Binds a direct buffer (its bytes from position to limit) as input {@code index} for the next run; see
+     * {@link #bindInput(int, MemorySegment, DType, Layout)}.
+     *
+     * @param index  the input's position in {@link #inputs()}
+     * @param buffer a direct buffer in native byte order holding exactly the input's bytes
+     * @param dtype  the element type it holds: must be the input's
+     * @param layout the layout it holds: must be the input's
+     * @throws IllegalArgumentException when the buffer is not direct, not in native order, or does not fit
+     * @throws IllegalStateException    as {@link #bindInput(int, MemorySegment, DType, Layout)}
+     */
+    public void bindInput(int index, ByteBuffer buffer, DType dtype, Layout layout) {
+        bindInput(index, RunBindings.ofBuffer(buffer, "buffer"), dtype, layout);
+    }
+
+    /**
+     * Binds caller memory as output {@code index} for the next {@link #run()} only: the op writes its result there
+     * directly (later ops that read this output read it there too), and the output's own memory keeps its old
+     * contents. Same rules as {@link #bindInput(int, MemorySegment, DType, Layout)}, and the memory must be writable.
+     *
+     * @param index  the output's position in {@link #outputs()}
+     * @param memory writable native memory of exactly the output's bytes
+     * @param dtype  the element type: must be the output's
+     * @param layout the layout: must be the output's
+     * @throws IllegalArgumentException when the index is out of range or the memory does not fit
+     * @throws IllegalStateException    as {@link #bindInput(int, MemorySegment, DType, Layout)}
+     */
+    public void bindOutput(int index, MemorySegment memory, DType dtype, Layout layout) {
+        boolean entered = claim.enter("bindOutput");
+        try {
+            checkBindable();
+            bindings.bindOutput(index, memory, dtype, layout, backend.executor().parallelism());
+        } finally {
+            if (entered) {
+                claim.release();
+            }
+        }
+    }
+
+    /**
+     * Binds a direct buffer as output {@code index} for the next run; see
+     * {@link #bindOutput(int, MemorySegment, DType, Layout)}.
+     *
+     * @param index  the output's position in {@link #outputs()}
+     * @param buffer a writable direct buffer in native byte order of exactly the output's bytes
+     * @param dtype  the element type: must be the output's
+     * @param layout the layout: must be the output's
+     * @throws IllegalArgumentException when the buffer is not direct, not native-order, read-only, or does not fit
+     * @throws IllegalStateException    as {@link #bindInput(int, MemorySegment, DType, Layout)}
+     */
+    public void bindOutput(int index, ByteBuffer buffer, DType dtype, Layout layout) {
+        bindOutput(index, RunBindings.ofBuffer(buffer, "buffer"), dtype, layout);
+    }
+
+    private void checkBindable() {
+        ensureOpen();
+        if (needsResize) {
+            throw new IllegalStateException("bind: the pipeline needs resize() first (its types are not final)");
+        }
     }
 
     /**
@@ -331,6 +435,7 @@ public final class Pipeline implements AutoCloseable {
             if (needsResize) {
                 resize();
             }
+            bindings.clear();
             return PipelineWarmUp.run(this, budget.toNanos());
         }
     }

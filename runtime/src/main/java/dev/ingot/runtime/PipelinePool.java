@@ -453,6 +453,8 @@ public final class PipelinePool implements AutoCloseable {
         private final Shape[] plannedShapes;
         /** The thread it is lent to; null while pooled. */
         private volatile Thread holder;
+        /** The holder's hold on the pipeline while lent. */
+        private Pipeline.Hold hold;
 
         private Lease(Pipeline pipeline, ShapeSlot slot) {
             this.pipeline = pipeline;
@@ -462,6 +464,16 @@ public final class PipelinePool implements AutoCloseable {
 
         /** On the acquiring thread, outside the lock: makes it the pipeline's holder. */
         private Lease take() {
+            try {
+                hold = pipeline.hold();
+            } catch (RuntimeException e) {
+                try {
+                    giveBack(this, false); // someone kept using it after giving it back: it is not pooled again
+                } catch (RuntimeException notClosed) {
+                    e.addSuppressed(notClosed);
+                }
+                throw e;
+            }
             holder = Thread.currentThread();
             return this;
         }
@@ -499,8 +511,14 @@ public final class PipelinePool implements AutoCloseable {
             }
             checkHolder("close()");
             boolean keep = !pipeline.isClosed() && !pipeline.needsResize() && shapesMatch();
+            Pipeline.Hold h = hold;
+            hold = null;
             holder = null;
-            giveBack(this, keep);
+            try {
+                h.close();
+            } finally {
+                giveBack(this, keep);
+            }
         }
 
         /** True when the inputs still have the shapes they were planned with. */

@@ -74,7 +74,28 @@ class PipelinePoolTest {
                 }
             }).get(60, TimeUnit.SECONDS);
             assertInstanceOf(IllegalStateException.class, fromOther);
+            Pipeline pipeline = lease.pipeline();
+            assertTrue(pipeline.isHeldByCurrentThread());
+            Throwable writeFromOther = CompletableFuture.supplyAsync(() -> {
+                try {
+                    pipeline.inputs().get(0).copyFrom(new float[6]); // the pipeline is held by the leasing thread
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            }).get(60, TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, writeFromOther);
+            Throwable runFromOther = CompletableFuture.supplyAsync(() -> {
+                try {
+                    pipeline.run();
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            }).get(60, TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, runFromOther);
             lease.close();
+            assertTrue(!pipeline.isHeldByCurrentThread(), "given back with the lease");
             lease.close(); // idempotent on its thread
             IllegalStateException after = assertThrows(IllegalStateException.class, lease::pipeline);
             assertTrue(after.getMessage().contains("closed"), after.getMessage());

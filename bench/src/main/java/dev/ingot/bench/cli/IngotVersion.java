@@ -1,5 +1,6 @@
 package dev.ingot.bench.cli;
 
+import dev.ingot.ops.KernelInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,17 +19,11 @@ final class IngotVersion implements IVersionProvider {
         Runtime.Version jdk = Runtime.version();
         return new String[] {
             "ingot " + version(),
-            "kernels: " + kernels(),
+            "kernels: " + KernelInfo.current().summary(),
             "JDK " + jdk + " (" + System.getProperty("java.vendor", "unknown vendor") + ") at "
                     + System.getProperty("java.home"),
             "cores: " + Runtime.getRuntime().availableProcessors() + " available to this JVM"
         };
-    }
-
-    private static String kernels() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                ? "vector (jdk.incubator.vector is present)"
-                : "scalar (no jdk.incubator.vector: run with --add-modules jdk.incubator.vector)";
     }
 
     /** The project version, e.g. {@code 0.1.0-SNAPSHOT}. */

@@ -116,7 +116,12 @@ public final class ArrowCData {
             hold.close();
             throw e;
         }
-        writeArray(array, dims[0], listSize, data.address(), hold);
+        try {
+            writeArray(array, dims[0], listSize, data.address(), hold);
+        } catch (RuntimeException | Error e) {
+            Callbacks.releaseSchema(schema); // the caller gets an exception, not half an export
+            throw e;
+        }
     }
 
     private static void writeSchema(MemorySegment schemaOut, String format, String json, String childFormat) {

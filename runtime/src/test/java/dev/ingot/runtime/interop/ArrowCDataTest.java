@@ -208,6 +208,29 @@ class ArrowCDataTest {
     }
 
     @Test
+    void anUnknownNullCountIsCountedFromTheValidityBitsOfTheRowsTaken() {
+        for (int bits : new int[] {0b111, 0b101}) {
+            try (Tensor t = Tensor.copyOf(sequence(6), Shape.of(3, 2)); Structs s = Structs.allocate()) {
+                ArrowCData.exportTensor(t, s.schema(), s.array());
+                MemorySegment validity = s.arena().allocate(1);
+                validity.set(ValueLayout.JAVA_BYTE, 0, (byte) bits);
+                NativeCalls.at(s.array().get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_BUFFERS), 8)
+                        .set(ValueLayout.JAVA_LONG, 0, validity.address());
+                s.array().set(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_NULL_COUNT, -1L);
+                if (bits == 0b111) {
+                    try (Tensor back = ArrowCData.importTensor(s.schema(), s.array())) {
+                        assertArrayEquals(sequence(6), back.toFloatArray());
+                    }
+                } else {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> ArrowCData.importTensor(s.schema(), s.array()));
+                    assertEquals("array: expected no nulls (a tensor has no missing values), got 1", e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
     void aPlainFixedSizeListImportsAsRowsOfItsListSize() {
         try (Tensor t = Tensor.copyOf(sequence(6), Shape.of(3, 2)); Structs s = Structs.allocate()) {
             ArrowCData.exportTensor(t, s.schema(), s.array());
