@@ -90,6 +90,9 @@ public final class Tensor implements AutoCloseable {
     /**
      * Wraps memory without copying. The tensor sees the first {@code type.byteSize()} bytes of the segment.
      * The caller owns the memory and keeps it alive while the tensor is used; {@link #close()} does not free it.
+     * A segment of a confined {@link java.lang.foreign.Arena} gives a tensor only its owner thread can use: a
+     * backend with more than one thread refuses it where it is planned or passed to an op
+     * ({@link CpuBackend#checkAccessible}), and a one-thread backend runs it on the owner thread only.
      *
      * @throws IllegalArgumentException when the segment is too small or not aligned to the dtype's size
      */

@@ -148,17 +148,13 @@ public final class InstanceNorm {
      * @param eps     added to the variance, finite and &gt; 0 (PyTorch's default is {@value #DEFAULT_EPS})
      * @return y, mean and invstd, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps (see the class comment)
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static Forward forward(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps) {
+        checkAccessible(backend, "x", x, "gamma", gamma, "beta", beta);
         Execution e = new InstanceNormExecution(forwardAttributes(gamma, beta, eps), backend);
-        List<Tensor> inputs = forwardInputs(x, gamma, beta);
-        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
-        try {
-            run(backend, e, inputs, outputs);
-        } catch (RuntimeException ex) {
-            closeAll(outputs.toArray(Tensor[]::new));
-            throw ex;
-        }
+        List<Tensor> outputs = runIntoNewOutputs(backend, e, forwardInputs(x, gamma, beta));
         return new Forward(outputs.get(0), outputs.get(1), outputs.get(2));
     }
 
@@ -174,9 +170,12 @@ public final class InstanceNorm {
      * @param mean    output float32 [N, C], writable
      * @param invstd  output float32 [N, C], writable
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type or read-only
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static void forwardInto(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps,
                                    Tensor y, Tensor mean, Tensor invstd) {
+        checkAccessible(backend, "x", x, "gamma", gamma, "beta", beta, "y", y, "mean", mean, "invstd", invstd);
         Execution e = new InstanceNormExecution(forwardAttributes(gamma, beta, eps), backend);
         run(backend, e, forwardInputs(x, gamma, beta), List.of(y, mean, invstd));
     }
@@ -194,19 +193,15 @@ public final class InstanceNorm {
      * @param eps       the forward's eps, finite and &gt; 0
      * @return dx, and dgamma / dbeta where asked for, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or only one of mean and invstd
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static Gradients backward(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,
                                      Tensor gamma, boolean withDbeta, double eps) {
+        checkAccessible(backend, "x", x, "dy", dy, "mean", mean, "invstd", invstd, "gamma", gamma);
         Execution e = new InstanceNormGradExecution(backwardAttributes(mean, invstd, gamma, withDbeta, eps, false),
                 backend);
-        List<Tensor> inputs = backwardInputs(x, dy, mean, invstd, gamma);
-        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
-        try {
-            run(backend, e, inputs, outputs);
-        } catch (RuntimeException ex) {
-            closeAll(outputs.toArray(Tensor[]::new));
-            throw ex;
-        }
+        List<Tensor> outputs = runIntoNewOutputs(backend, e, backwardInputs(x, dy, mean, invstd, gamma));
         return new Gradients(outputs.get(0), gamma == null ? null : outputs.get(1),
                 withDbeta ? outputs.get(outputs.size() - 1) : null);
     }
@@ -226,6 +221,8 @@ public final class InstanceNorm {
      * @param dgamma  output [C], required exactly when gamma is given (else null)
      * @param dbeta   output [C], or null when dbeta is not wanted
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static void backwardInto(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,
                                     Tensor gamma, double eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
@@ -234,6 +231,8 @@ public final class InstanceNorm {
                     + (gamma == null ? "null without gamma" : "a tensor when gamma is given") + ", got "
                     + (dgamma == null ? "null" : dgamma.type()));
         }
+        checkAccessible(backend, "x", x, "dy", dy, "mean", mean, "invstd", invstd, "gamma", gamma, "dx", dx,
+                "dgamma", dgamma, "dbeta", dbeta);
         boolean inPlace = dx == dy;
         Execution e = new InstanceNormGradExecution(
                 backwardAttributes(mean, invstd, gamma, dbeta != null, eps, inPlace), backend);
@@ -246,6 +245,16 @@ public final class InstanceNorm {
             outputs.add(dbeta);
         }
         run(backend, e, backwardInputs(x, dy, mean, invstd, gamma), outputs);
+    }
+
+    /** Refuses, naming it, an argument whose memory the backend's threads cannot use (confined memory). */
+    private static void checkAccessible(CpuBackend backend, Object... namesAndTensors) {
+        if (backend == null) {
+            throw new IllegalArgumentException("backend: expected a CpuBackend, got null");
+        }
+        for (int i = 0; i < namesAndTensors.length; i += 2) {
+            backend.checkAccessible((String) namesAndTensors[i], (Tensor) namesAndTensors[i + 1]);
+        }
     }
 
     private static Attributes forwardAttributes(Tensor gamma, Tensor beta, double eps) {
@@ -311,9 +320,25 @@ public final class InstanceNorm {
                 outputs.add(t);
                 backend.acquire(t, StorageType.STATIC);
             }
-        } catch (RuntimeException e) {
-            closeAll(outputs.toArray(Tensor[]::new));
+        } catch (Throwable e) {
+            closeAfter(e, outputs.toArray(Tensor[]::new));
             throw e;
+        }
+        return outputs;
+    }
+
+    /**
+     * Runs {@code e} into new STATIC tensors of {@code backend}. Output types are checked (and the op's heap
+     * scratch sized) before any memory is taken; whatever is thrown after that, Errors included, the outputs are
+     * released before it propagates.
+     */
+    static List<Tensor> runIntoNewOutputs(CpuBackend backend, Execution e, List<Tensor> inputs) {
+        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
+        try {
+            run(backend, e, inputs, outputs);
+        } catch (Throwable ex) {
+            closeAfter(ex, outputs.toArray(Tensor[]::new));
+            throw ex;
         }
         return outputs;
     }
@@ -328,11 +353,36 @@ public final class InstanceNorm {
         }
     }
 
+    /** Closes every tensor, even when one close throws; the first failure is thrown with the others suppressed. */
     private static void closeAll(Tensor... tensors) {
+        Throwable first = null;
         for (Tensor t : tensors) {
             if (t != null) {
-                t.close();
+                try {
+                    t.close();
+                } catch (Throwable e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
             }
+        }
+        if (first instanceof RuntimeException r) {
+            throw r;
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /** Releases {@code tensors} after {@code failure}, which propagates; a failure to close is added to it. */
+    private static void closeAfter(Throwable failure, Tensor... tensors) {
+        try {
+            closeAll(tensors);
+        } catch (Throwable e) {
+            failure.addSuppressed(e);
         }
     }
 }

@@ -104,7 +104,7 @@ public final class Npy {
                             header.shape().elementCount());
                 }
                 return tensor;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 tensor.close();
                 throw e;
             }
@@ -136,7 +136,7 @@ public final class Npy {
                             + header.dtype().byteSize() + " bytes, so it cannot be mapped: use Npy.read()");
                 }
                 return Tensor.wrap(mapped, type, arena::close);
-            } catch (RuntimeException | IOException e) {
+            } catch (Throwable e) {
                 arena.close();
                 throw e;
             }

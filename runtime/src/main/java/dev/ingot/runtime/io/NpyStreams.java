@@ -36,7 +36,7 @@ final class NpyStreams {
         try {
             readData(source, in, header, tensor.segment());
             return tensor;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             tensor.close();
             throw e;
         }

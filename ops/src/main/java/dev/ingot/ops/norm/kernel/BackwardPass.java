@@ -68,6 +68,16 @@ public final class BackwardPass extends UnitSchedule {
     private MemorySegment dx;
 
     /**
+     * Heap bytes a backward pass over {@code geo} allocates as scratch (see the constructor), known before any is.
+     *
+     * @param geo the problem shape and its cut into units
+     * @return the bytes
+     */
+    public static long scratchBytes(NormGeometry geo) {
+        return geo.scratchBytes(FIELDS, 4);
+    }
+
+    /**
      * @param geo     the problem shape and its cut into units
      * @param eps     added to the variance when the statistics are recomputed; positive and finite
      * @param kernels the kernels to use (see {@link Kernels})

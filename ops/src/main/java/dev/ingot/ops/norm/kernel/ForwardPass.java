@@ -52,6 +52,16 @@ public final class ForwardPass extends UnitSchedule {
     private MemorySegment invstdOut;
 
     /**
+     * Heap bytes a forward pass over {@code geo} allocates as scratch (see the constructor), known before any is.
+     *
+     * @param geo the problem shape and its cut into units
+     * @return the bytes
+     */
+    public static long scratchBytes(NormGeometry geo) {
+        return geo.scratchBytes(FIELDS, 3);
+    }
+
+    /**
      * @param geo     the problem shape and its cut into units
      * @param eps     added to the variance; positive and finite (checked by the op)
      * @param kernels the kernels to use (see {@link Kernels})
