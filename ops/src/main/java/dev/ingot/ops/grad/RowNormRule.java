@@ -78,7 +78,9 @@ public final class RowNormRule implements OpGrad {
         }
         List<Object> attributes = new ArrayList<>(Arrays.asList(InstanceNorm.EPS, f.getDouble(InstanceNorm.EPS,
                 batch ? BatchNorm.DEFAULT_EPS : rms ? RmsNorm.DEFAULT_EPS : GroupNorm.DEFAULT_EPS),
-                InstanceNorm.GAMMA, gamma));
+                InstanceNorm.GAMMA, gamma,
+                // may write dx over dy: the program does so where dy is read by this node alone
+                InstanceNorm.IN_PLACE, false));
         if (!rms) {
             attributes.addAll(List.of(InstanceNorm.BETA, beta));
         }
