@@ -445,6 +445,7 @@ public final class Pipeline implements AutoCloseable {
      * @throws IllegalArgumentException when the budget is null or negative
      * @throws IllegalStateException    as {@link #run()}, or when another thread holds the pipeline
      */
+    @SuppressWarnings("try") // the hold is held, not used: no other thread may run the pipeline meanwhile
     public WarmUpReport warmUp(java.time.Duration budget) {
         if (budget == null || budget.isNegative()) {
             throw new IllegalArgumentException("budget: expected a non-negative duration, got " + budget);

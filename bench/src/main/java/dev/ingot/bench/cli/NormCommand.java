@@ -30,8 +30,9 @@ import picocli.CommandLine.Spec;
             "Runs InstanceNorm, GroupNorm, LayerNorm, BatchNorm or RMSNorm on .npy files: y and the op's statistics;"
                     + " with --dy also dx, dgamma and dbeta.",
             "Inputs are float32 or float64 .npy files in C order; float32 files in native byte order are mapped,"
-                    + " not copied. Outputs are float32. On any error nothing is written into DIR and the exit"
-                    + " code is 2. 'instance-norm' is an alias (its --kind defaults to instance)."
+                    + " not copied. Outputs are float32. On any error (out of memory included) nothing in DIR"
+                    + " changes and the exit code is 2. 'instance-norm' is an alias (its --kind defaults to"
+                    + " instance)."
         })
 final class NormCommand implements Callable<Integer> {
 
@@ -91,10 +92,10 @@ final class NormCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
-            description = "Folder for y.npy and the statistics (mean.npy, invstd.npy; rms: invrms.npy; batch"
-                    + " --training with running statistics: running_mean.npy, running_var.npy) and, with --dy,"
-                    + " dx.npy, dgamma.npy (with --gamma), dbeta.npy (with --beta). Created when missing; files of"
-                    + " the same names are replaced.")
+            description = {"Folder for the outputs, created when missing; files of the same names are replaced:",
+                "y.npy and the statistics: mean.npy, invstd.npy (rms: invrms.npy;",
+                "batch --training with running statistics also running_mean.npy, running_var.npy);",
+                "with --dy also dx.npy, dgamma.npy (with --gamma) and dbeta.npy (with --beta)."})
     Path out;
 
     private Kind kind() {

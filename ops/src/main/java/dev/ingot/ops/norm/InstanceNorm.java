@@ -60,9 +60,13 @@ import java.util.List;
  *   <li>A plane of one element is allowed: var = 0, xhat = 0, so y = beta and dx = 0; invstd = 1 / sqrt(eps).</li>
  *   <li>A NaN or infinity in one plane spoils only that plane's outputs and the dgamma / dbeta entries of its
  *       channel; nothing throws.</li>
- *   <li>Statistics are accumulated in double and centred, so means far above the spread, constant planes and
- *       values whose squares overflow float32 keep float32 accuracy. Results are bitwise the same for any thread
- *       count.</li>
+ *   <li>Statistics are accumulated in double and centred. For any float32 input whose exact outputs float32 can
+ *       hold, y, mean, invstd and dx are within 1e-6 normwise of them (spreads from subnormal to near the float
+ *       maximum, eps down to {@code Double.MIN_VALUE}, constant planes, dx that cancels to 1/200000 of its terms;
+ *       where dx cancels further, within 1e-12 of the size of its terms);
+ *       an output beyond float32's range is the correctly signed infinity. dgamma and dbeta are within 1e-6 of
+ *       the larger of their own size and the size of their terms (sqrt(sum over n of invstd^2 sum(dy^2) var) and
+ *       sqrt(sum(dy^2))). Results are bitwise the same for any thread count.</li>
  *   <li>Bad arguments throw {@link IllegalArgumentException} naming the argument, what was expected and what
  *       came: a rank outside 3..5, a zero-size dimension, dy not of x's shape or layout, gamma/beta not [C],
  *       saved statistics not [N, C], eps not finite and positive, a layout other than NCHW/channels-last. They

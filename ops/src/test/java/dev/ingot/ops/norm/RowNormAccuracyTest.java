@@ -346,4 +346,23 @@ class RowNormAccuracyTest {
                         new Object[] {InstanceNorm.EPS, eps}, true, false));
         check("1e6 elements", huge, eps, u -> 1e3 + 0.1 * u, u -> u, 7, true);
     }
+
+    @Test
+    void rowsWhoseFirstElementsAreFarFromTheirMeanAreSummedAgain() {
+        // the first 64 elements of each row sit 1000 above the rest: the probe's mean is far off the row's
+        long[] dims = {2, 4000};
+        float[] x = new float[8000];
+        SplittableRandom r = new SplittableRandom(9);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) ((i % 4000 < 64 ? 1000 : 0) + r.nextDouble(-1, 1));
+        }
+        Case k = new Case(LayerNorm.OP_TYPE, dims, Layout.NCHW, new Object[] {LayerNorm.AXIS, -1,
+                InstanceNorm.EPS, 1e-5}, false, false);
+        List<float[]> out = runBoth(k, k.op(), k.forward(), List.of(x), List.of(dims), List.of(Layout.NCHW));
+        List<double[]> ref = new RowNormReference(k.op()).evaluate(k.forward(),
+                List.of(TensorType.float32(dims)), List.of(widen(x)), null);
+        for (int i = 0; i < ref.size(); i++) {
+            assertClose("far probe, output " + i, ref.get(i), out.get(i));
+        }
+    }
 }

@@ -8,12 +8,20 @@ import java.lang.foreign.MemorySegment;
  * {@code invrms = 1 / sqrt(mean(x^2) + eps)} (RMSNorm, {@code centred == false}); or, with statistics given
  * (BatchNorm inference), {@code y = (x - mean[r]) / sqrt(var[r] + eps) * gamma[p] + beta[p]}.
  *
- * <p>Statistics in double and centred: the row is summed centred on the mean of its first elements, then again
- * centred on the mean that gives, so that a mean far above the spread loses no digits; y is computed in double and
+ * <p>Statistics in double and centred: the row is summed centred on the mean of its first elements, and again
+ * centred on the mean that gives when that guess was too far off, so that a mean far above the spread loses no
+ * digits; y is computed in double and
  * rounded once. Rows are processed in fixed blocks (see {@link RowPass}): bitwise the same for any thread count.
  * Not thread-safe: one {@code run} at a time; {@code run} allocates nothing. {@code y} may be the memory of x.
  */
 public final class RowNormForward extends RowPass {
+    /**
+     * A row centred on the mean of its first elements is summed once when that shift is within half a standard
+     * deviation of the row's mean ({@code sum^2 <= n * sumSq / 5}): the squares then grow by at most a quarter, as
+     * accurate as centring on the mean itself; otherwise it is summed again centred on its mean.
+     */
+    private static final double FAR_FROM_MEAN = 0.2;
+
     private final double eps;
     private final boolean centred;
     private final double[] mean;
@@ -125,10 +133,14 @@ public final class RowNormForward extends RowPass {
             double n = layout.rowLength();
             double shift = probeMean(x, r);
             centredSums(x, r, shift, b);
-            double first = shift + sums[b * SUMS] / n;
-            centredSums(x, r, first, b);
             double s = sums[b * SUMS];
-            m = first + s / n;
+            if (!(s * s <= FAR_FROM_MEAN * n * sums[b * SUMS + 1])) {
+                // the first elements' mean was too far from the row's: sum again, centred on the row's mean
+                shift += s / n;
+                centredSums(x, r, shift, b);
+                s = sums[b * SUMS];
+            }
+            m = shift + s / n;
             v = Math.max((sums[b * SUMS + 1] - s * (s / n)) / n, 0.0); // Math.max keeps NaN
             mean[r] = m;
             variance[r] = v;
