@@ -39,7 +39,11 @@ public record MemoryPlan(MemoryMode mode, int ops, int dynamicTensors, long peak
                 staticBytes, 0, 0);
     }
 
-    /** Peak over total: 1 means no reuse at all, smaller is better. 0 when there is nothing dynamic. */
+    /**
+     * Peak over total: 1 means no reuse at all, smaller is better. 0 when there is nothing dynamic.
+     *
+     * @return peak over total dynamic bytes
+     */
     public double peakFraction() {
         return totalDynamicBytes == 0 ? 0 : (double) peakDynamicBytes / totalDynamicBytes;
     }
