@@ -20,6 +20,8 @@ public final class RowNormReference implements ReferenceOp {
     private final String opType;
 
     /**
+     * The reference of one op type.
+     *
      * @param opType GroupNorm, LayerNorm, RMSNorm or BatchNorm
      * @throws IllegalArgumentException for another op type
      */

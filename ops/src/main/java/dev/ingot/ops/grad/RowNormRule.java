@@ -23,6 +23,8 @@ public final class RowNormRule implements OpGrad {
     private final String gradOpType;
 
     /**
+     * The rule of one op type.
+     *
      * @param opType one of {@link GroupNorm#OP_TYPE}, {@link LayerNorm#OP_TYPE}, {@link RmsNorm#OP_TYPE},
      *               {@link BatchNorm#OP_TYPE}
      * @throws IllegalArgumentException for another op type
