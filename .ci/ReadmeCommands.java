@@ -37,6 +37,8 @@ public class ReadmeCommands {
             Rule.skip("\\./mvnw verify", "the build itself, run just before"),
             Rule.run("\\./ingot demo", "./ingot demo --steps 20"),
             Rule.run("\\./ingot instance-norm (.*) --out /tmp/in-out", "./ingot instance-norm $1 --out \"$TMP/in-out\""),
+            Rule.run("\\./ingot norm (.*) --out /tmp/gn-out", "./ingot norm $1 --out \"$TMP/gn-out\""),
+            Rule.run("\\./ingot norm (.*) --out /tmp/ln-out", "./ingot norm $1 --out \"$TMP/ln-out\""),
             Rule.run("\\./ingot jmh -l", "./ingot jmh -l"),
             Rule.run("\\./ingot run dev\\.ingot\\.bench\\.IdleReturnHarness",
                     "./ingot run dev.ingot.bench.IdleReturnHarness 64 1"),

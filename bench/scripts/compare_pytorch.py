@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Side by side: ingot's InstanceNorm kernels (JMH) against PyTorch's CPU F.instance_norm on the same shapes.
+"""Side by side: ingot's normalization kernels (JMH) against PyTorch's CPU ops on the same shapes.
+
+--op instance (default) compares InstanceNorm with F.instance_norm; --op group|layer|batch|rms compares
+GroupNormGradBench, LayerNormGradBench, BatchNormGradBench or RmsNormGradBench with F.group_norm, F.layer_norm,
+F.batch_norm (training) or RMSNorm in torch ops (torch_norm.py), on the shapes of the issue by default.
 
 For every shape and thread count it alternates: PyTorch as is, PyTorch with glibc malloc tuned not to hand memory
 back (which removes its page-fault churn on large outputs), then ingot's JMH benchmarks (backward, forward, triad),
 and prints one table of medians. LibTorch 2.7 through DJL (backward, forward, and ingot's backward speed-up over it)
 joins when bench/libtorch/target/libtorch-benchmarks.jar exists (built with ./mvnw -B -Plibtorch -DskipTests package).
 
-Usage: bench/scripts/compare_pytorch.py [--shapes 1x64x56x56,...] [--threads 1,2] [--quick] [--ignore-jmh-lock]
+Usage: bench/scripts/compare_pytorch.py [--op instance|group|layer|batch|rms] [--shapes 1x64x56x56,...]
+       [--threads 1,2] [--quick] [--ignore-jmh-lock]
 """
 import argparse
 import json
@@ -28,6 +33,14 @@ TUNED_MALLOC = {
     "MALLOC_TOP_PAD_": str(1 << 30),
 }
 BYTES_PER_ELEMENT = 12  # backward reads x and dy and writes dx, float32
+OP_SHAPES = {
+    "group": ["8x256x32x32:g32", "2x512x64x64:g32"],
+    "layer": ["4096x1024", "64x197x768"],
+    "batch": ["32x64x56x56", "256x256x7x7"],
+    "rms": ["4096x4096"],
+}
+OP_BENCH = {"group": "GroupNormGradBench", "layer": "LayerNormGradBench", "batch": "BatchNormGradBench",
+            "rms": "RmsNormGradBench"}
 
 
 def ensure_torch():
@@ -89,6 +102,42 @@ def run_jmh(cmd, attempts=20, wait_seconds=30):
         time.sleep(wait_seconds)
 
 
+def op_torch_times(op, shape, threads, tuned, seconds):
+    env = dict(os.environ)
+    if tuned:
+        env.update(TUNED_MALLOC)
+    script = Path(__file__).with_name("torch_norm.py")
+    out = subprocess.run([SYSTEM_PYTHON, str(script), "--op", op, "--shape", shape, "--threads", str(threads),
+                          "--seconds", str(seconds)], capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare_op(args, java, jar, seconds):
+    """One table for GroupNorm, LayerNorm, BatchNorm or RMSNorm: torch as is and tuned, ingot's JMH medians."""
+    header = ("shape", "thr", "torch bwd us", "torch tuned", "ingot bwd us", "vs tuned", "GB/s", "% triad",
+              "torch tuned fwd us", "ingot fwd us", "fwd speed-up")
+    bench = OP_BENCH[args.op]
+    shapes = args.shapes.split(",") if args.shapes else OP_SHAPES[args.op]
+    rows = []
+    for shape in shapes:
+        for threads in [int(t) for t in args.threads.split(",")]:
+            print(f"{args.op} {shape} x {threads} thread(s) ...", file=sys.stderr, flush=True)
+            as_is = op_torch_times(args.op, shape, threads, False, seconds)
+            tuned = op_torch_times(args.op, shape, threads, True, seconds)
+            ingot = jmh_medians(java, jar, bench, shape, threads, args.quick, args.ignore_jmh_lock)
+            plain = shape.split(":")[0]
+            triad = jmh_medians(java, jar, "StreamBench", plain, threads, args.quick,
+                                args.ignore_jmh_lock)["StreamBench.triad"]
+            backward = ingot[bench + ".backward"]
+            forward = ingot[bench + ".forward"]
+            gbps = elements(plain) * BYTES_PER_ELEMENT / (backward * 1e-6) / 1e9
+            rows.append((shape, threads, f"{as_is['backward_us']:.1f}", f"{tuned['backward_us']:.1f}",
+                         f"{backward:.1f}", f"{tuned['backward_us'] / backward:.2f}x", f"{gbps:.1f}",
+                         f"{100 * triad / backward:.0f}%", f"{tuned['forward_us']:.1f}", f"{forward:.1f}",
+                         f"{tuned['forward_us'] / forward:.2f}x"))
+    print_table(header, rows)
+
+
 def elements(shape):
     count = 1
     for dim in shape.split("x"):
@@ -98,7 +147,8 @@ def elements(shape):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--op", default="instance", choices=["instance", "group", "layer", "batch", "rms"])
+    parser.add_argument("--shapes", default=None, help="comma-separated; default: the op's shapes")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--quick", action="store_true", help="shorter runs, wider error")
     parser.add_argument("--ignore-jmh-lock", action="store_true",
@@ -112,6 +162,10 @@ def main():
         subprocess.run([str(ROOT / "mvnw"), "-q", "-B", "-DskipTests", "package"], cwd=ROOT, check=True)
     libtorch_jar = ROOT / "bench" / "libtorch" / "target" / "libtorch-benchmarks.jar"
     seconds = 1.0 if args.quick else 3.0
+    if args.op != "instance":
+        compare_op(args, java, jar, seconds)
+        return
+    args.shapes = args.shapes or ",".join(SHAPES)
 
     header = ("shape", "thr", "torch bwd us", "torch tuned", "ingot bwd us", "vs tuned", "GB/s", "% triad",
               "in-place us", "torch tuned fwd us", "ingot fwd us", "fwd speed-up", "libtorch bwd us", "vs libtorch",

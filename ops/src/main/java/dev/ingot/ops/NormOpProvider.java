@@ -2,6 +2,12 @@ package dev.ingot.ops;
 
 import dev.ingot.ops.grad.InstanceNormReference;
 import dev.ingot.ops.grad.InstanceNormRule;
+import dev.ingot.ops.grad.RowNormReference;
+import dev.ingot.ops.grad.RowNormRule;
+import dev.ingot.ops.norm.BatchNorm;
+import dev.ingot.ops.norm.GroupNorm;
+import dev.ingot.ops.norm.LayerNorm;
+import dev.ingot.ops.norm.RmsNorm;
 import dev.ingot.ops.norm.NormOpCreators;
 import dev.ingot.runtime.OpProvider;
 import java.util.ArrayList;
@@ -26,6 +32,10 @@ public final class NormOpProvider implements OpProvider {
         List<Object> all = new ArrayList<>(NormOpCreators.all());
         all.add(new InstanceNormRule());
         all.add(new InstanceNormReference());
+        for (String op : List.of(GroupNorm.OP_TYPE, LayerNorm.OP_TYPE, RmsNorm.OP_TYPE, BatchNorm.OP_TYPE)) {
+            all.add(new RowNormRule(op));
+            all.add(new RowNormReference(op));
+        }
         return all;
     }
 }

@@ -66,7 +66,16 @@ public final class Pipeline implements AutoCloseable {
 
     private enum Role { INPUT, OWNED_PARAMETER, EXTERNAL_PARAMETER, INTERMEDIATE, OUTPUT }
 
-    private record Step(Execution execution, List<Tensor> inputs, List<Tensor> outputs, boolean inPlace) {
+    /**
+     * One op. {@code inPlace}: its outputs are parameters it updates. {@code overwrites}: the index of the input
+     * whose tensor is also its output 0 (the op writes over it), or -1.
+     */
+    private record Step(Execution execution, List<Tensor> inputs, List<Tensor> outputs, boolean inPlace,
+                        int overwrites) {
+        /** Whether output {@code i} is memory this step acquires (not a parameter, not an overwritten input). */
+        boolean acquires(int i) {
+            return !inPlace && !(i == 0 && overwrites >= 0);
+        }
     }
 
     /** Name of the JFR event each run emits when it is enabled (see the class comment). */
@@ -588,6 +597,11 @@ public final class Pipeline implements AutoCloseable {
             checkOutputs(step, out);
             for (int i = 0; i < out.size(); i++) {
                 Tensor target = step.outputs.get(i);
+                if (i == 0 && step.overwrites >= 0 && !out.get(0).equals(types.get(target))) {
+                    throw new IllegalArgumentException("op " + step.execution.name() + ": output 0 is written over"
+                            + " input " + step.overwrites + " and must keep its type " + types.get(target) + ", got "
+                            + out.get(0));
+                }
                 if (step.inPlace && !out.get(i).equals(target.type())) {
                     throw new IllegalArgumentException("op " + step.execution.name() + ": in-place output " + i
                             + " must keep the type of its parameter " + target.type() + ", got " + out.get(i));
@@ -626,8 +640,9 @@ public final class Pipeline implements AutoCloseable {
     private void applyTypes(TensorType[] produced) {
         int k = 0;
         for (Step step : steps) {
-            for (Tensor out : step.outputs) {
-                if (!step.inPlace) {
+            for (int i = 0; i < step.outputs.size(); i++) {
+                if (step.acquires(i)) {
+                    Tensor out = step.outputs.get(i);
                     out.unbind();
                     out.retype(produced[k]);
                 }
@@ -638,6 +653,8 @@ public final class Pipeline implements AutoCloseable {
 
     private MemoryPlan planDynamicMemory() {
         Map<Tensor, int[]> usesLeft = new IdentityHashMap<>();
+        int overwritingOps = 0;
+        long overwrittenBytes = 0;
         for (Step step : steps) {
             for (Tensor t : step.inputs) {
                 if (roles.get(t) == Role.INTERMEDIATE) {
@@ -649,10 +666,14 @@ public final class Pipeline implements AutoCloseable {
         boolean ended = false;
         try {
             for (Step step : steps) {
-                if (!step.inPlace) {
-                    for (Tensor out : step.outputs) {
-                        backend.acquire(out, StorageType.DYNAMIC);
+                for (int i = 0; i < step.outputs.size(); i++) {
+                    if (step.acquires(i)) {
+                        backend.acquire(step.outputs.get(i), StorageType.DYNAMIC);
                     }
+                }
+                if (step.overwrites >= 0) {
+                    overwritingOps++;
+                    overwrittenBytes += step.outputs.get(0).byteSize();
                 }
                 step.execution.onResize(step.inputs, step.outputs);
                 for (Tensor in : step.inputs) {
@@ -661,11 +682,10 @@ public final class Pipeline implements AutoCloseable {
                         backend.release(in, StorageType.DYNAMIC);
                     }
                 }
-                if (!step.inPlace) {
-                    for (Tensor out : step.outputs) {
-                        if (roles.get(out) == Role.INTERMEDIATE && !usesLeft.containsKey(out)) {
-                            backend.release(out, StorageType.DYNAMIC); // never read: free at once
-                        }
+                for (int i = 0; i < step.outputs.size(); i++) {
+                    Tensor out = step.outputs.get(i);
+                    if (step.acquires(i) && roles.get(out) == Role.INTERMEDIATE && !usesLeft.containsKey(out)) {
+                        backend.release(out, StorageType.DYNAMIC); // never read: free at once
                     }
                 }
             }
@@ -678,7 +698,8 @@ public final class Pipeline implements AutoCloseable {
             }
         }
         return new MemoryPlan(dynamic.mode, steps.length, dynamic.round.size(), dynamic.peakBytes(),
-                dynamic.peakLiveBytes(), dynamic.totalBytes(), dynamic.reservedBytes(), ownStaticBytes());
+                dynamic.peakLiveBytes(), dynamic.totalBytes(), dynamic.reservedBytes(), ownStaticBytes(), overwritingOps,
+                overwrittenBytes);
     }
 
     private long ownStaticBytes() {
@@ -837,7 +858,51 @@ public final class Pipeline implements AutoCloseable {
                 roles.put(t, Role.INTERMEDIATE);
                 out.add(t);
             }
-            steps.add(new Step(execution, in, List.copyOf(out), false));
+            steps.add(new Step(execution, in, List.copyOf(out), false, -1));
+            return List.copyOf(out);
+        }
+
+        /**
+         * Adds an execution whose output 0 is written over its input {@code overwritten}: that input's tensor is
+         * returned as output 0 (later steps that read it read the op's result), so no memory is acquired for it and
+         * the write-allocate traffic of a separate output is saved. The input must be an intermediate of this
+         * pipeline (an earlier op's output, not a pipeline output) that no later step needs with its old value; the
+         * execution must have been created to write over it (e.g. {@code inPlace=true}) and declare output 0 of the
+         * input's type. The other outputs are new tensors, as with {@link #add}.
+         *
+         * @param execution   the op
+         * @param overwritten the index among {@code opInputs} of the input written over
+         * @param opInputs    the op's inputs
+         * @return the outputs, output 0 being the overwritten input's tensor
+         * @throws IllegalArgumentException when the input is not an intermediate of this pipeline, is a pipeline
+         *                                  output, or has another type than output 0
+         */
+        public List<Tensor> addOverwriting(Execution execution, int overwritten, Tensor... opInputs) {
+            checkOpen();
+            List<Tensor> in = checkInputs(execution, opInputs);
+            if (overwritten < 0 || overwritten >= in.size()) {
+                throw new IllegalArgumentException("overwritten: expected an input index in [0, " + in.size()
+                        + "), got " + overwritten);
+            }
+            Tensor target = in.get(overwritten);
+            if (roles.get(target) != Role.INTERMEDIATE || outputs.contains(target)) {
+                throw new IllegalArgumentException("overwritten: expected an intermediate of this pipeline that is"
+                        + " not a pipeline output, got " + target + " (" + roles.get(target) + ")");
+            }
+            List<TensorType> types = execution.outputTypes(typesOf(in));
+            if (types.isEmpty() || !types.get(0).equals(target.type())) {
+                throw new IllegalArgumentException("overwritten: op " + execution.name() + " declares output 0 "
+                        + (types.isEmpty() ? "none" : types.get(0)) + ", expected the input's type " + target.type());
+            }
+            List<Tensor> out = new ArrayList<>(types.size());
+            out.add(target);
+            for (TensorType type : types.subList(1, types.size())) {
+                Tensor t = backend.newTensor(type);
+                t.claimBy(claim);
+                roles.put(t, Role.INTERMEDIATE);
+                out.add(t);
+            }
+            steps.add(new Step(execution, in, List.copyOf(out), false, overwritten));
             return List.copyOf(out);
         }
 
@@ -875,7 +940,7 @@ public final class Pipeline implements AutoCloseable {
                             + " writes " + types.get(i) + ", got parameter " + targets.get(i).type());
                 }
             }
-            steps.add(new Step(execution, in, List.copyOf(targets), true));
+            steps.add(new Step(execution, in, List.copyOf(targets), true, -1));
             return this;
         }
 

@@ -203,6 +203,10 @@ public final class TrainingDemo {
                 training.stepsPerSecond, steps);
         out.printf("Memory plan of one step (%d ops, %d DYNAMIC tensors; inputs, parameters and momentum are"
                 + " STATIC: %s):%n", plan.ops(), plan.dynamicTensors(), Bytes.format(plan.staticBytes()));
+        if (plan.overwritingOps() > 0) {
+            out.printf("  in place: %d gradient op(s) wrote dx over a dy that died there: %s not acquired%n",
+                    plan.overwritingOps(), Bytes.format(plan.overwrittenBytes()));
+        }
         printPlan("deferred", plan);
         printPlan("eager", eagerPlan);
         out.printf(Locale.ROOT, "Dynamic allocator (deferred): %d allocations, reuse rate %.0f%%, peak in use %s,"
@@ -213,9 +217,11 @@ public final class TrainingDemo {
     }
 
     private void printPlan(String name, MemoryPlan plan) {
+        // the naive sum gives every op output its own memory, the outputs written over their inputs included
+        long naive = plan.totalDynamicBytes() + plan.overwrittenBytes();
         out.printf(Locale.ROOT, "  %-8s planned peak %s vs naive sum %s (%.0f%%), lower bound %s%n", name,
-                Bytes.format(plan.peakDynamicBytes()), Bytes.format(plan.totalDynamicBytes()),
-                100 * plan.peakFraction(), Bytes.format(plan.lowerBoundBytes()));
+                Bytes.format(plan.peakDynamicBytes()), Bytes.format(naive),
+                naive == 0 ? 0.0 : 100.0 * plan.peakDynamicBytes() / naive, Bytes.format(plan.lowerBoundBytes()));
     }
 
     private static double maxDifference(float[] a, float[] b) {

@@ -40,7 +40,9 @@ public final class InstanceNormRule implements OpGrad {
         }
         Attributes attributes = Attributes.of(InstanceNorm.EPS,
                 forward.getDouble(InstanceNorm.EPS, InstanceNorm.DEFAULT_EPS), InstanceNorm.SAVED_STATS, true,
-                InstanceNorm.GAMMA, gamma, InstanceNorm.BETA, beta);
+                InstanceNorm.GAMMA, gamma, InstanceNorm.BETA, beta,
+                // may write dx over dy: the program does so where dy is read by this node alone
+                InstanceNorm.IN_PLACE, false);
         Expr dx = x.graph().op(InstanceNorm.GRAD_OP_TYPE, attributes, inputs.toArray(new Expr[0]));
         List<Expr> grads = new ArrayList<>(3);
         grads.add(dx.output(0));

@@ -93,6 +93,7 @@ final class Cases {
                 yield MathOps.mseLoss(p, q);
             }
             case "InstanceNorm" -> instanceNorm(g, random, params, inputs);
+            case "GroupNorm", "LayerNorm", "RMSNorm", "BatchNorm" -> rowNorm(g, opType, random, params, inputs);
             default -> throw new IllegalArgumentException("opType: no test case for " + opType);
         };
         return new Case(out, params, inputs);
@@ -120,5 +121,56 @@ final class Cases {
             params.add(beta);
         }
         return InstanceNormExpr.of(x, gamma, beta, 1e-5);
+    }
+
+    /** GroupNorm, LayerNorm, RMSNorm or BatchNorm over a random shape, layout, affine and mode. */
+    private static Expr rowNorm(Graph g, String op, SplittableRandom random, List<Expr> params,
+                                Map<Expr, float[]> inputs) {
+        boolean perChannel = op.equals("GroupNorm") || op.equals("BatchNorm");
+        int groups = random.nextInt(1, 4);
+        long[] dims = new long[random.nextInt(perChannel ? 2 : 1, 5)];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = random.nextInt(1, 4);
+        }
+        if (op.equals("GroupNorm")) {
+            dims[1] = (long) groups * random.nextInt(1, 3);
+        }
+        if (op.equals("BatchNorm")) {
+            dims[0] = random.nextInt(2, 4); // training needs two values per channel
+        }
+        Layout layout = perChannel && random.nextBoolean() ? Layout.CHANNELS_LAST : Layout.NCHW;
+        TensorType xt = new TensorType(Shape.of(dims), dev.ingot.runtime.DType.FLOAT32, layout);
+        int axis = perChannel ? 0 : random.nextInt(-dims.length, dims.length);
+        int first = axis < 0 ? axis + dims.length : axis;
+        TensorType pt = perChannel ? TensorType.float32(dims[1])
+                : TensorType.float32(java.util.Arrays.copyOfRange(dims, first, dims.length));
+        Expr x = g.parameter("x", xt, values(random, xt.elementCount(), 2, 4));
+        params.add(x);
+        Expr gamma = random.nextBoolean() ? g.parameter("gamma", pt, values(random, pt.elementCount(), 0.5, 2)) : null;
+        Expr beta = !op.equals("RMSNorm") && random.nextBoolean() ? param(g, "beta", pt, random) : null;
+        if (gamma != null) {
+            params.add(gamma);
+        }
+        if (beta != null) {
+            params.add(beta);
+        }
+        return switch (op) {
+            case "GroupNorm" -> NormExpr.groupNorm(x, groups, gamma, beta, 1e-5);
+            case "LayerNorm" -> NormExpr.layerNorm(x, axis, gamma, beta, 1e-5);
+            case "RMSNorm" -> NormExpr.rmsNorm(x, axis, gamma, 1e-6);
+            default -> {
+                int mode = random.nextInt(3); // training, training with running statistics, inference
+                Expr mean = null;
+                Expr var = null;
+                if (mode > 0) {
+                    mean = g.input("runningMean", pt);
+                    var = g.input("runningVar", pt);
+                    inputs.put(mean, values(random, pt.elementCount(), 2, 4));
+                    inputs.put(var, values(random, pt.elementCount(), 0.5, 1.5));
+                }
+                yield mode == 2 ? NormExpr.batchNormInference(x, gamma, beta, mean, var, 1e-5)
+                        : NormExpr.batchNormTraining(x, gamma, beta, mean, var, 0.1, 1e-5);
+            }
+        };
     }
 }

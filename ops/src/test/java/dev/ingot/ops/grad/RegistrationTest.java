@@ -72,7 +72,7 @@ class RegistrationTest {
         assertTrue(OpRegistry.standard().opTypes().containsAll(rules));
         assertTrue(OpRegistry.standard().opTypes().containsAll(Set.of(MathOps.MSE_LOSS_GRAD, SgdMomentum.OP_TYPE,
                 "InstanceNormGrad")));
-        assertEquals(Set.of("InstanceNorm", MathOps.ADD, MathOps.SUB, MathOps.MUL, MathOps.SQUARE,
+        assertEquals(Set.of("InstanceNorm", "GroupNorm", "LayerNorm", "RMSNorm", "BatchNorm", MathOps.ADD, MathOps.SUB, MathOps.MUL, MathOps.SQUARE,
                 MathOps.MUL_SCALAR, MathOps.SUM, MathOps.MEAN, MathOps.BROADCAST_TO, MathOps.MSE_LOSS), rules);
     }
 }

@@ -26,6 +26,13 @@ import java.util.Map;
  * {@link #hold()} to write inputs, run and read results as one unit.
  */
 public final class Program implements AutoCloseable {
+    /**
+     * The attribute by which an op says it can write its output 0 over its input 1: a node that carries it as false
+     * is compiled with it true, and its output written over that input, when the input is an op output nothing
+     * else reads (the memory plan counts these ops and the bytes saved).
+     */
+    public static final String IN_PLACE = "inPlace";
+
     private final Pipeline pipeline;
     private final Map<Expr, Tensor> tensors;
 
@@ -208,10 +215,14 @@ public final class Program implements AutoCloseable {
         }
 
         private Program build(List<Node> order, Pipeline.Builder pb, Map<Expr, Tensor> tensors) {
+            Map<Expr, Integer> readers = readers(order);
             for (Node n : order) {
                 if (n.kind == Expr.Kind.OP) {
                     Tensor[] in = tensorsOf(n.inputs, tensors);
-                    List<Tensor> out = pb.add(registry.create(n.opType, n.attributes, backend), in);
+                    List<Tensor> out = overwrites(n, readers)
+                            ? pb.addOverwriting(registry.create(n.opType, n.attributes.with(IN_PLACE, true), backend),
+                                    1, in)
+                            : pb.add(registry.create(n.opType, n.attributes, backend), in);
                     for (int i = 0; i < out.size(); i++) {
                         tensors.put(n.outputs.get(i), out.get(i));
                     }
@@ -240,6 +251,38 @@ public final class Program implements AutoCloseable {
                 }
             });
             return new Program(pipeline, visible);
+        }
+
+        /** How many times each expression is read: by op nodes, by updates, and once more if it is an output. */
+        private Map<Expr, Integer> readers(List<Node> order) {
+            Map<Expr, Integer> readers = new IdentityHashMap<>();
+            for (Node n : order) {
+                for (Expr e : n.inputs) {
+                    readers.merge(e, 1, Integer::sum);
+                }
+            }
+            for (Update u : updates) {
+                for (Expr e : u.inputs) {
+                    readers.merge(e, 1, Integer::sum);
+                }
+            }
+            for (Expr e : outputs) {
+                readers.merge(e, 1, Integer::sum);
+            }
+            return readers;
+        }
+
+        /**
+         * Whether op node {@code n} writes its output 0 over its input 1: it declares attribute {@value #IN_PLACE}
+         * (false), the ops convention for "can write output 0 over input 1" (the normalization gradients' dx over
+         * dy), and that input is an op output read by this node alone.
+         */
+        private static boolean overwrites(Node n, Map<Expr, Integer> readers) {
+            if (!n.attributes.has(IN_PLACE) || n.attributes.getBoolean(IN_PLACE, true) || n.inputs.size() < 2) {
+                return false;
+            }
+            Expr dy = n.inputs.get(1);
+            return !dy.isLeaf() && readers.getOrDefault(dy, 0) == 1;
         }
 
         private static Tensor[] tensorsOf(List<Expr> exprs, Map<Expr, Tensor> tensors) {

@@ -32,6 +32,9 @@ public abstract sealed class KernelSet permits ScalarKernelSet, VectorKernelSet 
     /** Kernels over blocks of channels-last rows. */
     public abstract RowKernels rows();
 
+    /** Kernels over contiguous runs of the row norms (GroupNorm, LayerNorm, RMSNorm, BatchNorm), in double. */
+    public abstract RunKernels runs();
+
     /** Whether the kernels' sums fuse multiply-adds (see {@link FusedMultiplyAdd}); never in the scalar set. */
     public abstract boolean fma();
 

@@ -23,6 +23,11 @@ final class ScalarKernelSet extends KernelSet {
     }
 
     @Override
+    public RunKernels runs() {
+        return ScalarRunKernels.INSTANCE;
+    }
+
+    @Override
     public boolean fma() {
         return false;
     }

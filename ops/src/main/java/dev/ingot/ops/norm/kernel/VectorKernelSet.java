@@ -9,12 +9,14 @@ import jdk.incubator.vector.FloatVector;
 final class VectorKernelSet extends KernelSet {
     private final PlaneKernels plane;
     private final RowKernels rows;
+    private final RunKernels runs;
 
     /** Throws {@link UnsupportedOperationException} when the platform has no usable vector shape. */
     VectorKernelSet(String reason, CacheSizes caches) {
         super(reason, caches);
         this.plane = new VectorPlaneKernels();
         this.rows = new VectorRowKernels();
+        this.runs = new VectorRunKernels();
     }
 
     /** Bits of the preferred float species, read without creating the kernels. */
@@ -35,6 +37,11 @@ final class VectorKernelSet extends KernelSet {
     @Override
     public RowKernels rows() {
         return rows;
+    }
+
+    @Override
+    public RunKernels runs() {
+        return runs;
     }
 
     @Override

@@ -1,0 +1,284 @@
+package dev.ingot.ops.norm.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Backward of the row norms. With {@code g = dy * gamma[p]}, L elements per row and means over the row:
+ * <pre>
+ *   CENTRED (GroupNorm, LayerNorm, BatchNorm training):  xhat = (x - mean) * invstd
+ *       dx = invstd * (g - mean(g) - xhat * mean(g * xhat))
+ *   RMS (RMSNorm):  xhat = x * invrms,   dx = invrms * (g - xhat * mean(g * xhat))
+ *   FIXED (BatchNorm inference, statistics are constants):  xhat = (x - mean) * invstd,   dx = invstd * g
+ *   dgamma[p] = sum of dy * xhat,   dbeta[p] = sum of dy   (over every element using parameter p)
+ * </pre>
+ * One read of x and dy per row for the sums, centred on the saved mean (whose float rounding costs nothing: the
+ * exact mean and variance come from the same sums), one more for the write; everything in double, dx rounded
+ * once. A saved invstd that is the float32 rounding of the one x gives is replaced by the exact value. Parameter
+ * gradients are reduced in a fixed block order: bitwise the same for any thread count. One {@code run} at a time;
+ * {@code run} allocates nothing; {@code dx} may be the memory of {@code dy}.
+ */
+public final class RowNormBackward extends RowPass {
+    /** How the statistics depend on x. */
+    public enum Mode {
+        /** mean and variance of the row. */
+        CENTRED,
+        /** root mean square of the row, no mean. */
+        RMS,
+        /** given constants (running statistics). */
+        FIXED
+    }
+
+    private final double eps;
+    private final Mode mode;
+    private final double[] dgammaPartials;
+    private final double[] dbetaPartials;
+    /** Contiguous runs with one parameter each: per block and run, sum(dy) and sum(dy * (x - shift)). */
+    private final double[] runSums;
+    private MemorySegment gamma;
+    private MemorySegment x;
+    private MemorySegment dy;
+    private MemorySegment dx;
+    private MemorySegment savedMean;
+    private MemorySegment savedScale;
+
+    /**
+     * @param layout where the rows lie
+     * @param eps    added to the variance; finite and positive
+     * @param mode   how the statistics depend on x
+     * @param kernels the kernels (see {@link Kernels}); their run kernels serve contiguous runs
+     */
+    public RowNormBackward(RowLayout layout, double eps, Mode mode, KernelSet kernels) {
+        super(layout, kernels);
+        this.eps = eps;
+        this.mode = mode;
+        this.runSums = new double[useKernels() && layout.paramStep() == 0 ? blocks * layout.runs() * 2 : 0];
+        this.dgammaPartials = new double[blocks * layout.params()];
+        this.dbetaPartials = new double[blocks * layout.params()];
+    }
+
+    /**
+     * Computes dx and, where the segments are not null, dgamma and dbeta ([params]).
+     *
+     * @param x               the forward's input
+     * @param dy              the gradient of y
+     * @param savedMean       float32 [rows]: the forward's mean (FIXED: the running mean); null to recompute
+     *                        (CENTRED) or for RMS
+     * @param savedScale      float32 [rows]: the forward's invstd / invrms, or null to recompute; FIXED: the running
+     *                        variance
+     * @param gamma           the scale, or null for 1
+     * @param dx              output, the layout of x; may be the memory of dy
+     * @param dgamma          output [params], or null
+     * @param dbeta           output [params], or null
+     * @param parallel        where the blocks run
+     */
+    public void run(MemorySegment x, MemorySegment dy, MemorySegment savedMean, MemorySegment savedScale,
+                    MemorySegment gamma, MemorySegment dx, MemorySegment dgamma, MemorySegment dbeta,
+                    Parallel parallel) {
+        if (mode == Mode.FIXED && (savedMean == null || savedScale == null)) {
+            throw new IllegalArgumentException("statistics: expected the running mean and variance, got none");
+        }
+        loadParams(gamma, null);
+        this.gamma = gamma;
+        this.x = x;
+        this.dy = dy;
+        this.dx = dx;
+        this.savedMean = savedMean;
+        this.savedScale = savedScale;
+        try {
+            forEachRow(parallel);
+        } finally {
+            this.x = this.dy = this.dx = this.savedMean = this.savedScale = this.gamma = null;
+        }
+        if (dgamma != null) {
+            reduceBlocks(dgammaPartials, dgamma);
+        }
+        if (dbeta != null) {
+            reduceBlocks(dbetaPartials, dbeta);
+        }
+    }
+
+    @Override
+    void startBlock(int b) {
+        int params = layout.params();
+        java.util.Arrays.fill(dgammaPartials, b * params, (b + 1) * params, 0.0);
+        java.util.Arrays.fill(dbetaPartials, b * params, (b + 1) * params, 0.0);
+    }
+
+    @Override
+    void row(int b, int r) {
+        if (useKernels()) {
+            rowByKernels(b, r);
+            return;
+        }
+        double n = layout.rowLength();
+        double mean;
+        double invstd;
+        double sumG = 0;
+        double sumGxhat = 0;
+        switch (mode) {
+            case FIXED -> {
+                mean = savedMean.getAtIndex(F32, r);
+                invstd = 1.0 / Math.sqrt(savedScale.getAtIndex(F32, r) + eps);
+            }
+            case RMS -> {
+                gradSums(r, 0.0, b);
+                double ms = sums[b * SUMS + 1] / n;
+                invstd = 1.0 / Math.sqrt(ms + eps);
+                if (savedScale != null) {
+                    invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
+                }
+                mean = 0;
+                sumGxhat = sums[b * SUMS + 3] * invstd;
+            }
+            default -> {
+                double shift = savedMean != null ? savedMean.getAtIndex(F32, r) : firstMean(r, b);
+                gradSums(r, shift, b);
+                double s = sums[b * SUMS];
+                mean = shift + s / n;
+                double variance = Math.max((sums[b * SUMS + 1] - s * (s / n)) / n, 0.0);
+                invstd = 1.0 / Math.sqrt(variance + eps);
+                if (savedScale != null) {
+                    invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
+                }
+                sumG = sums[b * SUMS + 2];
+                // sum g * (x - mean) = sum g * (x - shift) - (mean - shift) * sum g
+                sumGxhat = (sums[b * SUMS + 3] - (mean - shift) * sumG) * invstd;
+            }
+        }
+        write(b, r, mean, invstd, sumG / n, sumGxhat / n);
+    }
+
+    /**
+     * {@link #row} through the run kernels: one read of x and dy for the sums (per-run parameters: the sums of dy
+     * are kept per run and scaled by the run's gamma), one for the write.
+     */
+    private void rowByKernels(int b, int r) {
+        double n = layout.rowLength();
+        int at = b * SUMS;
+        boolean perRun = layout.paramStep() == 0;
+        double shift;
+        if (mode == Mode.FIXED) {
+            shift = savedMean.getAtIndex(F32, r);
+        } else if (mode == Mode.RMS) {
+            shift = 0;
+        } else {
+            shift = savedMean != null ? savedMean.getAtIndex(F32, r) : firstMean(r, b);
+        }
+        java.util.Arrays.fill(sums, at, at + SUMS, 0.0);
+        long len = layout.runLength();
+        int runBase = b * layout.runs() * 2;
+        for (int k = 0; k < layout.runs(); k++) {
+            long start = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            if (perRun) {
+                double sg = sums[at + 2];
+                double sgd = sums[at + 3];
+                sums[at + 2] = 0;
+                sums[at + 3] = 0;
+                runs.gradSums(x, dy, start, len, shift, null, 0, sums, at);
+                runSums[runBase + 2 * k] = sums[at + 2];
+                runSums[runBase + 2 * k + 1] = sums[at + 3];
+                sums[at + 2] = sg + gammaValues[p] * sums[at + 2];
+                sums[at + 3] = sgd + gammaValues[p] * sums[at + 3];
+            } else {
+                runs.gradSums(x, dy, start, len, shift, gamma, p, sums, at);
+            }
+        }
+        double mean;
+        double invstd;
+        double meanG = 0;
+        double meanGxhat = 0;
+        if (mode == Mode.FIXED) {
+            mean = shift;
+            invstd = 1.0 / Math.sqrt(savedScale.getAtIndex(F32, r) + eps);
+        } else if (mode == Mode.RMS) {
+            mean = 0;
+            invstd = 1.0 / Math.sqrt(sums[at + 1] / n + eps);
+            if (savedScale != null) {
+                invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
+            }
+            meanGxhat = sums[at + 3] * invstd / n;
+        } else {
+            double s = sums[at];
+            mean = shift + s / n;
+            double variance = Math.max((sums[at + 1] - s * (s / n)) / n, 0.0);
+            invstd = 1.0 / Math.sqrt(variance + eps);
+            if (savedScale != null) {
+                invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
+            }
+            meanG = sums[at + 2] / n;
+            meanGxhat = (sums[at + 3] - (mean - shift) * sums[at + 2]) * invstd / n;
+        }
+        int paramBase = b * layout.params();
+        for (int k = 0; k < layout.runs(); k++) {
+            long start = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            if (perRun) {
+                double sumDy = runSums[runBase + 2 * k];
+                double sumDyD = runSums[runBase + 2 * k + 1];
+                dbetaPartials[paramBase + p] += sumDy;
+                dgammaPartials[paramBase + p] += (sumDyD - (mean - shift) * sumDy) * invstd;
+                runs.gradInput(x, dy, dx, start, len, mean, invstd, gammaValues[p], meanG, meanGxhat);
+            } else {
+                runs.gradInputEach(x, dy, dx, start, len, mean, invstd, gamma, p, meanG, meanGxhat,
+                        dgammaPartials, dbetaPartials, paramBase + p);
+            }
+        }
+    }
+
+    /** The row's mean, from two centred sums (no saved mean to centre on). */
+    private double firstMean(int r, int b) {
+        double shift = probeMean(x, r);
+        centredSums(x, r, shift, b);
+        return shift + sums[b * SUMS] / layout.rowLength();
+    }
+
+    /** sum(x - shift), sum((x - shift)^2), sum(g), sum(g * (x - shift)) into {@code sums[b * SUMS ...]}. */
+    private void gradSums(int r, double shift, int b) {
+        long len = layout.runLength();
+        long stride = layout.stride();
+        int step = layout.paramStep();
+        double s = 0;
+        double sq = 0;
+        double sg = 0;
+        double sgx = 0;
+        for (int k = 0; k < layout.runs(); k++) {
+            long at = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            for (long j = 0; j < len; j++, at += stride, p += step) {
+                double d = x.getAtIndex(F32, at) - shift;
+                double g = dy.getAtIndex(F32, at) * gammaValues[p];
+                s += d;
+                sq += d * d;
+                sg += g;
+                sgx += g * d;
+            }
+        }
+        sums[b * SUMS] = s;
+        sums[b * SUMS + 1] = sq;
+        sums[b * SUMS + 2] = sg;
+        sums[b * SUMS + 3] = sgx;
+    }
+
+    /** dx = invstd * (g - meanG - xhat * meanGxhat), and the parameter partials of block {@code b}. */
+    private void write(int b, int r, double mean, double invstd, double meanG, double meanGxhat) {
+        long len = layout.runLength();
+        long stride = layout.stride();
+        int step = layout.paramStep();
+        int base = b * layout.params();
+        boolean coupled = mode != Mode.FIXED;
+        for (int k = 0; k < layout.runs(); k++) {
+            long at = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            for (long j = 0; j < len; j++, at += stride, p += step) {
+                double d = dy.getAtIndex(F32, at);
+                double xhat = (x.getAtIndex(F32, at) - mean) * invstd;
+                dgammaPartials[base + p] += d * xhat;
+                dbetaPartials[base + p] += d;
+                double g = d * gammaValues[p];
+                double v = coupled ? invstd * (g - meanG - xhat * meanGxhat) : invstd * g;
+                dx.setAtIndex(F32, at, (float) v);
+            }
+        }
+    }
+}

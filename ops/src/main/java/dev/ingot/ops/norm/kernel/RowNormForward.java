@@ -1,0 +1,182 @@
+package dev.ingot.ops.norm.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Forward of the row norms: per row, {@code y = (x - mean) * invstd * gamma[p] + beta[p]} with the biased
+ * variance (GroupNorm, LayerNorm, BatchNorm in training), or {@code y = x * invrms * gamma[p]} with
+ * {@code invrms = 1 / sqrt(mean(x^2) + eps)} (RMSNorm, {@code centred == false}); or, with statistics given
+ * (BatchNorm inference), {@code y = (x - mean[r]) / sqrt(var[r] + eps) * gamma[p] + beta[p]}.
+ *
+ * <p>Statistics in double and centred: the row is summed centred on the mean of its first elements, and again
+ * centred on the mean that gives when that guess was too far off, so that a mean far above the spread loses no
+ * digits; y is computed in double and
+ * rounded once. Rows are processed in fixed blocks (see {@link RowPass}): bitwise the same for any thread count.
+ * Not thread-safe: one {@code run} at a time; {@code run} allocates nothing. {@code y} may be the memory of x.
+ */
+public final class RowNormForward extends RowPass {
+    /**
+     * A row centred on the mean of its first elements is summed once when that shift is within half a standard
+     * deviation of the row's mean ({@code sum^2 <= n * sumSq / 5}): the squares then grow by at most a quarter, as
+     * accurate as centring on the mean itself; otherwise it is summed again centred on its mean.
+     */
+    private static final double FAR_FROM_MEAN = 0.2;
+
+    private final double eps;
+    private final boolean centred;
+    private final double[] mean;
+    private final double[] variance;
+    private MemorySegment x;
+    private MemorySegment y;
+    private MemorySegment gamma;
+    private MemorySegment beta;
+    private MemorySegment givenMean;
+    private MemorySegment givenVar;
+
+    /**
+     * @param layout  where the rows lie
+     * @param eps     added to the variance (or mean square); finite and positive (checked by the op)
+     * @param centred false for RMSNorm (no mean subtraction)
+     * @param kernels the kernels (see {@link Kernels}); their run kernels serve contiguous runs
+     */
+    public RowNormForward(RowLayout layout, double eps, boolean centred, KernelSet kernels) {
+        super(layout, kernels);
+        this.eps = eps;
+        this.centred = centred;
+        this.mean = new double[layout.rows()];
+        this.variance = new double[layout.rows()];
+    }
+
+    /**
+     * Normalizes every row with its own statistics.
+     *
+     * @param x         input
+     * @param gamma     scale per parameter, or null for 1
+     * @param beta      shift per parameter, or null for 0
+     * @param y         output, the layout of x
+     * @param meanOut   per-row mean (float32 [rows]), or null (not wanted, or RMSNorm)
+     * @param invstdOut per-row 1 / sqrt(var + eps) (RMSNorm: 1 / sqrt(mean(x^2) + eps)), float32 [rows], or null
+     * @param parallel  where the blocks run
+     */
+    public void run(MemorySegment x, MemorySegment gamma, MemorySegment beta, MemorySegment y,
+                    MemorySegment meanOut, MemorySegment invstdOut, Parallel parallel) {
+        loadParams(gamma, beta);
+        this.x = x;
+        this.y = y;
+        this.gamma = gamma;
+        this.beta = beta;
+        try {
+            forEachRow(parallel);
+        } finally {
+            this.x = this.y = this.gamma = this.beta = null;
+        }
+        for (int r = 0; r < layout.rows(); r++) {
+            if (meanOut != null) {
+                meanOut.setAtIndex(F32, r, (float) mean[r]);
+            }
+            if (invstdOut != null) {
+                invstdOut.setAtIndex(F32, r, (float) (1.0 / Math.sqrt(variance[r] + eps)));
+            }
+        }
+    }
+
+    /**
+     * Normalizes every row with given statistics (BatchNorm inference).
+     *
+     * @param x        input
+     * @param gamma    scale, or null
+     * @param beta     shift, or null
+     * @param y        output
+     * @param rowMean  float32 [rows]: the mean to subtract
+     * @param rowVar   float32 [rows]: the variance (eps is added)
+     * @param parallel where the blocks run
+     */
+    public void runWithStatistics(MemorySegment x, MemorySegment gamma, MemorySegment beta, MemorySegment y,
+                                  MemorySegment rowMean, MemorySegment rowVar, Parallel parallel) {
+        loadParams(gamma, beta);
+        this.x = x;
+        this.y = y;
+        this.gamma = gamma;
+        this.beta = beta;
+        this.givenMean = rowMean;
+        this.givenVar = rowVar;
+        try {
+            forEachRow(parallel);
+        } finally {
+            this.x = this.y = this.gamma = this.beta = this.givenMean = this.givenVar = null;
+        }
+    }
+
+    /** @return the number of rows */
+    public int rows() {
+        return layout.rows();
+    }
+
+    /** The mean of row {@code row} in the last {@code run} (double; 0 for RMSNorm). */
+    public double mean(int row) {
+        return mean[row];
+    }
+
+    /** The biased variance (RMSNorm: mean square) of row {@code row} in the last {@code run}. */
+    public double variance(int row) {
+        return variance[row];
+    }
+
+    @Override
+    void row(int b, int r) {
+        double m;
+        double v;
+        if (givenMean != null) {
+            m = givenMean.getAtIndex(F32, r);
+            v = givenVar.getAtIndex(F32, r);
+        } else if (centred) {
+            double n = layout.rowLength();
+            double shift = probeMean(x, r);
+            centredSums(x, r, shift, b);
+            double s = sums[b * SUMS];
+            if (!(s * s <= FAR_FROM_MEAN * n * sums[b * SUMS + 1])) {
+                // the first elements' mean was too far from the row's: sum again, centred on the row's mean
+                shift += s / n;
+                centredSums(x, r, shift, b);
+                s = sums[b * SUMS];
+            }
+            m = shift + s / n;
+            v = Math.max((sums[b * SUMS + 1] - s * (s / n)) / n, 0.0); // Math.max keeps NaN
+            mean[r] = m;
+            variance[r] = v;
+        } else {
+            m = 0;
+            v = meanSquare(x, r);
+            mean[r] = 0;
+            variance[r] = v;
+        }
+        double invstd = 1.0 / Math.sqrt(v + eps);
+        write(r, m, invstd);
+    }
+
+    private void write(int r, double m, double invstd) {
+        long len = layout.runLength();
+        if (useKernels()) {
+            for (int k = 0; k < layout.runs(); k++) {
+                long at = layout.runStart(r, k);
+                int p = layout.runParam(r, k);
+                if (layout.paramStep() == 0) {
+                    runs.normalize(x, y, at, len, m, invstd * gammaValues[p], betaValues[p]);
+                } else {
+                    runs.normalizeEach(x, y, at, len, m, invstd, gamma, beta, p);
+                }
+            }
+            return;
+        }
+        long stride = layout.stride();
+        int step = layout.paramStep();
+        for (int k = 0; k < layout.runs(); k++) {
+            long at = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            for (long j = 0; j < len; j++, at += stride, p += step) {
+                double v = (x.getAtIndex(F32, at) - m) * invstd * gammaValues[p] + betaValues[p];
+                y.setAtIndex(F32, at, (float) v);
+            }
+        }
+    }
+}

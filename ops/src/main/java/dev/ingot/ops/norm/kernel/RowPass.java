@@ -1,0 +1,170 @@
+package dev.ingot.ops.norm.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * What the row-norm passes share: the cut of the rows into blocks, the parameter copies and the per-block
+ * parameter-gradient partials, and the fixed-order reduction that makes the outputs independent of the thread
+ * count.
+ *
+ * <p>The rows are cut into {@link #blocks} consecutive blocks, a number that depends only on the layout. A block's
+ * rows run in order on one thread; parameter gradients are summed per block into {@code double} partials and the
+ * partials are added in block order after the join, so any thread count gives bitwise the same result. A pass owns
+ * its scratch, sized at construction; one {@code run} at a time; runs allocate nothing.
+ */
+abstract class RowPass {
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Most blocks: enough to spread over any executor, few enough to keep the partials small. */
+    private static final int MAX_BLOCKS = 64;
+    /** Most doubles of parameter partials per array: blocks shrink for very long parameter vectors. */
+    private static final long MAX_PARTIALS = 1L << 20;
+
+    final RowLayout layout;
+    /** The run kernels, for layouts whose runs are contiguous. */
+    final RunKernels runs;
+    /** Whether each run is contiguous (stride 1), so the run kernels apply. */
+    final boolean contiguous;
+    final int blocks;
+    /** gamma and beta as doubles (1 and 0 when absent), copied once per run. */
+    final double[] gammaValues;
+    final double[] betaValues;
+    /** Per block, {@link #SUMS} running sums of the row in progress (a block's rows run on one thread). */
+    final double[] sums;
+    static final int SUMS = 4;
+    /** Runs of one row shorter than this go through the plain loops: a kernel call per few elements costs more. */
+    static final long MIN_KERNEL_RUN = 16;
+    /** Elements at the start of a row whose mean is the first centring shift. */
+    private static final long PROBE = 64;
+    private final Parallel.Task blockTask = this::blocksRange;
+
+    RowPass(RowLayout layout, KernelSet kernels) {
+        this.layout = layout;
+        this.runs = kernels.runs();
+        this.contiguous = layout.stride() == 1;
+        long byParams = Math.max(1, MAX_PARTIALS / layout.params());
+        this.blocks = (int) Math.min(Math.min(layout.rows(), MAX_BLOCKS), byParams);
+        this.gammaValues = new double[layout.params()];
+        this.betaValues = new double[layout.params()];
+        this.sums = new double[blocks * SUMS];
+    }
+
+    /** The mean of the first (up to {@value #PROBE}) elements of row {@code r}. */
+    final double probeMean(MemorySegment x, int r) {
+        long start = layout.runStart(r, 0);
+        long count = Math.min(PROBE, layout.runLength());
+        double s = 0;
+        for (long j = 0; j < count; j++) {
+            s += x.getAtIndex(F32, start + j * layout.stride());
+        }
+        return s / count;
+    }
+
+    /** Whether row {@code r}'s runs go through the run kernels. */
+    final boolean useKernels() {
+        return contiguous && layout.runLength() >= MIN_KERNEL_RUN;
+    }
+
+    /** Writes sum(x - shift) and sum((x - shift)^2) over row {@code r} to {@code sums[b * SUMS + 0, 1]}. */
+    final void centredSums(MemorySegment x, int r, double shift, int b) {
+        if (useKernels()) {
+            sums[b * SUMS] = 0;
+            sums[b * SUMS + 1] = 0;
+            for (int k = 0; k < layout.runs(); k++) {
+                runs.sums(x, layout.runStart(r, k), layout.runLength(), shift, sums, b * SUMS);
+            }
+            return;
+        }
+        long len = layout.runLength();
+        long stride = layout.stride();
+        double s = 0;
+        double sq = 0;
+        for (int k = 0; k < layout.runs(); k++) {
+            long at = layout.runStart(r, k);
+            for (long j = 0; j < len; j++, at += stride) {
+                double d = x.getAtIndex(F32, at) - shift;
+                s += d;
+                sq += d * d;
+            }
+        }
+        sums[b * SUMS] = s;
+        sums[b * SUMS + 1] = sq;
+    }
+
+    /** Returns mean(x^2) over row {@code r}. */
+    final double meanSquare(MemorySegment x, int r) {
+        if (useKernels()) {
+            double sq = 0;
+            for (int k = 0; k < layout.runs(); k++) {
+                sq += runs.sumSquares(x, layout.runStart(r, k), layout.runLength());
+            }
+            return sq / layout.rowLength();
+        }
+        long len = layout.runLength();
+        long stride = layout.stride();
+        double sq = 0;
+        for (int k = 0; k < layout.runs(); k++) {
+            long at = layout.runStart(r, k);
+            for (long j = 0; j < len; j++, at += stride) {
+                double v = x.getAtIndex(F32, at);
+                sq += v * v;
+            }
+        }
+        return sq / layout.rowLength();
+    }
+
+    /** Copies the parameters (or 1 and 0) into {@link #gammaValues} and {@link #betaValues}. */
+    final void loadParams(MemorySegment gamma, MemorySegment beta) {
+        for (int p = 0; p < gammaValues.length; p++) {
+            gammaValues[p] = gamma == null ? 1.0 : gamma.getAtIndex(F32, p);
+            betaValues[p] = beta == null ? 0.0 : beta.getAtIndex(F32, p);
+        }
+    }
+
+    /** Runs {@link #row} over every row, block by block, on {@code parallel}. */
+    final void forEachRow(Parallel parallel) {
+        parallel.forRange(blocks, 1, blockTask);
+    }
+
+    private void blocksRange(int from, int to) {
+        for (int b = from; b < to; b++) {
+            int first = firstRow(b);
+            int end = firstRow(b + 1);
+            startBlock(b);
+            for (int r = first; r < end; r++) {
+                row(b, r);
+            }
+        }
+    }
+
+    private int firstRow(int block) {
+        return (int) ((long) block * layout.rows() / blocks);
+    }
+
+    /** Called before the first row of block {@code b}, on the thread that runs it. */
+    void startBlock(int b) {
+    }
+
+    /** Processes row {@code r} of block {@code b}. */
+    abstract void row(int b, int r);
+
+    /** Writes the sum over blocks (in block order) of {@code partials[b * params + p]} to {@code out[p]}. */
+    final void reduceBlocks(double[] partials, MemorySegment out) {
+        int params = layout.params();
+        for (int p = 0; p < params; p++) {
+            double s = 0;
+            for (int b = 0; b < blocks; b++) {
+                s += partials[b * params + p];
+            }
+            out.setAtIndex(F32, p, (float) s);
+        }
+    }
+
+    /**
+     * The saved inverse deviation to use: the value computed from x when the saved one is its float32 rounding
+     * (so that rounding costs nothing), else the saved one as given.
+     */
+    static double refineSaved(double saved, double exact) {
+        return Math.abs(saved - exact) <= Math.ulp((float) exact) ? exact : saved;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.ingot.ops.norm.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Plain Java run kernels: the fallback, and the reference the vector ones are tested against. */
+final class ScalarRunKernels implements RunKernels {
+    static final ScalarRunKernels INSTANCE = new ScalarRunKernels();
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private ScalarRunKernels() {
+    }
+
+    private static double param(MemorySegment p, long i, double absent) {
+        return p == null ? absent : p.getAtIndex(F32, i);
+    }
+
+    @Override
+    public void sums(MemorySegment x, long offset, long count, double shift, double[] acc, int at) {
+        double s = 0;
+        double sq = 0;
+        for (long i = offset; i < offset + count; i++) {
+            double d = x.getAtIndex(F32, i) - shift;
+            s += d;
+            sq += d * d;
+        }
+        acc[at] += s;
+        acc[at + 1] += sq;
+    }
+
+    @Override
+    public double sumSquares(MemorySegment x, long offset, long count) {
+        double sq = 0;
+        for (long i = offset; i < offset + count; i++) {
+            double v = x.getAtIndex(F32, i);
+            sq += v * v;
+        }
+        return sq;
+    }
+
+    @Override
+    public void gradSums(MemorySegment x, MemorySegment dy, long offset, long count, double shift,
+                         MemorySegment gamma, long gammaOffset, double[] acc, int at) {
+        double s = 0;
+        double sq = 0;
+        double sg = 0;
+        double sgd = 0;
+        for (long j = 0; j < count; j++) {
+            double d = x.getAtIndex(F32, offset + j) - shift;
+            double g = dy.getAtIndex(F32, offset + j) * param(gamma, gammaOffset + j, 1.0);
+            s += d;
+            sq += d * d;
+            sg += g;
+            sgd += g * d;
+        }
+        acc[at] += s;
+        acc[at + 1] += sq;
+        acc[at + 2] += sg;
+        acc[at + 3] += sgd;
+    }
+
+    @Override
+    public void normalize(MemorySegment x, MemorySegment y, long offset, long count, double mean, double scale,
+                          double bias) {
+        for (long i = offset; i < offset + count; i++) {
+            y.setAtIndex(F32, i, (float) ((x.getAtIndex(F32, i) - mean) * scale + bias));
+        }
+    }
+
+    @Override
+    public void normalizeEach(MemorySegment x, MemorySegment y, long offset, long count, double mean,
+                              double invstd, MemorySegment gamma, MemorySegment beta, long paramOffset) {
+        for (long j = 0; j < count; j++) {
+            double v = (x.getAtIndex(F32, offset + j) - mean) * invstd * param(gamma, paramOffset + j, 1.0)
+                    + param(beta, paramOffset + j, 0.0);
+            y.setAtIndex(F32, offset + j, (float) v);
+        }
+    }
+
+    @Override
+    public void gradInput(MemorySegment x, MemorySegment dy, MemorySegment dx, long offset, long count,
+                          double mean, double invstd, double gamma, double meanG, double meanGxhat) {
+        for (long i = offset; i < offset + count; i++) {
+            double xhat = (x.getAtIndex(F32, i) - mean) * invstd;
+            double g = dy.getAtIndex(F32, i) * gamma;
+            dx.setAtIndex(F32, i, (float) (invstd * (g - meanG - xhat * meanGxhat)));
+        }
+    }
+
+    @Override
+    public void gradInputEach(MemorySegment x, MemorySegment dy, MemorySegment dx, long offset, long count,
+                              double mean, double invstd, MemorySegment gamma, long paramOffset, double meanG,
+                              double meanGxhat, double[] dgamma, double[] dbeta, int at) {
+        for (long j = 0; j < count; j++) {
+            double d = dy.getAtIndex(F32, offset + j);
+            double xhat = (x.getAtIndex(F32, offset + j) - mean) * invstd;
+            dgamma[at + (int) j] += d * xhat;
+            dbeta[at + (int) j] += d;
+            double g = d * param(gamma, paramOffset + j, 1.0);
+            dx.setAtIndex(F32, offset + j, (float) (invstd * (g - meanG - xhat * meanGxhat)));
+        }
+    }
+}
