@@ -1,5 +1,6 @@
 package dev.ingot.bench.cli;
 
+import dev.ingot.ops.KernelInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,10 +26,9 @@ final class IngotVersion implements IVersionProvider {
         };
     }
 
+    /** The kernel set the ops chose (the same query a service's health check can make). */
     private static String kernels() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                ? "vector (jdk.incubator.vector is present)"
-                : "scalar (no jdk.incubator.vector: run with --add-modules jdk.incubator.vector)";
+        return KernelInfo.current().summary();
     }
 
     /** The project version, e.g. {@code 0.1.0-SNAPSHOT}. */
