@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Times PyTorch's CPU F.instance_norm forward and autograd backward on one shape.
 
-Prints one JSON line: {"shape": ..., "threads": ..., "forward_us": median, "backward_us": median}.
+Prints one JSON line: {"shape": ..., "threads": ..., "forward_us": median, "backward_us": median,
+"forward_rounds_us": [...], "backward_rounds_us": [...]}: the time is split into --rounds rounds, each round's
+median is one sample (like one JMH iteration), and forward_us / backward_us are the medians of those samples.
 Run it in a fresh process per configuration: glibc malloc tuning (MALLOC_* variables) only takes effect at start.
 """
 import argparse
@@ -14,8 +16,6 @@ import torch.nn.functional as F
 
 
 def median_us(fn, min_seconds, min_runs):
-    for _ in range(3):  # warm-up: first calls fault pages in and pick kernels
-        fn()
     samples = []
     start = time.perf_counter()
     while len(samples) < min_runs or time.perf_counter() - start < min_seconds:
@@ -30,6 +30,7 @@ def main():
     parser.add_argument("--shape", required=True, help="e.g. 8x64x64x64")
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--seconds", type=float, default=2.0, help="minimum measuring time per pass")
+    parser.add_argument("--rounds", type=int, default=1, help="samples per pass (the time is split among them)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -50,12 +51,21 @@ def main():
     def backward():
         torch.autograd.grad(y, (x, gamma, beta), dy, retain_graph=True)
 
+    def rounds_us(fn):
+        for _ in range(3):  # warm-up: first calls fault pages in and pick kernels
+            fn()
+        return [median_us(fn, args.seconds / args.rounds, 3) for _ in range(args.rounds)]
+
+    forward_rounds = rounds_us(forward)
+    backward_rounds = rounds_us(backward)
     result = {
         "shape": args.shape,
         "threads": args.threads,
         "torch": torch.__version__,
-        "forward_us": median_us(forward, args.seconds, 5),
-        "backward_us": median_us(backward, args.seconds, 5),
+        "forward_us": statistics.median(forward_rounds),
+        "backward_us": statistics.median(backward_rounds),
+        "forward_rounds_us": forward_rounds,
+        "backward_rounds_us": backward_rounds,
     }
     print(json.dumps(result))
 

@@ -6,7 +6,6 @@ module dev.ingot.bench {
     // by its file name must not be required by a module.
     requires io.netty.buffer;
     requires jdk.incubator.vector;
-    requires org.knowm.xchart;
     requires java.desktop;
     requires jdk.management;
     requires jdk.jfr;

@@ -11,9 +11,12 @@ package dev.ingot.allocator;
 public final class AllocationFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Bytes of the block the allocator asked its source for. */
     private final long requested;
 
     /**
+     * A source's failure to provide a block.
+     *
      * @param allocatorName the allocator whose source failed, for the message
      * @param requested     bytes of the block it asked for
      * @param source        the source's {@link SegmentSource#description()}

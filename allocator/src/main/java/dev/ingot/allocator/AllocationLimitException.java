@@ -7,20 +7,38 @@ package dev.ingot.allocator;
 public final class AllocationLimitException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Bytes the refused call asked for. */
     private final long requested;
+    /** Bytes in use when the allocator refused. */
     private final long inUse;
+    /** The limit in force, in bytes. */
     private final long limit;
+    /** Bytes reserved when it refused, or -1 when unknown. */
     private final long reserved;
+    /** The tenant whose allocator asked (the allocator itself when no budget refused). */
     private final String tenant;
+    /** What refused: the allocator, or the budget whose limit would have been passed. */
     private final String refusedBy;
 
+    /**
+     * A refusal by an unnamed allocator whose reserved bytes are not known.
+     *
+     * @param requested bytes the refused call asked for
+     * @param inUse     bytes in use when the allocator refused
+     * @param limit     the limit in force, in bytes
+     */
     public AllocationLimitException(long requested, long inUse, long limit) {
         this("allocator", requested, inUse, -1, limit);
     }
 
     /**
+     * A refusal by a named allocator.
+     *
      * @param allocatorName the refusing allocator, for the message
      * @param reserved      bytes the allocator held from its source when it refused, or -1 when unknown
+     * @param requested bytes the refused call asked for
+     * @param inUse bytes in use when the allocator refused
+     * @param limit the limit in force, in bytes
      */
     public AllocationLimitException(String allocatorName, long requested, long inUse, long reserved, long limit) {
         super("allocation of " + requested + " bytes refused by '" + allocatorName + "': " + inUse
@@ -62,12 +80,20 @@ public final class AllocationLimitException extends RuntimeException {
         this.refusedBy = allocatorName;
     }
 
-    /** Bytes the refused call asked for. */
+    /**
+     * Bytes the refused call asked for.
+     *
+     * @return bytes the refused call asked for
+     */
     public long requested() {
         return requested;
     }
 
-    /** Bytes the allocator had in use when it refused. */
+    /**
+     * Bytes the allocator had in use when it refused.
+     *
+     * @return bytes the allocator had in use when it refused
+     */
     public long inUse() {
         return inUse;
     }
@@ -75,6 +101,9 @@ public final class AllocationLimitException extends RuntimeException {
     /**
      * Bytes the allocator held from its source (in use, pooled and slack) when it refused, or, for a budget
      * refusal, the bytes reserved under the refusing budget; -1 when unknown.
+     *
+     * @return bytes the allocator held from its source (in use, pooled and slack) when it refused, or, for a budget
+     *     refusal, the bytes reserved under the refusing budget; -1 when unknown
      */
     public long reserved() {
         return reserved;
@@ -98,7 +127,11 @@ public final class AllocationLimitException extends RuntimeException {
         return refusedBy;
     }
 
-    /** The limit in force, in bytes (the budget's limit for a budget refusal). */
+    /**
+     * The limit in force, in bytes (the budget's limit for a budget refusal).
+     *
+     * @return the limit in force, in bytes (the budget's limit for a budget refusal)
+     */
     public long limit() {
         return limit;
     }

@@ -64,6 +64,11 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     /** Name of the default leak logger. */
     public static final String LOGGER_NAME = "dev.ingot.allocator";
 
+    /**
+     * Checks the settings.
+     *
+     * @throws IllegalArgumentException naming the first setting out of range
+     */
     public AllocatorOptions {
         if (name == null) {
             throw new IllegalArgumentException("name: expected a string (empty for automatic), got null");
@@ -99,81 +104,154 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         }
     }
 
-    /** The eight-setting form (no sampled checks, no budget). */
+    /**
+     * The eight-setting form (no sampled checks, no budget).
+     *
+     * @param name the name in messages, logs and JFR events; empty for an automatic one
+     * @param checked whether every access through a freed chunk's segment throws
+     * @param trackAllocations whether allocation sites are recorded for leak reports
+     * @param trackingInterval track one allocation in this many, at least 1
+     * @param minBlockSize the smallest block reserved from the source, in bytes
+     * @param limit the limit in force, in bytes
+     * @param maxPooled the cap on pooled free bytes, or {@link Long#MAX_VALUE} for none
+     * @param logger where leak reports go
+     */
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                             long minBlockSize, long limit, long maxPooled, System.Logger logger) {
         this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null, AllocationListener.NONE,
                 Long.MAX_VALUE, false, SYSTEM_CLOCK);
     }
 
-    /** The five-setting form (the first form of this record): no pool cap, default leak logger, track all. */
+    /**
+     * The five-setting form (the first form of this record): no pool cap, default leak logger, track all.
+     *
+     * @param name the name in messages, logs and JFR events; empty for an automatic one
+     * @param checked whether every access through a freed chunk's segment throws
+     * @param trackAllocations whether allocation sites are recorded for leak reports
+     * @param minBlockSize the smallest block reserved from the source, in bytes
+     * @param limit the limit in force, in bytes
+     */
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize, long limit) {
         this(name, checked, trackAllocations, 1, minBlockSize, limit, Long.MAX_VALUE, System.getLogger(LOGGER_NAME));
     }
 
-    /** The seven-setting form (no tracking interval: every tracked allocation is recorded). */
+    /**
+     * The seven-setting form (no tracking interval: every tracked allocation is recorded).
+     *
+     * @param name the name in messages, logs and JFR events; empty for an automatic one
+     * @param checked whether every access through a freed chunk's segment throws
+     * @param trackAllocations whether allocation sites are recorded for leak reports
+     * @param minBlockSize the smallest block reserved from the source, in bytes
+     * @param limit the limit in force, in bytes
+     * @param maxPooled the cap on pooled free bytes, or {@link Long#MAX_VALUE} for none
+     * @param logger where leak reports go
+     */
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, long minBlockSize, long limit,
                             long maxPooled, System.Logger logger) {
         this(name, checked, trackAllocations, 1, minBlockSize, limit, maxPooled, logger);
     }
 
-    /** Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap. */
+    /**
+     * Defaults: automatic name, modes from the system properties, 1 MiB blocks, no limit, no pool cap.
+     *
+     * @return the default options
+     */
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
                 DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null,
                 AllocationListener.NONE, Long.MAX_VALUE, false, SYSTEM_CLOCK);
     }
 
-    /** A copy with another name; empty lets the allocator pick one. */
+    /**
+     * A copy with another name; empty lets the allocator pick one.
+     *
+     * @param newName the name, or empty for an automatic one
+     * @return a copy with another name; empty lets the allocator pick one
+     */
     public AllocatorOptions withName(String newName) {
         return new AllocatorOptions(newName, checked, trackAllocations, trackingInterval, minBlockSize,
                 limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
                 idleReturnThread, clock);
     }
 
-    /** A copy with checked mode on or off. */
+    /**
+     * A copy with checked mode on or off.
+     *
+     * @param newChecked whether use after free is checked
+     * @return a copy with checked mode on or off
+     */
     public AllocatorOptions withChecked(boolean newChecked) {
         return new AllocatorOptions(name, newChecked, trackAllocations, trackingInterval, minBlockSize,
                 limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
                 idleReturnThread, clock);
     }
 
-    /** A copy with allocation-site tracking on or off. */
+    /**
+     * A copy with allocation-site tracking on or off.
+     *
+     * @param newTrack whether allocation sites are recorded
+     * @return a copy with allocation-site tracking on or off
+     */
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
         return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger,
                 checkInterval, budget, listener, idleReturnNanos,
                 idleReturnThread, clock);
     }
 
-    /** A copy that tracks one allocation in {@code newInterval} (when tracking is on). */
+    /**
+     * A copy that tracks one allocation in {@code newInterval} (when tracking is on).
+     *
+     * @param newInterval track one allocation in this many, at least 1
+     * @return a copy that tracks one allocation in {@code newInterval} (when tracking is on)
+     */
     public AllocatorOptions withTrackingInterval(int newInterval) {
         return new AllocatorOptions(name, checked, trackAllocations, newInterval, minBlockSize, limit, maxPooled,
                 logger, checkInterval, budget, listener, idleReturnNanos,
                 idleReturnThread, clock);
     }
 
-    /** A copy with another minimum block size, in bytes. */
+    /**
+     * A copy with another minimum block size, in bytes.
+     *
+     * @param newMinBlockSize the smallest block reserved from the source, in bytes
+     * @return a copy with another minimum block size, in bytes
+     */
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, newMinBlockSize,
                 limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
                 idleReturnThread, clock);
     }
 
-    /** A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none). */
+    /**
+     * A copy with another limit, in bytes ({@link Long#MAX_VALUE} for none).
+     *
+     * @param newLimit the cap on reserved bytes, or {@link Long#MAX_VALUE} for none
+     * @return a copy with another limit, in bytes ({@link Long#MAX_VALUE} for none)
+     */
     public AllocatorOptions withLimit(long newLimit) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
                 newLimit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
                 idleReturnThread, clock);
     }
 
-    /** A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none). */
+    /**
+     * A copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none).
+     *
+     * @param newMaxPooled the cap on pooled free bytes, or {@link Long#MAX_VALUE} for none
+     * @return a copy with another cap on pooled free bytes ({@link Long#MAX_VALUE} for none)
+     */
     public AllocatorOptions withMaxPooled(long newMaxPooled) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
                 limit, newMaxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
                 idleReturnThread, clock);
     }
 
-    /** A copy that reports leaks to another logger. */
+    /**
+     * A copy that reports leaks to another logger.
+     *
+     * @param newLogger where leak reports go
+     * @return a copy that reports leaks to another logger
+     */
     public AllocatorOptions withLogger(System.Logger newLogger) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
                 limit, maxPooled, newLogger, checkInterval, budget, listener, idleReturnNanos,

@@ -14,7 +14,11 @@ package dev.ingot.allocator;
  */
 public record AllocatorStats(long inUse, long pooled, long reserved, long peakInUse, long allocations, long reuses) {
 
-    /** Fraction of allocations served from the free list, 0 when nothing was allocated. */
+    /**
+     * Fraction of allocations served from the free list, 0 when nothing was allocated.
+     *
+     * @return fraction of allocations served from the free list, 0 when nothing was allocated
+     */
     public double reuseRate() {
         return allocations == 0 ? 0.0 : (double) reuses / allocations;
     }

@@ -29,6 +29,9 @@ public interface BufferAllocator extends AutoCloseable {
     /**
      * Allocates {@code size} bytes aligned to {@link #DEFAULT_ALIGNMENT}, from the free list when possible; throws
      * as {@link #alloc(long, long)}.
+     *
+     * @param size bytes wanted, more than 0
+     * @return the chunk, live until freed
      */
     default MemoryChunk alloc(long size) {
         return alloc(size, DEFAULT_ALIGNMENT);
@@ -38,6 +41,9 @@ public interface BufferAllocator extends AutoCloseable {
      * Allocates {@code size} bytes (size &gt; 0) whose address is a multiple of {@code alignment} (a power of two,
      * at most {@link #MAX_ALIGNMENT}), whatever alignment the source gives its blocks.
      *
+     * @param size bytes wanted, more than 0
+     * @param alignment the address alignment in bytes, a power of two
+     * @return the chunk, live until freed
      * @throws IllegalArgumentException  when size or alignment is out of range
      * @throws AllocationLimitException  when the allocation would exceed {@link #limit(long)}
      * @throws AllocationFailedException when the source could not provide a block (the system is out of memory,
@@ -51,6 +57,8 @@ public interface BufferAllocator extends AutoCloseable {
      * Allocates a chunk of {@code size} bytes, aligned to {@link #DEFAULT_ALIGNMENT}, that shares memory with no
      * other chunk: it never comes from the free list and goes back to the source when freed.
      *
+     * @param size bytes wanted, more than 0
+     * @return the chunk, live until freed
      * @throws IllegalArgumentException  when size is not positive
      * @throws AllocationLimitException  when the allocation would exceed {@link #limit(long)}
      * @throws AllocationFailedException when the source could not provide the block
@@ -61,6 +69,7 @@ public interface BufferAllocator extends AutoCloseable {
     /**
      * Gives a chunk back.
      *
+     * @param chunk a live chunk this allocator handed out
      * @throws IllegalStateException    when the chunk was already freed, or its memory was already taken back by
      *                                  {@code release(true)}, a reset or {@code close()}; the message names the chunk
      * @throws IllegalArgumentException when the chunk belongs to another allocator (or is null)
@@ -71,6 +80,7 @@ public interface BufferAllocator extends AutoCloseable {
      * Returns memory to the source: with {@code all}, every block, taking back live chunks too (they become
      * unusable, as in MNN); otherwise only blocks that are wholly free.
      *
+     * @param all true to return every block, live chunks included; false for wholly free blocks only
      * @throws IllegalStateException when the allocator is closed
      */
     void release(boolean all);
@@ -140,10 +150,18 @@ public interface BufferAllocator extends AutoCloseable {
      */
     void endGroup();
 
-    /** Bytes currently reserved from the source (in use, pooled and alignment slack). */
+    /**
+     * Bytes currently reserved from the source (in use, pooled and alignment slack).
+     *
+     * @return bytes currently reserved from the source (in use, pooled and alignment slack)
+     */
     long totalSize();
 
-    /** A consistent snapshot of this allocator's accounting. */
+    /**
+     * A consistent snapshot of this allocator's accounting.
+     *
+     * @return a consistent snapshot of this allocator's accounting
+     */
     AllocatorStats stats();
 
     /**
@@ -151,11 +169,16 @@ public interface BufferAllocator extends AutoCloseable {
      * removes the cap. An allocation that would pass it throws {@link AllocationLimitException} and leaves the
      * allocator usable. Lowering the cap below what is reserved takes nothing back; it refuses new blocks.
      *
+     * @param bytes the cap in bytes, or {@code Long.MAX_VALUE} for none
      * @throws IllegalArgumentException when {@code bytes} is negative
      */
     void limit(long bytes);
 
-    /** The chunks live right now (after {@link #close()}: those live at close), grouped by allocation site. */
+    /**
+     * The chunks live right now (after {@link #close()}: those live at close), grouped by allocation site.
+     *
+     * @return the chunks live right now (after {@link #close()}: those live at close), grouped by allocation site
+     */
     LeakReport liveChunks();
 
     /**

@@ -92,12 +92,21 @@ public final class DeferBufferAllocator implements BufferAllocator {
         this(SegmentSource.arena(), AllocatorOptions.defaults());
     }
 
-    /** A planner on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}. */
+    /**
+     * A planner on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     */
     public DeferBufferAllocator(SegmentSource source) {
         this(source, AllocatorOptions.defaults());
     }
 
-    /** A planner on {@code source}, which it owns and closes in {@link #close()}. */
+    /**
+     * A planner on {@code source}, which it owns and closes in {@link #close()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     * @param options name, checking and tracking modes, block size, limit and pool cap
+     */
     public DeferBufferAllocator(SegmentSource source, AllocatorOptions options) {
         if (options == null) {
             throw new IllegalArgumentException("options: expected AllocatorOptions, got null");
@@ -108,7 +117,11 @@ public final class DeferBufferAllocator implements BufferAllocator {
         source.onBlockLost(this::blockLost);
     }
 
-    /** The name used in messages, logs and JFR events. */
+    /**
+     * The name used in messages, logs and JFR events.
+     *
+     * @return the name used in messages, logs and JFR events
+     */
     public String name() {
         return name;
     }
@@ -247,7 +260,11 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
     }
 
-    /** The planned block size in bytes. @throws IllegalStateException before {@link #compute()} */
+    /**
+     * The planned block size in bytes. @throws IllegalStateException before {@link #compute()}
+     *
+     * @return the planned block size in bytes
+     */
     public synchronized long plannedSize() {
         if (plan == null) {
             throw new IllegalStateException("plannedSize() on '" + name + "' before compute()");
@@ -255,12 +272,20 @@ public final class DeferBufferAllocator implements BufferAllocator {
         return plan.size();
     }
 
-    /** The largest total footprint (sizes rounded up to 64 bytes) of chunks alive at one moment, in bytes. */
+    /**
+     * The largest total footprint (sizes rounded up to 64 bytes) of chunks alive at one moment, in bytes.
+     *
+     * @return the largest total footprint (sizes rounded up to 64 bytes) of chunks alive at one moment, in bytes
+     */
     public synchronized long lowerBound() {
         return OffsetPlanner.lowerBound(requests());
     }
 
-    /** True once {@link #apply()} has backed the current plan. */
+    /**
+     * True once {@link #apply()} has backed the current plan.
+     *
+     * @return true once {@link #apply()} has backed the current plan
+     */
     public synchronized boolean isApplied() {
         return block != null || (plan != null && plan.size() == 0);
     }

@@ -102,12 +102,21 @@ public final class EagerBufferAllocator implements BufferAllocator {
         this(SegmentSource.arena(), AllocatorOptions.defaults());
     }
 
-    /** An allocator on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}. */
+    /**
+     * An allocator on {@code source} (which it owns and closes) with {@link AllocatorOptions#defaults()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     */
     public EagerBufferAllocator(SegmentSource source) {
         this(source, AllocatorOptions.defaults());
     }
 
-    /** An allocator on {@code source}, which it owns and closes in {@link #close()}. */
+    /**
+     * An allocator on {@code source}, which it owns and closes in {@link #close()}.
+     *
+     * @param source where blocks come from; this allocator owns and closes it
+     * @param options name, checking and tracking modes, block size, limit and pool cap
+     */
     public EagerBufferAllocator(SegmentSource source, AllocatorOptions options) {
         if (options == null) {
             throw new IllegalArgumentException("options: expected AllocatorOptions, got null");
@@ -123,12 +132,20 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 : null;
     }
 
-    /** The name used in messages, logs and JFR events. */
+    /**
+     * The name used in messages, logs and JFR events.
+     *
+     * @return the name used in messages, logs and JFR events
+     */
     public String name() {
         return name;
     }
 
-    /** The settings this allocator was built with (the limit may have changed since; see {@link #stats()}). */
+    /**
+     * The settings this allocator was built with (the limit may have changed since; see {@link #stats()}).
+     *
+     * @return the settings this allocator was built with (the limit may have changed since; see {@link #stats()})
+     */
     public AllocatorOptions options() {
         return options;
     }
@@ -290,7 +307,11 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
     }
 
-    /** The limit in force, in bytes; {@link Long#MAX_VALUE} when none. */
+    /**
+     * The limit in force, in bytes; {@link Long#MAX_VALUE} when none.
+     *
+     * @return the limit in force, in bytes; {@link Long#MAX_VALUE} when none
+     */
     public long limit() {
         synchronized (lock) {
             return supply.limit();

@@ -12,21 +12,35 @@ import java.util.List;
  */
 public record LeakReport(long chunks, long bytes, List<Site> sites) {
 
+    /** Keeps an unmodifiable copy of the sites. */
     public LeakReport {
         sites = List.copyOf(sites);
     }
 
-    /** An empty report. */
+    /**
+     * An empty report.
+     *
+     * @return an empty report
+     */
     public static LeakReport empty() {
         return new LeakReport(0, 0, List.of());
     }
 
-    /** True when nothing is live. */
+    /**
+     * True when nothing is live.
+     *
+     * @return true when nothing is live
+     */
     public boolean isEmpty() {
         return chunks == 0;
     }
 
-    /** A multi-line description: totals, then each site with its stack (at most {@code maxFrames} frames). */
+    /**
+     * A multi-line description: totals, then each site with its stack (at most {@code maxFrames} frames).
+     *
+     * @param maxFrames the most stack frames shown per site
+     * @return the description
+     */
     public String describe(int maxFrames) {
         StringBuilder text = new StringBuilder();
         text.append(chunks).append(" live chunk(s), ").append(bytes).append(" bytes");
@@ -48,8 +62,11 @@ public record LeakReport(long chunks, long bytes, List<Site> sites) {
      * Live chunks that were allocated from one place.
      *
      * @param stackTrace the allocation stack, innermost caller first, or empty for untracked chunks
+     * @param chunks how many live chunks were allocated there
+     * @param bytes their total size in bytes
      */
     public record Site(long chunks, long bytes, List<StackTraceElement> stackTrace) {
+        /** Keeps an unmodifiable copy of the stack. */
         public Site {
             stackTrace = List.copyOf(stackTrace);
         }

@@ -85,6 +85,7 @@ public final class MemoryChunk {
     /**
      * The chunk's memory, exactly {@link #size()} bytes long, whose address is a multiple of {@link #alignment()}.
      *
+     * @return the chunk's memory
      * @throws IllegalStateException when the chunk was freed or released, or (deferred allocators) its plan has
      *                               not been applied yet
      */
@@ -101,17 +102,29 @@ public final class MemoryChunk {
         return current;
     }
 
-    /** Size in bytes, as asked for. */
+    /**
+     * Size in bytes, as asked for.
+     *
+     * @return size in bytes, as asked for
+     */
     public long size() {
         return size;
     }
 
-    /** Alignment in bytes of the chunk's address, as asked for. */
+    /**
+     * Alignment in bytes of the chunk's address, as asked for.
+     *
+     * @return alignment in bytes of the chunk's address, as asked for
+     */
     public long alignment() {
         return alignment;
     }
 
-    /** The allocator that handed the chunk out and must take it back. */
+    /**
+     * The allocator that handed the chunk out and must take it back.
+     *
+     * @return the allocator that handed the chunk out and must take it back
+     */
     public BufferAllocator owner() {
         return owner;
     }
@@ -120,6 +133,7 @@ public final class MemoryChunk {
      * The raw address of the chunk's memory, for alignment checks and debugging; it stays readable after the chunk
      * was freed, but must not be dereferenced then.
      *
+     * @return the address
      * @throws IllegalStateException when the chunk never had memory (a deferred chunk before {@code apply()})
      */
     public long address() {
@@ -130,12 +144,20 @@ public final class MemoryChunk {
         return current.address();
     }
 
-    /** True until the chunk is freed, or its memory is taken back by {@code release(true)}, reset or close. */
+    /**
+     * True until the chunk is freed, or its memory is taken back by {@code release(true)}, reset or close.
+     *
+     * @return true until the chunk is freed, or its memory is taken back by {@code release(true)}, reset or close
+     */
     public boolean isLive() {
         return !(boolean) FREED.getAcquire(this) && REVOKED_BECAUSE.getAcquire(this) == null;
     }
 
-    /** A number unique within the process, used to name the chunk in messages; it never changes once read. */
+    /**
+     * A number unique within the process, used to name the chunk in messages; it never changes once read.
+     *
+     * @return a number unique within the process, used to name the chunk in messages; it never changes once read
+     */
     public long id() {
         long current = (long) ID.getAcquire(this);
         if (current != 0) {

@@ -18,12 +18,17 @@ public interface SegmentSource extends AutoCloseable {
     /**
      * Reserves a block of at least {@code size} bytes (size &gt; 0) whose address is a multiple of
      * {@code alignment} (a power of two). The returned segment is exactly the block.
+     *
+     * @param size bytes wanted, more than 0
+     * @param alignment the address alignment in bytes, a power of two
+     * @return the block, exactly {@code size} bytes long
      */
     MemorySegment reserve(long size, long alignment);
 
     /**
      * Gives a block obtained from {@link #reserve} back; its memory goes back to where it came from.
      *
+     * @param block a block this source reserved and has not taken back
      * @throws IllegalArgumentException when the block did not come from this source or was already given back
      */
     void giveBack(MemorySegment block);
@@ -43,7 +48,11 @@ public interface SegmentSource extends AutoCloseable {
     default void onBlockLost(java.util.function.Consumer<MemorySegment> listener) {
     }
 
-    /** A short description for messages and JFR events, e.g. {@code arena} or {@code mapped(/tmp/x)}. */
+    /**
+     * A short description for messages and JFR events, e.g. {@code arena} or {@code mapped(/tmp/x)}.
+     *
+     * @return a short description for messages and JFR events, e.g
+     */
     default String description() {
         return getClass().getSimpleName();
     }
@@ -53,6 +62,8 @@ public interface SegmentSource extends AutoCloseable {
      * back, so released memory really returns to the operating system. One arena per block keeps the arena close
      * (a thread handshake, tens of microseconds) off the allocation path: it happens once per block, and blocks are
      * large and rarely returned. Memory is zeroed when reserved.
+     *
+     * @return the source
      */
     static SegmentSource arena() {
         return new ArenaSource();
@@ -62,12 +73,21 @@ public interface SegmentSource extends AutoCloseable {
      * Blocks memory-mapped from files created in {@code dir}, for data larger than RAM. Each block gets a file of
      * its own, so no two live blocks map the same file; the file is deleted when its block is given back or the
      * source closes.
+     *
+     * @param dir an existing folder for the backing files
+     * @return the source
      */
     static SegmentSource mapped(Path dir) {
         return new MappedFileSource(dir, false);
     }
 
-    /** Like {@link #mapped(Path)}; with {@code keepFiles} the files stay on disk after unmapping. */
+    /**
+     * Like {@link #mapped(Path)}; with {@code keepFiles} the files stay on disk after unmapping.
+     *
+     * @param dir an existing folder for the backing files
+     * @param keepFiles whether the files stay on disk after unmapping
+     * @return the source
+     */
     static SegmentSource mapped(Path dir, boolean keepFiles) {
         return new MappedFileSource(dir, keepFiles);
     }
@@ -77,6 +97,9 @@ public interface SegmentSource extends AutoCloseable {
      * The parent's limit therefore caps the child too. Should the parent take a block back first
      * ({@code release(true)} or {@code close()}), the child allocator revokes the chunks it carved from that block
      * (checked-mode scopes included) and stops counting it, so nothing keeps reaching the freed memory.
+     *
+     * @param parent the allocator the blocks are borrowed from
+     * @return the source
      */
     static SegmentSource child(BufferAllocator parent) {
         return new ChildSource(parent);

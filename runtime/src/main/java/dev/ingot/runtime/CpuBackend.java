@@ -113,6 +113,35 @@ public final class CpuBackend implements AutoCloseable {
     }
 
     /**
+     * Checks that this backend's ops can use {@code tensor}'s memory: memory that only one thread may touch (the
+     * segments of a confined {@link java.lang.foreign.Arena}) is refused when the backend runs ops on more than one
+     * thread, or when the calling thread is not its owner. Call it where a tensor the caller brings is planned or
+     * bound, so that the refusal comes before anything runs, naming the argument. Unbacked and backend tensors
+     * always pass.
+     *
+     * @param argument the argument's name, for the message
+     * @param tensor   the tensor to check, or null (passes)
+     * @throws IllegalArgumentException when the memory is confined to one thread and this backend cannot run on it
+     */
+    public void checkAccessible(String argument, Tensor tensor) {
+        if (tensor == null || !tensor.isBacked()) {
+            return;
+        }
+        MemorySegment memory = tensor.segment();
+        if (!memory.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException(argument + ": tensor " + tensor.type() + " is over memory confined to"
+                    + " another thread (a confined Arena): use it on its owner thread, or allocate it from a shared"
+                    + " Arena");
+        }
+        int threads = executor.parallelism();
+        if (threads > 1 && ConfinedMemory.isConfined(memory)) {
+            throw new IllegalArgumentException(argument + ": tensor " + tensor.type() + " is over memory confined to"
+                    + " one thread (a confined Arena) but this backend runs ops on " + threads + " threads: allocate"
+                    + " it from Arena.ofShared() or Arena.global(), or use a 1-thread backend");
+        }
+    }
+
+    /**
      * A new tensor of this backend with no memory yet: {@link #acquire} gives it some. Closing it releases STATIC
      * memory it still holds.
      */
@@ -307,7 +336,7 @@ public final class CpuBackend implements AutoCloseable {
             ensureOpen();
             region.begin();
             resizing = region;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             resizeLock.unlock();
             throw e;
         }
@@ -318,7 +347,7 @@ public final class CpuBackend implements AutoCloseable {
         DynamicMemory region = resizingRegion("onResizeEnd");
         try {
             region.end();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             region.abort();
             throw e;
         } finally {

@@ -75,7 +75,7 @@ public final class ForeignMemory implements AutoCloseable {
         Arena scope = Arena.ofShared();
         try {
             return new ForeignMemory(scope, scope.allocate(byteSize, alignment), null);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             scope.close();
             throw e;
         }
@@ -124,7 +124,7 @@ public final class ForeignMemory implements AutoCloseable {
                     drop();
                 }
             }));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             drop();
             throw e;
         }

@@ -90,10 +90,15 @@ public final class Pipeline implements AutoCloseable {
     private boolean closed;
     /** Who holds this pipeline; shared with the tensors it owns. */
     private final PipelineClaim claim;
+    /** The only thread that may run the pipeline, when a parameter is confined to it; else null. */
+    private final Thread confinedTo;
+    private final Tensor confinedParameter;
 
     private Pipeline(Builder builder) {
         this.backend = builder.backend;
         this.claim = builder.claim;
+        this.confinedTo = builder.confinedTo;
+        this.confinedParameter = builder.confinedParameter;
         this.roles = new IdentityHashMap<>(builder.roles);
         this.inputs = List.copyOf(builder.inputs);
         this.outputs = List.copyOf(builder.outputs);
@@ -266,6 +271,10 @@ public final class Pipeline implements AutoCloseable {
 
     /** One run by the thread that holds the pipeline. */
     private void runHeld() {
+        if (confinedTo != null && confinedTo != Thread.currentThread()) {
+            throw new IllegalStateException("parameter " + confinedParameter.type() + " is over memory confined to"
+                    + " thread '" + confinedTo.getName() + "' (a confined Arena): run the pipeline on that thread");
+        }
         if (needsResize || closed) {
             throw new IllegalStateException(closed ? "pipeline is closed"
                     : "pipeline needs resize() first: it was never resized, an input shape changed, or the last"
@@ -432,6 +441,7 @@ public final class Pipeline implements AutoCloseable {
      * @throws IllegalArgumentException when the budget is null or negative
      * @throws IllegalStateException    as {@link #run()}, or when another thread holds the pipeline
      */
+    @SuppressWarnings("try") // the hold is held, not used: no other thread may run the pipeline meanwhile
     public WarmUpReport warmUp(java.time.Duration budget) {
         if (budget == null || budget.isNegative()) {
             throw new IllegalArgumentException("budget: expected a non-negative duration, got " + budget);
@@ -675,6 +685,8 @@ public final class Pipeline implements AutoCloseable {
         private final List<Tensor> outputs = new ArrayList<>();
         private final List<Step> steps = new ArrayList<>();
         private final PipelineClaim claim = new PipelineClaim();
+        private Thread confinedTo;
+        private Tensor confinedParameter;
         private boolean built;
 
         private Builder(CpuBackend backend, OpRegistry registry) {
@@ -710,12 +722,26 @@ public final class Pipeline implements AutoCloseable {
 
         /**
          * A parameter the caller provides and owns (wrapped, owned or backend memory); its type is fixed. The
-         * pipeline never frees it; the caller keeps it backed while the pipeline runs.
+         * pipeline never frees it; the caller keeps it backed while the pipeline runs. Memory confined to one
+         * thread (a confined {@link java.lang.foreign.Arena}'s segment) is refused on a backend with more than
+         * one thread; on a one-thread backend it is accepted from its owner thread, and the pipeline then runs
+         * only on that thread (a run on another one is refused before any op runs).
+         *
+         * @param external the caller's tensor
+         * @return {@code external}, now a parameter of this pipeline
+         * @throws IllegalArgumentException when the tensor is null or closed, already has another role here, or its
+         *                                  memory cannot be used by the backend's threads (see
+         *                                  {@link CpuBackend#checkAccessible})
          */
         public Tensor parameter(Tensor external) {
             checkOpen();
             if (external == null || external.isClosed()) {
                 throw new IllegalArgumentException("external: expected an open tensor, got " + external);
+            }
+            backend.checkAccessible("external", external);
+            if (external.isBacked() && ConfinedMemory.isConfined(external.segment())) {
+                confinedTo = Thread.currentThread(); // checkAccessible: this thread is the owner
+                confinedParameter = external;
             }
             Role previous = roles.putIfAbsent(external, Role.EXTERNAL_PARAMETER);
             if (previous != null && previous != Role.EXTERNAL_PARAMETER) {

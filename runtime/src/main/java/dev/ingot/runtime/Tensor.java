@@ -90,6 +90,9 @@ public final class Tensor implements AutoCloseable {
     /**
      * Wraps memory without copying. The tensor sees the first {@code type.byteSize()} bytes of the segment.
      * The caller owns the memory and keeps it alive while the tensor is used; {@link #close()} does not free it.
+     * A segment of a confined {@link java.lang.foreign.Arena} gives a tensor only its owner thread can use: a
+     * backend with more than one thread refuses it where it is planned or passed to an op
+     * ({@link CpuBackend#checkAccessible}), and a one-thread backend runs it on the owner thread only.
      *
      * @throws IllegalArgumentException when the segment is too small or not aligned to the dtype's size
      */
@@ -327,6 +330,45 @@ public final class Tensor implements AutoCloseable {
                     + " not ended, or it was released");
         }
         return current;
+    }
+
+    /**
+     * Something done with a tensor's raw memory, see {@link #withSegment}.
+     *
+     * @param <X> the checked exception it may throw
+     */
+    @FunctionalInterface
+    public interface SegmentAction<X extends Exception> {
+        /**
+         * Uses the memory.
+         *
+         * @param memory the tensor's memory, exactly {@link #byteSize()} bytes
+         * @throws X when the action fails
+         */
+        void accept(MemorySegment memory) throws X;
+    }
+
+    /**
+     * Runs {@code action} with this tensor's memory. For a tensor a pipeline owns, the pipeline is held for the
+     * action's duration (as the copies hold it), so raw reads and writes inside the action are checked: no run or
+     * hold of another thread can start meanwhile. The segment must not be kept after the action returns.
+     *
+     * @param action what to do with the memory
+     * @param <X>    the checked exception the action may throw
+     * @throws X                        what the action throws
+     * @throws IllegalArgumentException when {@code action} is null
+     * @throws IllegalStateException    when the tensor is closed or unbacked, or another thread holds its pipeline
+     */
+    public <X extends Exception> void withSegment(SegmentAction<X> action) throws X {
+        if (action == null) {
+            throw new IllegalArgumentException("action: expected a SegmentAction, got null");
+        }
+        boolean entered = enterClaim();
+        try {
+            action.accept(segment());
+        } finally {
+            exitClaim(entered);
+        }
     }
 
     // ---- element copies ---------------------------------------------------------------------------------------

@@ -13,16 +13,24 @@ import jdk.jfr.Name;
 @Category({"ingot", "Allocator"})
 @Description("An allocator reserved a block of memory from its segment source")
 public final class BlockReservedEvent extends Event {
+    /** An event to fill in and commit; JFR drops it when no recording wants it. */
+    public BlockReservedEvent() {
+    }
+
+    /** The allocator's name. */
     @Label("Allocator")
     public String allocator;
 
+    /** The source's description. */
     @Label("Source")
     public String source;
 
+    /** The block's size in bytes. */
     @Label("Size")
     @DataAmount
     public long bytes;
 
+    /** Bytes reserved from the source after this block. */
     @Label("Reserved After")
     @DataAmount
     public long reservedAfter;

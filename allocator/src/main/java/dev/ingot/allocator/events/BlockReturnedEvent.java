@@ -13,16 +13,24 @@ import jdk.jfr.Name;
 @Category({"ingot", "Allocator"})
 @Description("An allocator returned a block of memory to its segment source")
 public final class BlockReturnedEvent extends Event {
+    /** An event to fill in and commit; JFR drops it when no recording wants it. */
+    public BlockReturnedEvent() {
+    }
+
+    /** The allocator's name. */
     @Label("Allocator")
     public String allocator;
 
+    /** The source's description. */
     @Label("Source")
     public String source;
 
+    /** The block's size in bytes. */
     @Label("Size")
     @DataAmount
     public long bytes;
 
+    /** Bytes reserved from the source after this block. */
     @Label("Reserved After")
     @DataAmount
     public long reservedAfter;

@@ -33,6 +33,11 @@ public final class OffsetPlanner {
      * @param end       first logical time it is dead again ({@code end > start}); {@link Long#MAX_VALUE} for never
      */
     public record Request(long size, long alignment, long start, long end) {
+        /**
+         * Checks the request.
+         *
+         * @throws IllegalArgumentException when the size, alignment or lifetime is out of range
+         */
         public Request {
             if (size <= 0 || alignment <= 0 || Long.bitCount(alignment) != 1 || end <= start) {
                 throw new IllegalArgumentException("request: expected size > 0, power-of-two alignment and end > "
@@ -49,10 +54,17 @@ public final class OffsetPlanner {
      * @param shared  number of requests whose bytes overlap those of another (time-disjoint) request
      */
     public record Plan(long[] offsets, long size, int shared) {
+        /** Keeps a copy of the offsets. */
         public Plan {
             offsets = offsets.clone();
         }
 
+        /**
+         * The offset of one request.
+         *
+         * @param index the request's position in the planned list
+         * @return its offset in bytes from the start of the block
+         */
         public long offset(int index) {
             return offsets[index];
         }
@@ -67,7 +79,12 @@ public final class OffsetPlanner {
     private OffsetPlanner() {
     }
 
-    /** The largest total size of requests alive at one moment: no placement can use less. */
+    /**
+     * The largest total size of requests alive at one moment: no placement can use less.
+     *
+     * @param requests the chunks to place, with their sizes and lifetimes
+     * @return the bound in bytes
+     */
     public static long lowerBound(List<Request> requests) {
         int n = requests.size();
         long[][] events = new long[2 * n][];
@@ -87,7 +104,12 @@ public final class OffsetPlanner {
         return peak;
     }
 
-    /** Places every request; an empty list gives an empty plan of size 0. */
+    /**
+     * Places every request; an empty list gives an empty plan of size 0.
+     *
+     * @param requests the chunks to place, with their sizes and lifetimes
+     * @return the placement of every request
+     */
     public static Plan plan(List<Request> requests) {
         if (requests.isEmpty()) {
             return new Plan(new long[0], 0, 0);

@@ -5,13 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Prints the {@code ingot bench} results as a Markdown table. */
+/**
+ * Prints the {@code ingot bench} results as a Markdown table: each time as its median with the min-max range, and
+ * notes under the table for what must not be quoted as is. Stateless.
+ */
 final class BenchTable {
     private BenchTable() {
     }
 
-    static void print(PrintWriter out, List<BenchRow> rows) {
-        boolean torch = rows.stream().anyMatch(row -> !Double.isNaN(row.torchBackwardMicros()));
+    static void print(PrintWriter out, List<BenchRow> rows, BenchContext context) {
+        boolean torch = rows.stream().anyMatch(BenchRow::hasTorch);
         List<String> header = new ArrayList<>(List.of("shape", "threads", "backward us", "in place us",
                 "forward us", "triad us", "backward GB/s", "% of triad"));
         if (torch) {
@@ -19,19 +22,36 @@ final class BenchTable {
         }
         List<List<String>> cells = new ArrayList<>();
         cells.add(header);
+        boolean unstable = false;
+        boolean aboveRoof = false;
         for (BenchRow row : rows) {
             List<String> line = new ArrayList<>(List.of(row.shape(), Integer.toString(row.threads()),
-                    micros(row.backwardMicros()), micros(row.inPlaceMicros()), micros(row.forwardMicros()),
-                    micros(row.triadMicros()), fixed(row.backwardGigabytesPerSecond(), 1),
-                    fixed(row.percentOfTriad(), 0) + "%"));
+                    range(row.backward()), range(row.inPlace()), range(row.forward()), range(row.triad()),
+                    fixed(row.backwardGigabytesPerSecond().median(), 1),
+                    fixed(row.percentOfTriad(), 0) + "%" + (row.aboveRoof() ? " ^" : "")));
             if (torch) {
-                line.addAll(List.of(micros(row.torchBackwardMicros()),
-                        ratio(row.torchBackwardMicros() / row.backwardMicros()), micros(row.torchForwardMicros()),
-                        ratio(row.torchForwardMicros() / row.forwardMicros())));
+                line.addAll(List.of(row.hasTorch() ? range(row.torchBackward()) : "-",
+                        ratio(row.backwardSpeedup(), row.backwardSpeedupUnstable()),
+                        row.hasTorch() ? range(row.torchForward()) : "-",
+                        ratio(row.forwardSpeedup(), row.forwardSpeedupUnstable())));
             }
             cells.add(line);
+            unstable |= row.flags().stream().anyMatch(flag -> flag.endsWith("unstable"));
+            aboveRoof |= row.aboveRoof();
         }
         printAligned(out, cells);
+        out.println();
+        out.println("Each time: " + context.method()
+                + (torch ? " (PyTorch: " + context.samplesPerValue() + " timing rounds)." : "."));
+        if (unstable) {
+            out.println("* marks a value whose slowest sample is over " + fixed(Samples.UNSTABLE_SPREAD, 1)
+                    + "x its fastest (an outlier or a disturbed run): its speed-up is not given (\"?\"); rerun"
+                    + " before quoting it.");
+        }
+        if (aboveRoof) {
+            out.println("^ marks a backward faster than the triad on the same traffic: at that size the triad is no"
+                    + " roof (data in cache, or a disturbed triad run).");
+        }
     }
 
     private static void printAligned(PrintWriter out, List<List<String>> cells) {
@@ -46,7 +66,7 @@ final class BenchTable {
             StringBuilder text = new StringBuilder("|");
             for (int i = 0; i < columns; i++) {
                 String cell = cells.get(r).get(i);
-                text.append(' ').append(i == 0 ? pad(cell, widths[i], true) : pad(cell, widths[i], false)).append(" |");
+                text.append(' ').append(pad(cell, widths[i], i == 0)).append(" |");
             }
             out.println(text);
             if (r == 0) {
@@ -65,18 +85,24 @@ final class BenchTable {
         return left ? cell + space : space + cell;
     }
 
+    /** "44.9 (43.1-47.0)", with "*" when the samples are unstable. */
+    static String range(Samples samples) {
+        return micros(samples.median()) + " (" + micros(samples.min()) + "-" + micros(samples.max()) + ")"
+                + (samples.unstable() ? "*" : "");
+    }
+
     private static String micros(double value) {
-        if (Double.isNaN(value)) {
-            return "-";
-        }
         return value >= 100 ? fixed(value, 0) : fixed(value, 1);
     }
 
-    private static String ratio(double value) {
-        return Double.isNaN(value) ? "-" : fixed(value, 2) + "x";
+    private static String ratio(double value, boolean unstable) {
+        if (Double.isNaN(value)) {
+            return "-";
+        }
+        return unstable ? "?" : fixed(value, 2) + "x";
     }
 
-    private static String fixed(double value, int digits) {
+    static String fixed(double value, int digits) {
         return String.format(Locale.ROOT, "%." + digits + "f", value);
     }
 }

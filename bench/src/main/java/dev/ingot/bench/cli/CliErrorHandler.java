@@ -16,6 +16,10 @@ final class CliErrorHandler implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception exception, CommandLine commandLine, ParseResult parseResult) {
+        OutOfMemoryError outOfMemory = outOfMemoryIn(exception);
+        if (outOfMemory != null) { // e.g. from a worker thread, wrapped by the executor
+            return handleError(commandLine, outOfMemory, BAD_INPUT);
+        }
         var err = commandLine.getErr();
         boolean badInput = isBadInput(exception);
         err.println(commandLine.getCommandName() + ": " + oneLine(exception));
@@ -24,6 +28,40 @@ final class CliErrorHandler implements IExecutionExceptionHandler {
         }
         err.flush();
         return badInput ? BAD_INPUT : FAILURE;
+    }
+
+    /**
+     * An Error out of a command: one line naming the command that ran, and for {@link OutOfMemoryError} what to do
+     * about it. The trace only with {@code -Dingot.debug=true}.
+     */
+    static int handleError(CommandLine commandLine, Error error, int exitCode) {
+        CommandLine root = commandLine;
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        var err = root.getErr();
+        String command = ranCommand(root);
+        if (error instanceof OutOfMemoryError) {
+            err.println(command + ": not enough memory for these inputs (" + oneLine(error) + "); give the JVM more"
+                    + " (INGOT_JAVA_OPTS=-Xmx4g) or use smaller inputs");
+        } else {
+            err.println(command + ": internal error: " + error.getClass().getSimpleName() + ": " + oneLine(error));
+        }
+        if (Boolean.getBoolean("ingot.debug")) {
+            error.printStackTrace(err);
+        }
+        err.flush();
+        return exitCode;
+    }
+
+    private static String ranCommand(CommandLine root) {
+        ParseResult parsed = root.getParseResult();
+        String name = root.getCommandName();
+        while (parsed != null && parsed.subcommand() != null) {
+            parsed = parsed.subcommand();
+            name = parsed.commandSpec().name();
+        }
+        return name;
     }
 
     /** A usage mistake: what is wrong and where help is, in two lines, instead of the whole usage text. */
@@ -35,6 +73,15 @@ final class CliErrorHandler implements IExecutionExceptionHandler {
         err.println("Try '" + command + " --help'.");
         err.flush();
         return BAD_INPUT;
+    }
+
+    private static OutOfMemoryError outOfMemoryIn(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError oom) {
+                return oom;
+            }
+        }
+        return null;
     }
 
     private static boolean isBadInput(Throwable exception) {

@@ -19,16 +19,11 @@ final class IngotVersion implements IVersionProvider {
         Runtime.Version jdk = Runtime.version();
         return new String[] {
             "ingot " + version(),
-            "kernels: " + kernels(),
+            "kernels: " + KernelInfo.current().summary(),
             "JDK " + jdk + " (" + System.getProperty("java.vendor", "unknown vendor") + ") at "
                     + System.getProperty("java.home"),
             "cores: " + Runtime.getRuntime().availableProcessors() + " available to this JVM"
         };
-    }
-
-    /** The kernel set the ops chose (the same query a service's health check can make). */
-    private static String kernels() {
-        return KernelInfo.current().summary();
     }
 
     /** The project version, e.g. {@code 0.1.0-SNAPSHOT}. */

@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs InstanceNorm on .npy files: y, mean and invstd; with --dy also dx, dgamma and dbeta.",
             "Inputs are float32 or float64 .npy files in C order; float32 files in native byte order are mapped,"
-                    + " not copied. Outputs are float32. On any error nothing is written into DIR and the exit"
-                    + " code is 2."
+                    + " not copied. Outputs are float32. On any error (out of memory included) nothing in DIR"
+                    + " changes and the exit code is 2."
         })
 final class InstanceNormCommand implements Callable<Integer> {
 
@@ -51,8 +51,9 @@ final class InstanceNormCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
-            description = "Folder for y.npy, mean.npy, invstd.npy and, with --dy, dx.npy, dgamma.npy (with --gamma),"
-                    + " dbeta.npy (with --beta). Created when missing; files of the same names are replaced.")
+            description = {"Folder for the outputs, created when missing; files of the same names are replaced:",
+                "y.npy, mean.npy, invstd.npy; with --dy also dx.npy,",
+                "dgamma.npy (with --gamma) and dbeta.npy (with --beta)."})
     Path out;
 
     @Override

@@ -22,7 +22,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs the kernel benchmarks (InstanceNormGrad backward and in place, InstanceNorm forward, STREAM triad) for one
- * shape through JMH, each in a forked JVM, and reports the median of the measured iterations.
+ * shape through JMH, each in its own forked JVMs, and returns every measured iteration of every fork. Not
+ * thread-safe: JMH runs one suite per process at a time.
  */
 final class KernelSuite {
     static final String BACKWARD = "InstanceNormGradBench.backward";
@@ -34,23 +35,28 @@ final class KernelSuite {
     private static final OutputFormat SILENT = OutputFormatFactory.createFormatInstance(
             new PrintStream(OutputStream.nullOutputStream()), VerboseMode.SILENT);
 
+    /** The benchmarks the suite runs per shape and thread count. */
+    static final int BENCHMARKS = 4;
+
+    private final int forks;
     private final int warmups;
     private final int iterations;
     private final long iterationMillis;
 
-    KernelSuite(int warmups, int iterations, long iterationMillis) {
+    KernelSuite(int forks, int warmups, int iterations, long iterationMillis) {
+        this.forks = forks;
         this.warmups = warmups;
         this.iterations = iterations;
         this.iterationMillis = iterationMillis;
     }
 
-    /** Median microseconds per call of each benchmark, keyed by "Class.method", for one shape and thread count. */
-    Map<String, Double> run(String shape, int threads) {
+    /** Microseconds per call of each benchmark, one sample per measured iteration, keyed by "Class.method". */
+    Map<String, Samples> run(String shape, int threads) {
         Options options = new OptionsBuilder()
                 .include("dev\\.ingot\\.bench\\.(InstanceNormGradBench|InstanceNormBench|StreamBench)\\.")
                 .param("shape", shape)
                 .param("threads", Integer.toString(threads))
-                .forks(1)
+                .forks(forks)
                 .warmupIterations(warmups)
                 .warmupTime(TimeValue.milliseconds(iterationMillis))
                 .measurementIterations(iterations)
@@ -66,24 +72,23 @@ final class KernelSuite {
         } catch (RunnerException e) {
             throw new IllegalStateException("benchmark run failed for shape " + shape + ": " + e.getMessage(), e);
         }
-        Map<String, Double> medians = new HashMap<>();
+        Map<String, Samples> samples = new HashMap<>();
         for (RunResult result : results) {
             String name = result.getParams().getBenchmark();
             String shortName = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
-            medians.put(shortName, median(result));
+            samples.put(shortName, iterations(result));
         }
-        return medians;
+        return samples;
     }
 
-    private static double median(RunResult result) {
+    /** Every measured iteration of every fork (one BenchmarkResult per fork). */
+    private static Samples iterations(RunResult result) {
         List<Double> scores = new ArrayList<>();
-        for (BenchmarkResult benchmark : result.getBenchmarkResults()) {
-            for (IterationResult iteration : benchmark.getIterationResults()) {
+        for (BenchmarkResult fork : result.getBenchmarkResults()) {
+            for (IterationResult iteration : fork.getIterationResults()) {
                 scores.add(iteration.getPrimaryResult().getScore());
             }
         }
-        scores.sort(null);
-        int middle = scores.size() / 2;
-        return scores.size() % 2 == 1 ? scores.get(middle) : (scores.get(middle - 1) + scores.get(middle)) / 2;
+        return Samples.of(scores.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

@@ -21,23 +21,28 @@ final class TorchPeer {
             "MALLOC_MMAP_THRESHOLD_", Long.toString(1L << 30),
             "MALLOC_TRIM_THRESHOLD_", Long.toString(1L << 40),
             "MALLOC_TOP_PAD_", Long.toString(1L << 30));
-    private static final Pattern FORWARD = Pattern.compile("\"forward_us\":\\s*([0-9.eE+-]+)");
-    private static final Pattern BACKWARD = Pattern.compile("\"backward_us\":\\s*([0-9.eE+-]+)");
+    private static final Pattern FORWARD = Pattern.compile("\"forward_rounds_us\":\\s*\\[([^\\]]*)\\]");
+    private static final Pattern BACKWARD = Pattern.compile("\"backward_rounds_us\":\\s*\\[([^\\]]*)\\]");
 
-    /** Median microseconds of one forward and one backward. */
-    record Times(double forwardMicros, double backwardMicros) {
+    /** Microseconds of one forward and one backward, one sample per timing round. */
+    record Times(Samples forward, Samples backward) {
     }
 
     private final Path script;
     private final double seconds;
+    private final int rounds;
 
-    private TorchPeer(Path script, double seconds) {
+    private TorchPeer(Path script, double seconds, int rounds) {
         this.script = script;
         this.seconds = seconds;
+        this.rounds = rounds;
     }
 
-    /** The peer when {@code python3-torch} and the timing script are there, else null. */
-    static TorchPeer findOrNull(Path projectHome, double seconds) {
+    /**
+     * The peer when {@code python3-torch} and the timing script are there, else null; each pass is timed for
+     * {@code seconds}, split into {@code rounds} samples.
+     */
+    static TorchPeer findOrNull(Path projectHome, double seconds, int rounds) {
         if (projectHome == null) {
             return null;
         }
@@ -48,7 +53,7 @@ final class TorchPeer {
         try {
             Process probe = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
             probe.getInputStream().readAllBytes();
-            return probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0 ? new TorchPeer(script, seconds) : null;
+            return probe.waitFor(60, TimeUnit.SECONDS) && probe.exitValue() == 0 ? new TorchPeer(script, seconds, rounds) : null;
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
@@ -59,7 +64,8 @@ final class TorchPeer {
 
     Times measure(String shape, int threads) {
         ProcessBuilder builder = new ProcessBuilder(List.of(PYTHON, script.toString(), "--shape", shape,
-                "--threads", Integer.toString(threads), "--seconds", Double.toString(seconds)));
+                "--threads", Integer.toString(threads), "--seconds", Double.toString(seconds),
+                "--rounds", Integer.toString(rounds)));
         builder.environment().putAll(TUNED_MALLOC);
         builder.redirectErrorStream(true);
         try {
@@ -69,7 +75,7 @@ final class TorchPeer {
                 process.destroyForcibly();
                 throw new IllegalStateException("PyTorch timing failed for " + shape + ": " + output.strip());
             }
-            return new Times(number(FORWARD, output), number(BACKWARD, output));
+            return parse(output);
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + PYTHON + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -78,11 +84,22 @@ final class TorchPeer {
         }
     }
 
-    private static double number(Pattern pattern, String output) {
+    /** The samples of one pass from the script's JSON line. */
+    static Samples samples(Pattern pattern, String output) {
         Matcher matcher = pattern.matcher(output);
-        if (!matcher.find()) {
+        if (!matcher.find() || matcher.group(1).isBlank()) {
             throw new IllegalStateException("unexpected output of the PyTorch timer: " + output.strip());
         }
-        return Double.parseDouble(matcher.group(1));
+        String[] numbers = matcher.group(1).split(",");
+        double[] values = new double[numbers.length];
+        for (int i = 0; i < numbers.length; i++) {
+            values[i] = Double.parseDouble(numbers[i].strip());
+        }
+        return Samples.of(values);
+    }
+
+    /** Parses the script's JSON line (package-private for the tests). */
+    static Times parse(String output) {
+        return new Times(samples(FORWARD, output), samples(BACKWARD, output));
     }
 }

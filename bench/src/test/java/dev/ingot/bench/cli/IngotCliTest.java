@@ -16,6 +16,14 @@ class IngotCliTest {
     }
 
     @Test
+    void helpNeverSplitsAFileName() {
+        CliRun run = CliRun.of("instance-norm", "--help");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("dx.npy"), run.out());
+        assertTrue(!run.out().matches("(?s).*\\.\\s*\\n\\s*npy.*"), "a name cut at its dot: " + run.out());
+    }
+
+    @Test
     void versionNamesTheReleaseKernelsJdkAndCores() {
         CliRun run = CliRun.of("--version");
         assertEquals(0, run.exitCode(), run.err());

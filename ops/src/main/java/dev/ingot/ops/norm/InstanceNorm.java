@@ -60,9 +60,13 @@ import java.util.List;
  *   <li>A plane of one element is allowed: var = 0, xhat = 0, so y = beta and dx = 0; invstd = 1 / sqrt(eps).</li>
  *   <li>A NaN or infinity in one plane spoils only that plane's outputs and the dgamma / dbeta entries of its
  *       channel; nothing throws.</li>
- *   <li>Statistics are accumulated in double and centred, so means far above the spread, constant planes and
- *       values whose squares overflow float32 keep float32 accuracy. Results are bitwise the same for any thread
- *       count.</li>
+ *   <li>Statistics are accumulated in double and centred. For any float32 input whose exact outputs float32 can
+ *       hold, y, mean, invstd and dx are within 1e-6 normwise of them (spreads from subnormal to near the float
+ *       maximum, eps down to {@code Double.MIN_VALUE}, constant planes, dx that cancels to 1/200000 of its terms;
+ *       where dx cancels further, within 1e-12 of the size of its terms);
+ *       an output beyond float32's range is the correctly signed infinity. dgamma and dbeta are within 1e-6 of
+ *       the larger of their own size and the size of their terms (sqrt(sum over n of invstd^2 sum(dy^2) var) and
+ *       sqrt(sum(dy^2))). Results are bitwise the same for any thread count.</li>
  *   <li>Bad arguments throw {@link IllegalArgumentException} naming the argument, what was expected and what
  *       came: a rank outside 3..5, a zero-size dimension, dy not of x's shape or layout, gamma/beta not [C],
  *       saved statistics not [N, C], eps not finite and positive, a layout other than NCHW/channels-last. They
@@ -148,17 +152,13 @@ public final class InstanceNorm {
      * @param eps     added to the variance, finite and &gt; 0 (PyTorch's default is {@value #DEFAULT_EPS})
      * @return y, mean and invstd, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps (see the class comment)
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static Forward forward(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps) {
+        checkAccessible(backend, "x", x, "gamma", gamma, "beta", beta);
         Execution e = new InstanceNormExecution(forwardAttributes(gamma, beta, eps), backend);
-        List<Tensor> inputs = forwardInputs(x, gamma, beta);
-        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
-        try {
-            run(backend, e, inputs, outputs);
-        } catch (RuntimeException ex) {
-            closeAll(outputs.toArray(Tensor[]::new));
-            throw ex;
-        }
+        List<Tensor> outputs = runIntoNewOutputs(backend, e, forwardInputs(x, gamma, beta));
         return new Forward(outputs.get(0), outputs.get(1), outputs.get(2));
     }
 
@@ -174,9 +174,12 @@ public final class InstanceNorm {
      * @param mean    output float32 [N, C], writable
      * @param invstd  output float32 [N, C], writable
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type or read-only
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static void forwardInto(CpuBackend backend, Tensor x, Tensor gamma, Tensor beta, double eps,
                                    Tensor y, Tensor mean, Tensor invstd) {
+        checkAccessible(backend, "x", x, "gamma", gamma, "beta", beta, "y", y, "mean", mean, "invstd", invstd);
         Execution e = new InstanceNormExecution(forwardAttributes(gamma, beta, eps), backend);
         run(backend, e, forwardInputs(x, gamma, beta), List.of(y, mean, invstd));
     }
@@ -194,19 +197,15 @@ public final class InstanceNorm {
      * @param eps       the forward's eps, finite and &gt; 0
      * @return dx, and dgamma / dbeta where asked for, owned by the caller (close them)
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or only one of mean and invstd
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static Gradients backward(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,
                                      Tensor gamma, boolean withDbeta, double eps) {
+        checkAccessible(backend, "x", x, "dy", dy, "mean", mean, "invstd", invstd, "gamma", gamma);
         Execution e = new InstanceNormGradExecution(backwardAttributes(mean, invstd, gamma, withDbeta, eps, false),
                 backend);
-        List<Tensor> inputs = backwardInputs(x, dy, mean, invstd, gamma);
-        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
-        try {
-            run(backend, e, inputs, outputs);
-        } catch (RuntimeException ex) {
-            closeAll(outputs.toArray(Tensor[]::new));
-            throw ex;
-        }
+        List<Tensor> outputs = runIntoNewOutputs(backend, e, backwardInputs(x, dy, mean, invstd, gamma));
         return new Gradients(outputs.get(0), gamma == null ? null : outputs.get(1),
                 withDbeta ? outputs.get(outputs.size() - 1) : null);
     }
@@ -226,6 +225,8 @@ public final class InstanceNorm {
      * @param dgamma  output [C], required exactly when gamma is given (else null)
      * @param dbeta   output [C], or null when dbeta is not wanted
      * @throws IllegalArgumentException for bad shapes, layouts or eps, or outputs of the wrong type
+     *                                  (and, before anything runs, for a tensor over memory confined to
+     *                                  one thread that the backend's threads cannot use: {@link CpuBackend#checkAccessible})
      */
     public static void backwardInto(CpuBackend backend, Tensor x, Tensor dy, Tensor mean, Tensor invstd,
                                     Tensor gamma, double eps, Tensor dx, Tensor dgamma, Tensor dbeta) {
@@ -234,6 +235,8 @@ public final class InstanceNorm {
                     + (gamma == null ? "null without gamma" : "a tensor when gamma is given") + ", got "
                     + (dgamma == null ? "null" : dgamma.type()));
         }
+        checkAccessible(backend, "x", x, "dy", dy, "mean", mean, "invstd", invstd, "gamma", gamma, "dx", dx,
+                "dgamma", dgamma, "dbeta", dbeta);
         boolean inPlace = dx == dy;
         Execution e = new InstanceNormGradExecution(
                 backwardAttributes(mean, invstd, gamma, dbeta != null, eps, inPlace), backend);
@@ -246,6 +249,16 @@ public final class InstanceNorm {
             outputs.add(dbeta);
         }
         run(backend, e, backwardInputs(x, dy, mean, invstd, gamma), outputs);
+    }
+
+    /** Refuses, naming it, an argument whose memory the backend's threads cannot use (confined memory). */
+    private static void checkAccessible(CpuBackend backend, Object... namesAndTensors) {
+        if (backend == null) {
+            throw new IllegalArgumentException("backend: expected a CpuBackend, got null");
+        }
+        for (int i = 0; i < namesAndTensors.length; i += 2) {
+            backend.checkAccessible((String) namesAndTensors[i], (Tensor) namesAndTensors[i + 1]);
+        }
     }
 
     private static Attributes forwardAttributes(Tensor gamma, Tensor beta, double eps) {
@@ -311,9 +324,25 @@ public final class InstanceNorm {
                 outputs.add(t);
                 backend.acquire(t, StorageType.STATIC);
             }
-        } catch (RuntimeException e) {
-            closeAll(outputs.toArray(Tensor[]::new));
+        } catch (Throwable e) {
+            closeAfter(e, outputs.toArray(Tensor[]::new));
             throw e;
+        }
+        return outputs;
+    }
+
+    /**
+     * Runs {@code e} into new STATIC tensors of {@code backend}. Output types are checked (and the op's heap
+     * scratch sized) before any memory is taken; whatever is thrown after that, Errors included, the outputs are
+     * released before it propagates.
+     */
+    static List<Tensor> runIntoNewOutputs(CpuBackend backend, Execution e, List<Tensor> inputs) {
+        List<Tensor> outputs = newOutputs(backend, e.outputTypes(types(inputs)));
+        try {
+            run(backend, e, inputs, outputs);
+        } catch (Throwable ex) {
+            closeAfter(ex, outputs.toArray(Tensor[]::new));
+            throw ex;
         }
         return outputs;
     }
@@ -328,11 +357,36 @@ public final class InstanceNorm {
         }
     }
 
+    /** Closes every tensor, even when one close throws; the first failure is thrown with the others suppressed. */
     private static void closeAll(Tensor... tensors) {
+        Throwable first = null;
         for (Tensor t : tensors) {
             if (t != null) {
-                t.close();
+                try {
+                    t.close();
+                } catch (Throwable e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
             }
+        }
+        if (first instanceof RuntimeException r) {
+            throw r;
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /** Releases {@code tensors} after {@code failure}, which propagates; a failure to close is added to it. */
+    private static void closeAfter(Throwable failure, Tensor... tensors) {
+        try {
+            closeAll(tensors);
+        } catch (Throwable e) {
+            failure.addSuppressed(e);
         }
     }
 }

@@ -47,6 +47,7 @@ final class InstanceNormExecution implements Execution {
         check.inputCount(inputs, in);
         TensorType x = inputs.get(0);
         check.data("input x", x);
+        check.geometry(x, ForwardPass::scratchBytes); // the heap scratch is refused here, before any allocation
         if (gammaAt >= 0) {
             check.perChannel("input gamma", inputs.get(gammaAt), x);
         }
@@ -62,8 +63,10 @@ final class InstanceNormExecution implements Execution {
         List<TensorType> types = OpChecks.types(inputs);
         check.outputs(outputs, outputTypes(types), OUTPUTS);
         TensorType x = types.get(0);
-        NormGeometry wanted = check.geometry(x);
+        NormGeometry wanted = check.geometry(x, ForwardPass::scratchBytes);
         if (!wanted.equals(geometry)) {
+            pass = null; // the old scratch is garbage before the new one is allocated
+            geometry = null;
             pass = new ForwardPass(wanted, eps, Kernels.selected());
             geometry = wanted;
         }

@@ -62,6 +62,7 @@ final class InstanceNormGradExecution implements Execution {
         check.inputCount(inputs, in);
         TensorType x = inputs.get(0);
         check.data("input x", x);
+        check.geometry(x, BackwardPass::scratchBytes); // the heap scratch is refused here, before any allocation
         check.sameAsX("input dy", inputs.get(1), x);
         if (meanAt >= 0) {
             check.perInstance("input mean", inputs.get(meanAt), x);
@@ -89,8 +90,10 @@ final class InstanceNormGradExecution implements Execution {
                 throw check.fail("input dy", "a writable tensor (attribute inPlace=true)", "a read-only tensor");
             }
         }
-        NormGeometry wanted = check.geometry(types.get(0));
+        NormGeometry wanted = check.geometry(types.get(0), BackwardPass::scratchBytes);
         if (!wanted.equals(geometry)) {
+            pass = null; // the old scratch is garbage before the new one is allocated
+            geometry = null;
             pass = new BackwardPass(wanted, eps, Kernels.selected());
             geometry = wanted;
         }

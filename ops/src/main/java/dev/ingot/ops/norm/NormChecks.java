@@ -7,6 +7,7 @@ import dev.ingot.runtime.Layout;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.TensorType;
 import java.util.Arrays;
+import java.util.function.ToLongFunction;
 
 /**
  * Argument checks of the normalization ops, beside the shared ones of {@link OpChecks}. Every failure is an {@link IllegalArgumentException} with a one-line
@@ -78,17 +79,28 @@ final class NormChecks extends OpChecks {
         }
     }
 
-    /** The work geometry of a validated x; refused when its scratch would not fit in arrays. */
-    NormGeometry geometry(TensorType x) {
+    /**
+     * The work geometry of a validated x; refused when its scratch would not fit in arrays, or when the heap
+     * scratch a pass needs ({@code scratchBytes} of the geometry) exceeds the most the Java heap can ever hold
+     * ({@link Runtime#maxMemory()}): sized from the shape, before anything is allocated.
+     */
+    NormGeometry geometry(TensorType x, ToLongFunction<NormGeometry> scratchBytes) {
+        NormGeometry g;
         try {
-            NormGeometry g = NormGeometry.of(Math.toIntExact(x.shape().dim(0)), Math.toIntExact(x.shape().dim(1)),
+            g = NormGeometry.of(Math.toIntExact(x.shape().dim(0)), Math.toIntExact(x.shape().dim(1)),
                     x.spatialSize(), x.layout() == Layout.CHANNELS_LAST, NormGeometry.DEFAULT_CHUNK_ELEMENTS);
             g.statsLength(); // throws now, not during a run, when the scratch would not fit an array
-            return g;
         } catch (ArithmeticException | IllegalArgumentException e) {
             throw fail("input x", "a shape whose work units fit the scratch arrays (N*C <= "
                     + NormGeometry.MAX_INSTANCES + ")", x.shape());
         }
+        long needed = scratchBytes.applyAsLong(g);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (needed > heap) {
+            throw fail("input x", "a shape whose heap scratch fits the Java heap (" + needed + " bytes needed, at"
+                    + " most " + heap + " bytes)", x.shape());
+        }
+        return g;
     }
 
     static TensorType float32Nchw(Shape shape) {

@@ -317,7 +317,7 @@ public final class ArrowCData {
             long rows = moved.get(ValueLayout.JAVA_LONG, ArrowLayouts.ARRAY_LENGTH);
             type = column.tensorType(rows);
             dataAddress = column.dataAddress(moved, rows);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             releaseArray.run();
             throw e;
         }

@@ -135,7 +135,7 @@ public final class DLPack {
         DLTensorView view;
         try {
             view = DLTensorView.read(dlTensor);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             deleter.run();
             throw e;
         }

@@ -14,6 +14,7 @@ import java.lang.invoke.MethodType;
  * through a foreign function pointer {@code void (*)(void *)} (a DLPack deleter, an Arrow release callback), and
  * upcall stubs of that same shape. Restricted methods: the module needs {@code --enable-native-access}.
  */
+@SuppressWarnings("restricted") // deliberate, and named above: the module runs with native access
 final class NativeCalls {
 
     private static final Linker LINKER = Linker.nativeLinker();

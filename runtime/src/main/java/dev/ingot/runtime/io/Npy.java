@@ -58,9 +58,14 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p><b>Durability.</b> Only {@link #write(Path, Tensor)} forces data to disk ({@code fsync}) before it renames the
  * temporary file into place: without that, a crash shortly after the rename can leave an empty or partial file
- * under the final name on common file systems, defeating the atomic rename. Streams and channels are not forced:
+ * under the final name on common file systems, defeating the atomic rename; after the rename it forces the folder
+ * too (where the platform allows), so the rename itself survives a crash. Streams and channels are not forced:
  * the data may be going to a socket or a pipe, and an owner who writes a file through a channel decides when to
  * call {@link FileChannel#force}.
+ *
+ * <p><b>Nothing half-written.</b> Every write checks the tensor (open, backed, not held by another thread's
+ * pipeline, convertible) before its first byte, and reads the data while holding the tensor's pipeline
+ * ({@link Tensor#withSegment}), so no other thread's run can change it mid-write.
  *
  * <p>Stateless and thread-safe.
  */
@@ -104,7 +109,7 @@ public final class Npy {
                             header.shape().elementCount());
                 }
                 return tensor;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 tensor.close();
                 throw e;
             }
@@ -136,7 +141,7 @@ public final class Npy {
                             + header.dtype().byteSize() + " bytes, so it cannot be mapped: use Npy.read()");
                 }
                 return Tensor.wrap(mapped, type, arena::close);
-            } catch (RuntimeException | IOException e) {
+            } catch (Throwable e) {
                 arena.close();
                 throw e;
             }
@@ -180,6 +185,7 @@ public final class Npy {
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             temp = null;
+            forceDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         } finally {
@@ -423,6 +429,18 @@ public final class Npy {
      * Creates the temporary file next to {@code file}. Unlike {@link Files#createTempFile} it gets the default
      * permissions, so the renamed file looks like any other the process writes.
      */
+    /**
+     * Forces a folder's entries to disk, so that a rename into it survives a crash too. Best effort: some file
+     * systems and platforms cannot open a folder for this, and the data itself was already forced.
+     */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // the file's data is on disk; only the rename's durability is left to the file system
+        }
+    }
+
     private static Path createSibling(Path dir, Path file) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path candidate = dir.resolve("." + file.getFileName() + "." + Long.toHexString(
@@ -469,19 +487,20 @@ public final class Npy {
     private static void writeData(FileChannel out, Tensor tensor, ByteOrder order) throws IOException {
         Tensor dense = tensor.layout() == Layout.NCHW ? tensor : tensor.convertTo(Layout.NCHW);
         try {
-            MemorySegment data = dense.segment();
-            ValueLayout element = dense.dtype().valueLayout();
-            long elementSize = element.byteSize();
-            long count = dense.elementCount();
             ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_CHUNK);
-            MemorySegment staging = MemorySegment.ofBuffer(buffer);
-            long perChunk = WRITE_CHUNK / elementSize;
-            for (long done = 0; done < count; done += perChunk) {
-                long n = Math.min(perChunk, count - done);
-                MemorySegment.copy(data, element, done * elementSize, staging, element.withOrder(order), 0, n);
-                buffer.clear().limit((int) (n * elementSize));
-                writeFully(out, buffer);
-            }
+            dense.withSegment(data -> { // read under the tensor's hold: no other thread's run tears the copy
+                ValueLayout element = dense.dtype().valueLayout();
+                long elementSize = element.byteSize();
+                long count = dense.elementCount();
+                MemorySegment staging = MemorySegment.ofBuffer(buffer);
+                long perChunk = WRITE_CHUNK / elementSize;
+                for (long done = 0; done < count; done += perChunk) {
+                    long n = Math.min(perChunk, count - done);
+                    MemorySegment.copy(data, element, done * elementSize, staging, element.withOrder(order), 0, n);
+                    buffer.clear().limit((int) (n * elementSize));
+                    writeFully(out, buffer);
+                }
+            });
         } finally {
             if (dense != tensor) {
                 dense.close();

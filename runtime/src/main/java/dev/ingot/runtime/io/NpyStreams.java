@@ -36,7 +36,7 @@ final class NpyStreams {
         try {
             readData(source, in, header, tensor.segment());
             return tensor;
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             tensor.close();
             throw e;
         }
@@ -101,17 +101,22 @@ final class NpyStreams {
 
     static void write(WritableByteChannel out, Tensor tensor, int version, ByteOrder order) throws IOException {
         byte[] header = Npy.header(tensor.type(), version, order);
-        writeFully(out, ByteBuffer.wrap(header));
+        // Everything that can refuse the tensor (closed, unbacked, its pipeline held elsewhere, no memory for a
+        // conversion) happens before the first byte is written, and the data is read under the tensor's hold.
         Tensor dense = tensor.layout() == Layout.NCHW ? tensor : tensor.convertTo(Layout.NCHW);
         try {
-            MemorySegment data = dense.segment().asSlice(0, dense.elementCount() * dense.dtype().byteSize());
-            if (order == ByteOrder.nativeOrder() && data.isNative()) {
-                for (long done = 0; done < data.byteSize(); done += SLICE) {
-                    writeFully(out, data.asSlice(done, Math.min(SLICE, data.byteSize() - done)).asByteBuffer());
+            dense.withSegment(memory -> {
+                MemorySegment data = memory.asSlice(0, dense.elementCount() * dense.dtype().byteSize());
+                writeFully(out, ByteBuffer.wrap(header));
+                if (order == ByteOrder.nativeOrder() && data.isNative()) {
+                    for (long done = 0; done < data.byteSize(); done += SLICE) {
+                        writeFully(out, data.asSlice(done, Math.min(SLICE, data.byteSize() - done))
+                                .asByteBuffer());
+                    }
+                } else {
+                    writeConverted(out, data, dense.dtype().valueLayout(), order);
                 }
-            } else {
-                writeConverted(out, data, dense.dtype().valueLayout(), order);
-            }
+            });
         } finally {
             if (dense != tensor) {
                 dense.close();

@@ -22,8 +22,16 @@ import java.lang.foreign.ValueLayout;
  * statistics, mean and invstd are recomputed from x (one more read of each unit, from cache).
  *
  * <p>dx of an NCHW instance is written in float arithmetic (twice the elements per vector) when it keeps at least a
- * quarter of the size of its two terms, which the sums tell before the write; otherwise, where dx cancels (dy
- * nearly proportional to x, tiny planes), in double. Either way the error stays a few float ulps of dx's scale.
+ * quarter of the size of its two terms, which the sums tell before the write, and every float the write forms
+ * stays inside float's normal range; otherwise (dy nearly in span{1, xhat}, planes under 256 elements, spreads or
+ * eps at the ends of float's range) in double, rounded once. The float write errs by a few float ulps of its
+ * terms, so by at most about 1e-7 of dx where it is used. When the float-lane sums of the vector kernels (good to
+ * about 1e-7 of their terms) meet a dx that keeps less than that quarter, the instance is summed again in double
+ * first. So dx is within 1e-6 normwise of its exact value wherever that is finite in float32 (or within 1e-12 of
+ * the size of its terms, where it cancels below a millionth of them), and the correctly signed infinity where it
+ * overflows. dgamma and dbeta are sums over the batch of the instances' D and S: good to
+ * about 1e-7 of the size of their terms with the vector kernels, which is more than 1e-7 of their own size where
+ * dy is nearly uncorrelated with xhat on long planes.
  *
  * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
  * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.
@@ -32,6 +40,11 @@ public final class BackwardPass extends UnitSchedule {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Smallest plane written in float: smaller ones gain little and cancel more. */
     private static final double MIN_FLOAT_WRITE = 256;
+    /**
+     * The least part of its terms' size that dx may keep for its sums in float lanes and its float write: below,
+     * their errors of a few 1e-8 of the terms would exceed about 1e-7 of dx.
+     */
+    private static final double MIN_KEPT = 1.0 / 16;
 
     private final double eps;
     private final PlaneKernels plane;
@@ -66,6 +79,16 @@ public final class BackwardPass extends UnitSchedule {
     private MemorySegment savedInvstd;
     private MemorySegment gamma;
     private MemorySegment dx;
+
+    /**
+     * Heap bytes a backward pass over {@code geo} allocates as scratch (see the constructor), known before any is.
+     *
+     * @param geo the problem shape and its cut into units
+     * @return the bytes
+     */
+    public static long scratchBytes(NormGeometry geo) {
+        return geo.scratchBytes(FIELDS, 4);
+    }
 
     /**
      * @param geo     the problem shape and its cut into units
@@ -165,23 +188,41 @@ public final class BackwardPass extends UnitSchedule {
     void mergeInstance(int g, int cc, int i) {
         double m = geo.spatial();
         int at = i * FIELDS;
-        Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
-        double mean = coef[at + MEAN];
-        double variance = coef[at + VAR];
-        double invstd = 1.0 / Math.sqrt(variance + eps);
-        if (savedInvstd != null) {
-            invstd = refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
+        boolean planes = !geo.channelsLast();
+        double mean, variance, invstd, sumDy, sumDyX, sumDySq = 0, kept = 1;
+        for (boolean again = planes && plane.sumsInFloat(geo.unitSize(0)); ; again = false) {
+            Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
+            mean = coef[at + MEAN];
+            variance = coef[at + VAR];
+            invstd = invstd(i, variance);
+            sumDy = Moments.sumDy(geo, unitsPerGroup, stats, g, cc);
+            sumDyX = Moments.sumDyCentred(geo, unitsPerGroup, stats, g, cc, mean);
+            if (planes) {
+                sumDySq = sumDySq(g);
+                kept = keptFraction(m, sumDy, sumDyX, sumDySq, variance, invstd);
+            }
+            if (!again || kept >= MIN_KEPT) {
+                break;
+            }
+            // dx keeps so small a part of its terms that the float-lane sums' error (about 1e-7 of the terms) would
+            // grow past 4e-7 of dx: sum the instance again in double
+            for (int k = 0; k < unitsPerGroup; k++) {
+                plane.gradSumsInDouble(x, geo.unitStart(g, k), dy, geo.unitStart(g, k), geo.unitSize(k), stats,
+                        Moments.statsBase(unitsPerGroup, 1, g, k));
+            }
         }
-        double sumDy = Moments.sumDy(geo, unitsPerGroup, stats, g, cc);
-        double sumDyX = Moments.sumDyCentred(geo, unitsPerGroup, stats, g, cc, mean);
         double scale = gamma == null ? invstd : gamma.getAtIndex(F32, i % geo.channels()) * invstd;
+        // in this order b stays finite: invstd^2 overflows double only on constant planes with eps near
+        // Double.MIN_VALUE, where sumDyX is 0
+        double b = -scale * (invstd * (invstd * (sumDyX / m)));
         coef[at + MEAN_DY] = sumDy / m;
         coef[at + A] = scale;
-        coef[at + B] = -scale * invstd * invstd * (sumDyX / m);
+        coef[at + B] = b;
         coef[at + DGAMMA] = invstd * sumDyX;
         coef[at + DBETA] = sumDy;
-        coef[at + FLOAT_WRITE] = !geo.channelsLast() && mayWriteInFloat(g, m, sumDy, sumDyX, variance, invstd) ? 1 : 0;
-        if (geo.channelsLast()) {
+        coef[at + FLOAT_WRITE] = planes && m >= MIN_FLOAT_WRITE
+                && mayWriteInFloat(m, sumDy, sumDySq, variance, kept, scale, b) ? 1 : 0;
+        if (!planes) {
             rowMean[i] = mean;
             rowMeanDy[i] = coef[at + MEAN_DY];
             rowA[i] = coef[at + A];
@@ -189,25 +230,57 @@ public final class BackwardPass extends UnitSchedule {
         }
     }
 
-    /**
-     * Whether dx of NCHW instance {@code g} may be written in float arithmetic. dx = a * (dyc - k * xc) with dyc,
-     * xc the centred dy and x; float arithmetic errs by an ulp of the terms, so it is used only when dx keeps at
-     * least a quarter of the terms' size: sum(dx^2) / a^2 = G - 2 k D + k^2 M var &gt;= G / 16, where
-     * G = sum(dyc^2), D = sum(dy * xc), k = D * invstd^2 / M. It also needs a plane big enough to gain from it, and
-     * G well above the float rounding of sum(dy^2), from which it is computed. NaN answers false.
-     */
-    private boolean mayWriteInFloat(int g, double m, double sumDy, double sumDyX, double variance, double invstd) {
-        if (m < MIN_FLOAT_WRITE) {
-            return false;
-        }
+    /** invstd of instance {@code i}: from the variance, or the saved one (see {@link #refineSaved}). */
+    private double invstd(int i, double variance) {
+        double invstd = 1.0 / Math.sqrt(variance + eps);
+        return savedInvstd == null ? invstd : refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
+    }
+
+    /** sum(dy^2) over NCHW instance {@code g}. */
+    private double sumDySq(int g) {
         double sumDySq = 0;
         for (int k = 0; k < unitsPerGroup; k++) {
             sumDySq += stats[Moments.statsBase(unitsPerGroup, 1, g, k) + StatsLayout.SUM_DY_SQ];
         }
+        return sumDySq;
+    }
+
+    /**
+     * The part of its terms' size that dx of an NCHW instance keeps, sum(dx^2) / (a^2 G) with G = sum(dyc^2), from
+     * the sums: dx = a * (dyc - k * xc) with dyc, xc the centred dy and x, so sum(dx^2) / a^2 =
+     * G - 2 k D + k^2 M var, where D = sum(dy * xc) and k = D * invstd^2 / M. 0 when G is below 1e-4 of sum(dy^2),
+     * from whose rounding it is computed (dy nearly constant); 1 when dy is 0; NaN when a sum is.
+     */
+    private static double keptFraction(double m, double sumDy, double sumDyX, double sumDySq, double variance,
+                                       double invstd) {
         double centred = sumDySq - sumDy * (sumDy / m);
-        double k = sumDyX * invstd * invstd / m;
-        double kept = centred - 2 * k * sumDyX + k * k * m * variance;
-        return centred >= 1e-4 * sumDySq && kept >= centred / 16 && kept < Double.POSITIVE_INFINITY;
+        if (!(centred >= 1e-4 * sumDySq)) {
+            return Double.isNaN(centred) ? Double.NaN : 0;
+        }
+        if (sumDySq == 0) {
+            return 1;
+        }
+        double k = invstd * (invstd * (sumDyX / m));
+        return (centred - 2 * k * sumDyX + k * k * m * variance) / centred;
+    }
+
+    /**
+     * Whether dx of an NCHW instance may be written in float arithmetic, which errs by a few float ulps of dx's two
+     * terms while every float it forms is normal and finite. So it is used only when dx keeps at least a quarter of
+     * the terms' size ({@link #keptFraction}), and when the floats stay in range: a and b normal (or b zero), the
+     * terms a * (dy - mean(dy)) (at most 2 a sqrt(sum(dy^2))) and b * (x - mean) (at most b sqrt(M var)) far below
+     * the float maximum, and dx's typical size far above the subnormals. NaN answers false.
+     */
+    private static boolean mayWriteInFloat(double m, double sumDy, double sumDySq, double variance, double kept,
+                                           double a, double b) {
+        double aSq = a * a;
+        double bSq = b * b;
+        double spread = m * variance;
+        double dxSq = aSq * (sumDySq - sumDy * (sumDy / m)) * kept / m; // mean(dx^2)
+        return kept >= MIN_KEPT && kept <= 2
+                && aSq >= 0x1p-200 && aSq <= 0x1p200 && (b == 0 || (bSq >= 0x1p-200 && bSq <= 0x1p200))
+                && sumDySq <= 0x1p248 && aSq * sumDySq <= 0x1p248 && spread <= 0x1p250 && bSq * spread <= 0x1p250
+                && dxSq >= 0x1p-200;
     }
 
     /**

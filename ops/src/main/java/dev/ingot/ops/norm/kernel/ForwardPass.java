@@ -12,6 +12,12 @@ import java.lang.foreign.ValueLayout;
  * per-unit write. Work is spread over the {@link Parallel} given to {@link #run}; the output is bitwise the same
  * for any thread count.
  *
+ * <p>y, mean and invstd are within 1e-6 normwise of their exact values wherever those are finite in float32 (the
+ * smallest subnormal aside, where float32 itself cannot do better), and the correctly signed infinity where they
+ * overflow (invstd of a constant or subnormal plane with a tiny eps). y is written in float arithmetic where the
+ * scale and the spread keep every float it forms normal and finite, else in double (see
+ * floatKeepsPrecision).
+ *
  * <p>A pass owns its scratch (sized at construction, for one geometry) and is not thread-safe: one {@code run} at a
  * time. {@code run} allocates nothing.
  */
@@ -33,7 +39,7 @@ public final class ForwardPass extends UnitSchedule {
      * Elements at the start of a unit whose mean serves as the first centring shift. When the unit's mean turns out
      * to be within half a standard deviation of it ({@code (sum / n)^2 <= var / 4}, i.e. {@code sum^2 <= n * sumSq /
      * 5}), the one pass is as accurate as centring on the mean (the squares grow by at most a quarter); otherwise the
-     * unit is summed again, centred on its mean.
+     * unit is summed again, in double, centred on its mean.
      */
     private static final long PROBE_ELEMENTS = 64;
     private static final double FAR_FROM_MEAN = 0.2;
@@ -50,6 +56,16 @@ public final class ForwardPass extends UnitSchedule {
     private MemorySegment y;
     private MemorySegment meanOut;
     private MemorySegment invstdOut;
+
+    /**
+     * Heap bytes a forward pass over {@code geo} allocates as scratch (see the constructor), known before any is.
+     *
+     * @param geo the problem shape and its cut into units
+     * @return the bytes
+     */
+    public static long scratchBytes(NormGeometry geo) {
+        return geo.scratchBytes(FIELDS, 3);
+    }
 
     /**
      * @param geo     the problem shape and its cut into units
@@ -98,8 +114,9 @@ public final class ForwardPass extends UnitSchedule {
     }
 
     /**
-     * Sums of a unit centred on the mean of its first elements, in one read; again centred on the unit's mean, from
-     * cache, when that guess was too far off (see {@link #PROBE_ELEMENTS}).
+     * Sums of a unit centred on the mean of its first elements, in one read; again, from cache and in double,
+     * centred on the unit's mean when that guess was too far off (see {@link #PROBE_ELEMENTS}) or when x - shift
+     * may have lost bits of the shift (see {@link #exactDifferences}).
      */
     @Override
     void unitSums(int g, int k) {
@@ -111,15 +128,69 @@ public final class ForwardPass extends UnitSchedule {
             rows.centredSums(x, start, size, geo.channels(), stats, base);
         } else {
             long probe = Math.min(size, PROBE_ELEMENTS);
-            stats[base + StatsLayout.SHIFT] = plane.sum(x, start, probe) / probe;
+            stats[base + StatsLayout.SHIFT] = roundToBits(plane.sum(x, start, probe) / probe, PROBE_SHIFT_BITS);
             plane.centredSums(x, start, size, stats, base);
             double sum = stats[base + StatsLayout.SUM_X];
-            if (!(sum * sum <= FAR_FROM_MEAN * size * stats[base + StatsLayout.SUM_SQ])) {
-                // the probe's mean was not close enough to the plane's: centre on the plane's mean, read from cache
-                stats[base + StatsLayout.SHIFT] += sum / size;
-                plane.centredSums(x, start, size, stats, base);
+            double sumSq = stats[base + StatsLayout.SUM_SQ];
+            if (!(sum * sum <= FAR_FROM_MEAN * size * sumSq)
+                    || !exactDifferences((float) stats[base + StatsLayout.SHIFT], sumSq)) {
+                double mean = stats[base + StatsLayout.SHIFT] + sum / size;
+                double spread = Math.sqrt(Math.max(sumSq - sum * (sum / size), 0) / size);
+                stats[base + StatsLayout.SHIFT] = onGrid(mean, spread);
+                // in double: where the guess was far off, the mean may well be far below the spread (a ramp
+                // around a small mean), and float-lane sums are good to about 1e-7 of the spread only
+                plane.centredSumsInDouble(x, start, size, stats, base);
             }
         }
+    }
+
+    /**
+     * Significant bits kept of the probe's mean. The float kernels form x - shift in float; bits of the shift below
+     * the ulp of x - shift are lost the same way on every element, a bias that adds up over the plane (a few 1e-7
+     * of the mean of an ordinary zero-mean plane). A shift of few bits has none to lose while |x - shift| stays
+     * below 2^(24 - bits) |shift|; a guess within 2^-7 of the probe's mean is still close enough for one pass
+     * unless the mean is hundreds of standard deviations from 0.
+     */
+    private static final int PROBE_SHIFT_BITS = 6;
+
+    /** {@code v} rounded to {@code bits} significant bits. */
+    static double roundToBits(double v, int bits) {
+        int e = Math.getExponent(v) - (bits - 1);
+        return Math.scalb(Math.rint(Math.scalb(v, -e)), e);
+    }
+
+    /**
+     * Whether every x - shift of a unit whose sum of (x - shift)^2 is {@code sumSq} keeps all the bits of the
+     * shift: |x - shift| <= sqrt(sumSq) < 2^23 times the shift's lowest set bit. NaN answers true (the sums are
+     * NaN anyway).
+     */
+    static boolean exactDifferences(float shift, double sumSq) {
+        if (shift == 0) {
+            return true;
+        }
+        int bits = Float.floatToRawIntBits(shift) & 0x7fffffff;
+        int exponent = bits >>> 23;
+        int mantissa = bits & 0x7fffff;
+        if (exponent != 0) {
+            mantissa |= 0x800000;
+        } else {
+            exponent = 1;
+        }
+        double lowestBit = Math.scalb(1.0, exponent - 150 + Integer.numberOfTrailingZeros(mantissa));
+        double limit = 0x1p23 * lowestBit;
+        return !(sumSq >= limit * limit);
+    }
+
+    /**
+     * {@code mean} rounded to a multiple of a power of two between 1/64 and 1/32 of {@code spread} (so 0 when the
+     * mean is below 1/64 of it): as good a centre for the sums, and one whose bits x - shift keeps.
+     */
+    static double onGrid(double mean, double spread) {
+        if (!(spread > 0) || !Double.isFinite(mean) || !Double.isFinite(spread)) {
+            return mean;
+        }
+        int e = Math.getExponent(spread) - 5;
+        return Math.scalb(Math.rint(Math.scalb(mean, -e)), e);
     }
 
     /** Also writes the instance's saved mean and invstd. */
@@ -148,7 +219,38 @@ public final class ForwardPass extends UnitSchedule {
             rows.normalize(x, start, y, start, size, geo.channels(), rowMean, rowScale, rowBias, g * geo.channels());
         } else {
             int at = g * FIELDS;
-            plane.normalize(x, start, y, start, size, coef[at + MEAN], coef[at + SCALE], coef[at + BIAS]);
+            double scale = coef[at + SCALE];
+            if (floatKeepsPrecision(scale, coef[at + VAR])) {
+                plane.normalize(x, start, y, start, size, coef[at + MEAN], scale, coef[at + BIAS]);
+            } else {
+                normalizeInDouble(x, start, y, start, size, coef[at + MEAN], scale, coef[at + BIAS]);
+            }
+        }
+    }
+
+    /**
+     * Whether the float write of {@link PlaneKernels#normalize} keeps every float it forms normal and finite, so
+     * that it errs by a few float ulps of y: |x - mean| (at most sqrt(M * var), M the plane's elements, which
+     * bounds the unit's too) and its product with the scale stay far below float's maximum, and the scale and the
+     * products' typical size sqrt(var) * scale far above its subnormals. Not so (NaN included) only at the edges of
+     * float's range: spreads near the float maximum, eps and variance far below float's smallest normal, constant
+     * planes.
+     */
+    private boolean floatKeepsPrecision(double scale, double variance) {
+        double spread = geo.spatial() * variance;
+        double scaleSq = scale * scale;
+        return spread <= 0x1p250 && spread * scaleSq <= 0x1p200
+                && (scale == 0 || (scaleSq >= 0x1p-200 && scaleSq <= 0x1p200 && variance * scaleSq >= 0x1p-200));
+    }
+
+    /**
+     * {@code y = (x - mean) * scale + bias} in double, rounded once: the forward's rare path, a plain loop (the same
+     * for every kernel set).
+     */
+    private static void normalizeInDouble(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
+                                          double mean, double scale, double bias) {
+        for (long i = 0; i < count; i++) {
+            y.setAtIndex(F32, yOffset + i, (float) ((x.getAtIndex(F32, xOffset + i) - mean) * scale + bias));
         }
     }
 }

@@ -83,6 +83,27 @@ public record NormGeometry(int batch, int channels, long spatial, boolean channe
         return Math.toIntExact(((long) g * unitsPerGroup() + k) * StatsLayout.FIELDS * unitChannels());
     }
 
+    /**
+     * Heap bytes of the scratch a pass over this geometry allocates: the stats array, {@code coefFields} doubles
+     * per instance, and, channels-last, {@code rowArrays} doubles per instance more. Exact arithmetic: a size
+     * beyond {@code long} is {@link Long#MAX_VALUE}.
+     *
+     * @param coefFields doubles of coefficients per instance
+     * @param rowArrays  per-instance row arrays (channels-last only)
+     * @return the bytes, or {@link Long#MAX_VALUE} when they overflow
+     */
+    public long scratchBytes(int coefFields, int rowArrays) {
+        try {
+            long doubles = Math.multiplyExact(Math.multiplyExact((long) groups(), (long) unitsPerGroup()),
+                    (long) StatsLayout.FIELDS * unitChannels());
+            long perInstance = coefFields + (channelsLast ? rowArrays : 0);
+            doubles = Math.addExact(doubles, Math.multiplyExact((long) instances(), perInstance));
+            return Math.multiplyExact(doubles, (long) Double.BYTES);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** Length of the stats scratch array. */
     public int statsLength() {
         return Math.toIntExact((long) units() * StatsLayout.FIELDS * unitChannels());

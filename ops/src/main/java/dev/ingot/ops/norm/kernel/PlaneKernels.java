@@ -23,6 +23,12 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
     void centredSums(MemorySegment x, long offset, long count, double[] stats, int base);
 
     /**
+     * {@link #centredSums} with every sum in double and the shift used as it is: the forward's second pass, for
+     * units whose first guess at the mean was far off (see {@link ForwardPass}).
+     */
+    void centredSumsInDouble(MemorySegment x, long offset, long count, double[] stats, int base);
+
+    /**
      * Reads {@code shift = stats[base + SHIFT]} and writes the five sums {@code SUM_X}, {@code SUM_SQ},
      * {@code SUM_DY}, {@code SUM_DY_X} (sum of dy * (x - shift)) and {@code SUM_DY_SQ}; the shift may be rounded
      * as in {@link #centredSums}.
@@ -31,10 +37,24 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
                   double[] stats, int base);
 
     /**
+     * Whether {@link #gradSums} over {@code count} elements adds in float lanes, so that its sums are good to
+     * about 1e-7 of the sum of their absolute terms rather than to double precision.
+     */
+    boolean sumsInFloat(long count);
+
+    /**
+     * {@link #gradSums} with every sum in double, centred on the shift in {@code SHIFT} as it is (already rounded
+     * by a previous call): for instances whose sums cancel too much for float lanes.
+     */
+    void gradSumsInDouble(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                          double[] stats, int base);
+
+    /**
      * Writes {@code y = (x - mean) * scale + bias} in float arithmetic, centred on the float rounding of
      * {@code mean} (exact for x near the mean, so a mean far above the spread costs nothing) with that rounding
-     * folded into the float bias: a few float ulps of the larger of the two terms. Every implementation does the
-     * same float operations, so all give bitwise the same output.
+     * folded into the float bias: a few float ulps of the larger of the two terms while every float formed is
+     * normal and finite, which callers check first (see {@link ForwardPass}). Every implementation does the same
+     * float operations, so all give bitwise the same output.
      */
     void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                    double mean, double scale, double bias);
@@ -49,7 +69,8 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
     /**
      * {@link #gradInput} in float arithmetic, centred on the float roundings of the means with their rounding
      * folded into one float constant. Its error is a few float ulps of the two terms {@code a * (dy - meanDy)} and
-     * {@code b * (x - meanX)}, not of dx: callers use it only for instances where dx does not cancel much (see
+     * {@code b * (x - meanX)}, not of dx, while every float formed is normal and finite: callers use it only for
+     * instances where dx does not cancel much and the coefficients and terms stay in float's range (see
      * {@link BackwardPass}). Bitwise the same in every implementation; {@code dx} may be the memory of {@code dy}.
      */
     void gradInputFloat(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, MemorySegment dx,

@@ -73,6 +73,23 @@ final class ScalarPlaneKernels implements PlaneKernels {
     }
 
     @Override
+    public void centredSumsInDouble(MemorySegment x, long offset, long count, double[] stats, int base) {
+        centredSums(x, offset, count, stats, base);
+    }
+
+    /** Always false: every sum here is in double. */
+    @Override
+    public boolean sumsInFloat(long count) {
+        return false;
+    }
+
+    @Override
+    public void gradSumsInDouble(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                                 double[] stats, int base) {
+        gradSums(x, xOffset, dy, dyOffset, count, stats, base);
+    }
+
+    @Override
     public void normalize(MemorySegment x, long xOffset, MemorySegment y, long yOffset, long count,
                           double mean, double scale, double bias) {
         final float meanF = (float) mean;

@@ -24,11 +24,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>Sums.</b> Elements are centred on the shift rounded to float ({@code x - shift} is then exact near the
  * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements (the last one may be shorter; only
  * the last few elements, less than a vector, are added in double): each lane adds at most {@value #TERMS_PER_LANE}
- * terms, so a block sum is good to about 1e-6 of the sum of its absolute terms. Block sums are widened to double and
- * added in block order. Float lanes move twice the elements per instruction of double
+ * terms, so a block sum is good to about 1e-6 of the sum of its absolute terms (statistically about 1e-7). Block
+ * sums are widened to double and added in block order; the sums that cancel (x - shift in the forward, dy and
+ * dy * (x - shift) in the backward) add their lanes in double. Float lanes move twice the elements per instruction of double
  * lanes, which is what keeps the planes that sit in cache near the load bandwidth. When a unit's float sums
  * cannot be trusted — a square or product overflowed float, or the squares are so small that they were subnormal
- * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up.
+ * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up;
+ * so is a plain sum whose float blocks overflowed. {@link BackwardPass} also asks for double sums
+ * ({@link #gradSumsInDouble}) where dx cancels too much for float-lane sums.
  * The shift actually used is written back to {@code SHIFT}.
  *
  * <p><b>Writes.</b> {@link #normalize} and {@link #gradInputFloat} in float lanes, {@link #gradInput} in double lanes
@@ -65,6 +68,10 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
+    private static final int D_LANES = D.length();
+    private static final VectorShuffle<Double> D_SWAP_4 = swapDouble(4);
+    private static final VectorShuffle<Double> D_SWAP_2 = swapDouble(2);
+    private static final VectorShuffle<Double> D_SWAP_1 = swapDouble(1);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Whether the float block sums fuse their products into the additions (see {@link FusedMultiplyAdd}). */
     private static final boolean FMA = FusedMultiplyAdd.ENABLED;
@@ -83,6 +90,10 @@ final class VectorPlaneKernels implements PlaneKernels {
 
     private static VectorShuffle<Float> swap(int step) {
         return step < LANES ? VectorShuffle.fromOp(F, i -> i ^ step) : null;
+    }
+
+    private static VectorShuffle<Double> swapDouble(int step) {
+        return step < D.length() ? VectorShuffle.fromOp(D, i -> i ^ step) : null;
     }
 
     private static boolean trustedSquares(double sumSq) {
@@ -110,9 +121,32 @@ final class VectorPlaneKernels implements PlaneKernels {
         for (; i < end; i++) {
             s += x.getAtIndex(F32, i);
         }
-        return s;
+        // a float block overflowed (values near the float maximum), or the plane holds a NaN or an infinity
+        return Double.isFinite(s) ? s : DoubleLanes.sum(x, offset, count);
     }
 
+    @Override
+    public void centredSumsInDouble(MemorySegment x, long offset, long count, double[] stats, int base) {
+        DoubleLanes.centredSums(x, offset, count, stats[base + SHIFT], stats, base);
+    }
+
+    @Override
+    public boolean sumsInFloat(long count) {
+        return count >= LANES;
+    }
+
+    @Override
+    public void gradSumsInDouble(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
+                                 double[] stats, int base) {
+        DoubleLanes.gradSums(x, xOffset, dy, dyOffset, count, stats[base + SHIFT], stats, base);
+    }
+
+    /**
+     * The lanes of each block's sum of (x - shift) are added in double: it gives the saved mean, about 1/sqrt(M) of
+     * its terms on ordinary planes, which a float tree over the lanes would leave about twice as far off. (A
+     * compensated sum per lane would halve the rest of the error, but its chain of four dependent additions per
+     * vector slows the pass by half.)
+     */
     @Override
     public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
@@ -131,11 +165,11 @@ final class VectorPlaneKernels implements PlaneKernels {
                 q0 = FMA ? d0.fma(d0, q0) : q0.add(d0.mul(d0));
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
-            FloatVector rs = s0.add(s1);
-            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
-            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
-            rs = rs.add(rs.rearrange(SWAP_2));
-            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
+            DoubleVector ds = ((DoubleVector) s0.castShape(D, 0)).add((DoubleVector) s0.castShape(D, 1))
+                    .add(((DoubleVector) s1.castShape(D, 0)).add((DoubleVector) s1.castShape(D, 1)));
+            ds = D_LANES >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
+            ds = D_LANES >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
+            s += ds.add(ds.rearrange(D_SWAP_1)).lane(0);
             FloatVector rq = q0.add(q1);
             rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
             rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
@@ -186,16 +220,15 @@ final class VectorPlaneKernels implements PlaneKernels {
             rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
             rq = rq.add(rq.rearrange(SWAP_2));
             q += rq.add(rq.rearrange(SWAP_1)).lane(0);
-            FloatVector rsg = gv;
-            rsg = LANES >= 16 ? rsg.add(rsg.rearrange(SWAP_8)) : rsg;
-            rsg = LANES >= 8 ? rsg.add(rsg.rearrange(SWAP_4)) : rsg;
-            rsg = rsg.add(rsg.rearrange(SWAP_2));
-            sg += rsg.add(rsg.rearrange(SWAP_1)).lane(0);
-            FloatVector rsgd = pv;
-            rsgd = LANES >= 16 ? rsgd.add(rsgd.rearrange(SWAP_8)) : rsgd;
-            rsgd = LANES >= 8 ? rsgd.add(rsgd.rearrange(SWAP_4)) : rsgd;
-            rsgd = rsgd.add(rsgd.rearrange(SWAP_2));
-            sgd += rsgd.add(rsgd.rearrange(SWAP_1)).lane(0);
+            // sum(dy) and sum(dy * (x - shift)) cancel (dx, dgamma): their lanes are added in double
+            DoubleVector dsg = ((DoubleVector) gv.castShape(D, 0)).add((DoubleVector) gv.castShape(D, 1));
+            dsg = D_LANES >= 8 ? dsg.add(dsg.rearrange(D_SWAP_4)) : dsg;
+            dsg = D_LANES >= 4 ? dsg.add(dsg.rearrange(D_SWAP_2)) : dsg;
+            sg += dsg.add(dsg.rearrange(D_SWAP_1)).lane(0);
+            DoubleVector dsgd = ((DoubleVector) pv.castShape(D, 0)).add((DoubleVector) pv.castShape(D, 1));
+            dsgd = D_LANES >= 8 ? dsgd.add(dsgd.rearrange(D_SWAP_4)) : dsgd;
+            dsgd = D_LANES >= 4 ? dsgd.add(dsgd.rearrange(D_SWAP_2)) : dsgd;
+            sgd += dsgd.add(dsgd.rearrange(D_SWAP_1)).lane(0);
             FloatVector rsgg = ggv;
             rsgg = LANES >= 16 ? rsgg.add(rsgg.rearrange(SWAP_8)) : rsgg;
             rsgg = LANES >= 8 ? rsgg.add(rsgg.rearrange(SWAP_4)) : rsgg;
@@ -297,11 +330,23 @@ final class VectorPlaneKernels implements PlaneKernels {
         private DoubleLanes() {
         }
 
-        /** The lanes added in lane order ({@code reduceLanes} leaves the order unspecified). */
-        private static double inLaneOrder(DoubleVector v) {
-            double s = 0;
-            for (int lane = 0; lane < N; lane++) {
-                s += v.lane(lane);
+        /*
+         * Lanes are added in the fixed tree of the float sums (lane i with lane i ^ 4, then i ^ 2, then i ^ 1),
+         * written out at each use: a helper taking the vector would box it wherever C2 leaves the call in place,
+         * and lane(i) with a variable i copies the vector to an array.
+         */
+
+        static double sum(MemorySegment x, long offset, long count) {
+            DoubleVector sum = DoubleVector.zero(D);
+            long i = 0;
+            for (; i + N <= count; i += N) {
+                sum = sum.add((DoubleVector) FloatVector.fromMemorySegment(HALF, x, (offset + i) * Float.BYTES, ORDER).castShape(D, 0));
+            }
+            sum = N >= 8 ? sum.add(sum.rearrange(D_SWAP_4)) : sum;
+            sum = N >= 4 ? sum.add(sum.rearrange(D_SWAP_2)) : sum;
+            double s = sum.add(sum.rearrange(D_SWAP_1)).lane(0);
+            for (; i < count; i++) {
+                s += x.getAtIndex(F32, offset + i);
             }
             return s;
         }
@@ -316,8 +361,12 @@ final class VectorPlaneKernels implements PlaneKernels {
                 sum = sum.add(d);
                 sq = sq.add(d.mul(d));
             }
-            double s = inLaneOrder(sum);
-            double q = inLaneOrder(sq);
+            sum = N >= 8 ? sum.add(sum.rearrange(D_SWAP_4)) : sum;
+            sum = N >= 4 ? sum.add(sum.rearrange(D_SWAP_2)) : sum;
+            double s = sum.add(sum.rearrange(D_SWAP_1)).lane(0);
+            sq = N >= 8 ? sq.add(sq.rearrange(D_SWAP_4)) : sq;
+            sq = N >= 4 ? sq.add(sq.rearrange(D_SWAP_2)) : sq;
+            double q = sq.add(sq.rearrange(D_SWAP_1)).lane(0);
             for (; i < count; i++) {
                 double d = x.getAtIndex(F32, offset + i) - shift;
                 s += d;
@@ -345,11 +394,22 @@ final class VectorPlaneKernels implements PlaneKernels {
                 sumDyX = sumDyX.add(g.mul(d));
                 sumDySq = sumDySq.add(g.mul(g));
             }
-            double s = inLaneOrder(sum);
-            double q = inLaneOrder(sq);
-            double sg = inLaneOrder(sumDy);
-            double sgd = inLaneOrder(sumDyX);
-            double sgg = inLaneOrder(sumDySq);
+            sum = N >= 8 ? sum.add(sum.rearrange(D_SWAP_4)) : sum;
+            sum = N >= 4 ? sum.add(sum.rearrange(D_SWAP_2)) : sum;
+            double s = sum.add(sum.rearrange(D_SWAP_1)).lane(0);
+            sq = N >= 8 ? sq.add(sq.rearrange(D_SWAP_4)) : sq;
+            sq = N >= 4 ? sq.add(sq.rearrange(D_SWAP_2)) : sq;
+            double q = sq.add(sq.rearrange(D_SWAP_1)).lane(0);
+            sumDy = N >= 8 ? sumDy.add(sumDy.rearrange(D_SWAP_4)) : sumDy;
+            sumDy = N >= 4 ? sumDy.add(sumDy.rearrange(D_SWAP_2)) : sumDy;
+            double sg = sumDy.add(sumDy.rearrange(D_SWAP_1)).lane(0);
+            sumDyX = N >= 8 ? sumDyX.add(sumDyX.rearrange(D_SWAP_4)) : sumDyX;
+            sumDyX = N >= 4 ? sumDyX.add(sumDyX.rearrange(D_SWAP_2)) : sumDyX;
+            double sgd = sumDyX.add(sumDyX.rearrange(D_SWAP_1)).lane(0);
+            sumDySq = N >= 8 ? sumDySq.add(sumDySq.rearrange(D_SWAP_4)) : sumDySq;
+            sumDySq = N >= 4 ? sumDySq.add(sumDySq.rearrange(D_SWAP_2)) : sumDySq;
+            double sgg = sumDySq.add(sumDySq.rearrange(D_SWAP_1)).lane(0);
+
             for (; i < count; i++) {
                 double d = x.getAtIndex(F32, xOffset + i) - shift;
                 double g = dy.getAtIndex(F32, dyOffset + i);

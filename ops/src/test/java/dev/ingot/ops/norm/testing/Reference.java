@@ -3,6 +3,9 @@ package dev.ingot.ops.norm.testing;
 /**
  * Straightforward float64 instance norm, forward and backward, on NCHW-ordered arrays: the independent judge of
  * the kernels. Mean and variance are two-pass in double; the backward pass uses the textbook formula with xhat.
+ * Every sum is compensated (Neumaier), so the reference stays exact to about 1e-16 of its terms even where the
+ * sum cancels to a small fraction of them. Float inputs keep every product here within double's range unless eps
+ * is near {@code Double.MIN_VALUE} and the plane constant, where invstd (at most 4.5e161) still fits.
  */
 public final class Reference {
     private Reference() {
@@ -70,11 +73,14 @@ public final class Reference {
             int from = p * m;
             double mu = mean(x, from, m);
             double inv = givenInvstd != null ? givenInvstd[p] : 1 / Math.sqrt(variance(x, from, m, mu) + eps);
-            double meanDy = 0, meanDyXhat = 0;
+            Sum sumDy = new Sum();
+            Sum sumDyXhat = new Sum();
             for (int i = from; i < from + m; i++) {
-                meanDy += dy[i];
-                meanDyXhat += dy[i] * ((x[i] - mu) * inv);
+                sumDy.add(dy[i]);
+                sumDyXhat.add(dy[i] * ((x[i] - mu) * inv));
             }
+            double meanDy = sumDy.value();
+            double meanDyXhat = sumDyXhat.value();
             dbeta[ch] += meanDy;
             dgamma[ch] += meanDyXhat;
             meanDy /= m;
@@ -89,20 +95,41 @@ public final class Reference {
     }
 
     private static double mean(double[] x, int from, int m) {
-        double s = 0;
+        Sum s = new Sum();
         for (int i = from; i < from + m; i++) {
-            s += x[i];
+            s.add(x[i]);
         }
-        return s / m;
+        double mu = s.value() / m;
+        Sum residual = new Sum(); // a second pass removes the division's and the sum's last roundings
+        for (int i = from; i < from + m; i++) {
+            residual.add(x[i] - mu);
+        }
+        return mu + residual.value() / m;
     }
 
     private static double variance(double[] x, int from, int m, double mu) {
-        double s = 0;
+        Sum s = new Sum();
         for (int i = from; i < from + m; i++) {
             double d = x[i] - mu;
-            s += d * d;
+            s.add(d * d);
         }
-        return s / m;
+        return s.value() / m;
+    }
+
+    /** Neumaier's compensated sum. */
+    private static final class Sum {
+        private double sum;
+        private double compensation;
+
+        void add(double v) {
+            double t = sum + v;
+            compensation += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
+            sum = t;
+        }
+
+        double value() {
+            return sum + compensation;
+        }
     }
 
     /** Normwise relative error max|out - ref| / max|ref|; 0/0 counts as 0, anything/0 as infinity. */
