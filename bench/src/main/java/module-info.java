@@ -1,6 +1,9 @@
 /** JMH benchmarks and the ingot command-line tool. */
 module dev.ingot.bench {
     requires dev.ingot.ops;
+    requires dev.ingot.serve;
+    requires HdrHistogram;
+    requires java.net.http;
     requires info.picocli;
     // jmh-core has no module name: it is read from the class path (--add-reads in the pom), as a jar named only
     // by its file name must not be required by a module.
@@ -11,5 +14,6 @@ module dev.ingot.bench {
     requires jdk.jfr;
 
     exports dev.ingot.bench;
+    exports dev.ingot.bench.latency;
     opens dev.ingot.bench.cli to info.picocli;
 }

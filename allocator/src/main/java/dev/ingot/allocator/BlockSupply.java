@@ -145,8 +145,17 @@ final class BlockSupply {
         }
     }
 
+    /** Allocations refused (by the limit or the budget); written under the allocator's lock, read from any thread. */
+    private volatile long refusals;
+
+    /** Allocations refused so far. */
+    long refusals() {
+        return refusals;
+    }
+
     /** Records a refusal (of the limit, or of the budget that refused the last try) and builds the exception. */
     AllocationLimitException refuse(long requested, long inUse) {
+        refusals++;
         MemoryBudget refuser = refusedBy;
         if (refuser != null) {
             refusedBy = null;

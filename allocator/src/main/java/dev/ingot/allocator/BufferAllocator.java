@@ -165,6 +165,14 @@ public interface BufferAllocator extends AutoCloseable {
     AllocatorStats stats();
 
     /**
+     * Allocations (and, for a planner, plans) refused by the limit since creation, for metrics. Safe to call from
+     * any thread without the allocator's lock.
+     *
+     * @return a count that never decreases
+     */
+    long limitRefusals();
+
+    /**
      * Caps the bytes this allocator may reserve from its source, pooled free bytes included; {@code Long.MAX_VALUE}
      * removes the cap. An allocation that would pass it throws {@link AllocationLimitException} and leaves the
      * allocator usable. Lowering the cap below what is reserved takes nothing back; it refuses new blocks.

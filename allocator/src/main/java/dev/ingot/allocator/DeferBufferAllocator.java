@@ -323,6 +323,11 @@ public final class DeferBufferAllocator implements BufferAllocator {
      * applied block. Reuses: chunks that share bytes with another chunk of the plan.
      */
     @Override
+    public long limitRefusals() {
+        return supply.refusals();
+    }
+
+    @Override
     public synchronized AllocatorStats stats() {
         return new AllocatorStats(live.bytes(), 0, supply.reserved(), peakInUse, allocations,
                 plan == null ? 0 : plan.shared());

@@ -294,6 +294,11 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     @Override
+    public long limitRefusals() {
+        return supply.refusals();
+    }
+
+    @Override
     public AllocatorStats stats() {
         synchronized (lock) {
             return new AllocatorStats(live.bytes(), pooledBytes(), supply.reserved(), peakInUse, allocations, reuses);

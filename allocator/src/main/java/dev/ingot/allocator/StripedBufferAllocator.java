@@ -240,6 +240,16 @@ public final class StripedBufferAllocator implements BufferAllocator {
         return new AllocatorStats(inUse, pooled, reserved, peak, allocations, reuses);
     }
 
+    /** The arenas' refusals added up (a refusal by the shared budget is counted by the arena that asked). */
+    @Override
+    public long limitRefusals() {
+        long sum = 0;
+        for (EagerBufferAllocator arena : arenas) {
+            sum += arena.limitRefusals();
+        }
+        return sum;
+    }
+
     /** Caps all arenas together (the shared budget's limit). */
     @Override
     public void limit(long bytes) {

@@ -28,6 +28,7 @@ class LimitTest {
             assertTrue(e.getMessage().contains("limit 4096"), e.getMessage());
             assertTrue(e.getMessage().contains("'capped'"), e.getMessage());
             assertEquals(before, allocator.stats(), "a refusal leaves the accounting as it was");
+            assertEquals(1, allocator.limitRefusals(), "but it is counted");
 
             allocator.free(small);
             MemoryChunk retry = allocator.alloc(4000); // usable afterwards: the free block was given back first
@@ -78,6 +79,7 @@ class LimitTest {
             planner.compute();
             planner.limit(1024);
             AllocationLimitException atApply = assertThrows(AllocationLimitException.class, planner::apply);
+            assertEquals(2, planner.limitRefusals(), "the early refusal and the one at apply");
             assertEquals(2048, atApply.requested());
             assertEquals(0, planner.totalSize());
             planner.limit(2048);

@@ -81,6 +81,7 @@ class StripedBufferAllocatorTest {
             held.add(pool.alloc(64 * 1024));
             AllocationLimitException e = assertThrows(AllocationLimitException.class, () -> pool.alloc(1));
             assertEquals("capped", e.refusedBy());
+            assertEquals(1, pool.limitRefusals(), "counted once, by the arena that asked");
             held.forEach(pool::free);
         }
     }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         versionProvider = IngotVersion.class,
         description = "Off-heap tensor runtime for the JVM: pooled memory, planned executions, InstanceNorm.",
         subcommands = {DemoCommand.class, InstanceNormCommand.class, BenchCommand.class, JmhCommand.class,
-            CommandLine.HelpCommand.class})
+            ServeCommand.class, LatencyCommand.class, CommandLine.HelpCommand.class})
 public final class IngotCli implements Runnable {
 
     @CommandLine.Spec

@@ -191,5 +191,22 @@ class ReadmeExamplesTest {
             assertEquals(1, squares / (56 * 56), 1e-3);
         }
     }
+
+    @Test
+    void npyStreamsExample() throws Exception {
+        java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        try (Tensor original = Tensor.copyOf(new float[] {1, 2, 3, 4, 5, 6}, Shape.of(1, 2, 3))) {
+            Npy.write(sent, original);
+        }
+        java.io.InputStream socketIn = new java.io.ByteArrayInputStream(sent.toByteArray());
+        java.io.ByteArrayOutputStream socketOut = new java.io.ByteArrayOutputStream();
+        // README: npy streams
+        try (EagerBufferAllocator pool = new EagerBufferAllocator();
+             Tensor x = Npy.read(socketIn, pool)) {              // InputStream, ReadableByteChannel or ByteBuffer
+            Npy.write(socketOut, x);                            // OutputStream, WritableByteChannel or ByteBuffer
+        }
+        // README end
+        assertArrayEquals(sent.toByteArray(), socketOut.toByteArray());
+    }
 }
 
