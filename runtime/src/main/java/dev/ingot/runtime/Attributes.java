@@ -20,6 +20,8 @@ public record Attributes(Map<String, Object> values) {
     private static final Attributes EMPTY = new Attributes(Map.of());
 
     /**
+     * Checks the names and values and keeps a copy of them (arrays copied).
+     *
      * @throws IllegalArgumentException for a null name or a value of an unsupported type
      */
     public Attributes {
@@ -30,12 +32,21 @@ public record Attributes(Map<String, Object> values) {
         values = Collections.unmodifiableMap(copy);
     }
 
-    /** No attributes. */
+    /**
+     * No attributes.
+     *
+     * @return the empty attributes
+     */
     public static Attributes empty() {
         return EMPTY;
     }
 
-    /** Attributes from alternating names and values: {@code of("eps", 1e-5, "inPlace", true)}. */
+    /**
+     * Attributes from alternating names and values: {@code of("eps", 1e-5, "inPlace", true)}.
+     *
+     * @param namesAndValues names (String) alternating with their values
+     * @return the attributes
+     */
     public static Attributes of(Object... namesAndValues) {
         if (namesAndValues.length % 2 != 0) {
             throw new IllegalArgumentException("namesAndValues: expected name/value pairs, got "
@@ -52,34 +63,65 @@ public record Attributes(Map<String, Object> values) {
         return new Attributes(map);
     }
 
-    /** A builder for attributes. */
+    /**
+     * A builder for attributes.
+     *
+     * @return a builder for attributes
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The names present. */
+    /**
+     * The names present.
+     *
+     * @return the names present
+     */
     public Set<String> names() {
         return values.keySet();
     }
 
-    /** True when {@code name} is present. */
+    /**
+     * True when {@code name} is present.
+     *
+     * @param name the attribute's name
+     * @return true when {@code name} is present
+     */
     public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    /** A double attribute (float, int and long values widen). */
+    /**
+     * A double attribute (float, int and long values widen).
+     *
+     * @param name the attribute's name
+     * @param defaultValue the value returned when {@code name} is absent
+     * @return the value, or {@code defaultValue} when absent
+     */
     public double getDouble(String name, double defaultValue) {
         Object v = values.get(name);
         return v == null ? defaultValue : number(name, v, "double").doubleValue();
     }
 
-    /** A float attribute (a double value is rounded to float; int values convert). */
+    /**
+     * A float attribute (a double value is rounded to float; int values convert).
+     *
+     * @param name the attribute's name
+     * @param defaultValue the value returned when {@code name} is absent
+     * @return the value, or {@code defaultValue} when absent
+     */
     public float getFloat(String name, float defaultValue) {
         Object v = values.get(name);
         return v == null ? defaultValue : number(name, v, "float").floatValue();
     }
 
-    /** A long attribute (int values widen). */
+    /**
+     * A long attribute (int values widen).
+     *
+     * @param name the attribute's name
+     * @param defaultValue the value returned when {@code name} is absent
+     * @return the value, or {@code defaultValue} when absent
+     */
     public long getLong(String name, long defaultValue) {
         Object v = values.get(name);
         if (v == null) {
@@ -91,7 +133,13 @@ public record Attributes(Map<String, Object> values) {
         throw wrongType(name, v, "long");
     }
 
-    /** An int attribute (a long value within int range converts). */
+    /**
+     * An int attribute (a long value within int range converts).
+     *
+     * @param name the attribute's name
+     * @param defaultValue the value returned when {@code name} is absent
+     * @return the value, or {@code defaultValue} when absent
+     */
     public int getInt(String name, int defaultValue) {
         Object v = values.get(name);
         if (v == null) {
@@ -106,7 +154,13 @@ public record Attributes(Map<String, Object> values) {
         throw wrongType(name, v, "int");
     }
 
-    /** A boolean attribute. */
+    /**
+     * A boolean attribute.
+     *
+     * @param name the attribute's name
+     * @param defaultValue the value returned when {@code name} is absent
+     * @return the value, or {@code defaultValue} when absent
+     */
     public boolean getBoolean(String name, boolean defaultValue) {
         Object v = values.get(name);
         if (v == null) {
@@ -118,7 +172,13 @@ public record Attributes(Map<String, Object> values) {
         throw wrongType(name, v, "boolean");
     }
 
-    /** A String attribute. */
+    /**
+     * A String attribute.
+     *
+     * @param name the attribute's name
+     * @param defaultValue the value returned when {@code name} is absent
+     * @return the value, or {@code defaultValue} when absent
+     */
     public String getString(String name, String defaultValue) {
         Object v = values.get(name);
         if (v == null) {
@@ -130,7 +190,13 @@ public record Attributes(Map<String, Object> values) {
         throw wrongType(name, v, "String");
     }
 
-    /** A float[] attribute (a copy); {@code defaultValue} is returned as is when absent. */
+    /**
+     * A float[] attribute (a copy); {@code defaultValue} is returned as is when absent.
+     *
+     * @param name the attribute's name
+     * @param defaultValue the value returned when {@code name} is absent
+     * @return a copy of the value, or {@code defaultValue} when absent
+     */
     public float[] getFloatArray(String name, float[] defaultValue) {
         Object v = values.get(name);
         if (v == null) {
@@ -142,7 +208,13 @@ public record Attributes(Map<String, Object> values) {
         throw wrongType(name, v, "float[]");
     }
 
-    /** A copy with {@code name} set to {@code value}. */
+    /**
+     * A copy with {@code name} set to {@code value}.
+     *
+     * @param name the attribute's name
+     * @param value the value: float, double, int, long, boolean, String or float[]
+     * @return a copy with {@code name} set to {@code value}
+     */
     public Attributes with(String name, Object value) {
         Map<String, Object> map = new LinkedHashMap<>(values);
         map.put(name, value);
@@ -189,7 +261,11 @@ public record Attributes(Map<String, Object> values) {
         return sb.append('}').toString();
     }
 
-    /** An unmodifiable copy of the map (arrays copied). */
+    /**
+     * An unmodifiable copy of the map (arrays copied).
+     *
+     * @return an unmodifiable copy of the map (arrays copied)
+     */
     @Override
     public Map<String, Object> values() {
         Map<String, Object> copy = new LinkedHashMap<>();
@@ -238,13 +314,23 @@ public record Attributes(Map<String, Object> values) {
         private Builder() {
         }
 
-        /** Sets a value (float, double, int, long, boolean, String or float[]). */
+        /**
+         * Sets a value (float, double, int, long, boolean, String or float[]).
+         *
+         * @param name the attribute's name
+         * @param value the value: float, double, int, long, boolean, String or float[]
+         * @return this builder
+         */
         public Builder put(String name, Object value) {
             map.put(checkName(name), checkValue(name, value));
             return this;
         }
 
-        /** The attributes collected so far. */
+        /**
+         * The attributes collected so far.
+         *
+         * @return the attributes collected so far
+         */
         public Attributes build() {
             return new Attributes(map);
         }

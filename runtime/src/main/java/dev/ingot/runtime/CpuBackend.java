@@ -87,7 +87,11 @@ public final class CpuBackend implements AutoCloseable {
         this.ownRegion = newDynamicMemory();
     }
 
-    /** A builder: memory mode, executor or thread count, name, memory limit and parent budget. */
+    /**
+     * A builder: memory mode, executor or thread count, name, memory limit and parent budget.
+     *
+     * @return a builder: memory mode, executor or thread count, name, memory limit and parent budget
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -102,12 +106,20 @@ public final class CpuBackend implements AutoCloseable {
         return budget;
     }
 
-    /** How DYNAMIC memory is placed. */
+    /**
+     * How DYNAMIC memory is placed.
+     *
+     * @return how DYNAMIC memory is placed
+     */
     public MemoryMode memoryMode() {
         return memoryMode;
     }
 
-    /** The executor ops use for {@code parallelFor}. */
+    /**
+     * The executor ops use for {@code parallelFor}.
+     *
+     * @return the executor
+     */
     public ParallelExecutor executor() {
         return executor;
     }
@@ -144,6 +156,9 @@ public final class CpuBackend implements AutoCloseable {
     /**
      * A new tensor of this backend with no memory yet: {@link #acquire} gives it some. Closing it releases STATIC
      * memory it still holds.
+     *
+     * @param type the tensor type (shape, dtype, layout)
+     * @return the tensor, not yet backed
      */
     public Tensor newTensor(TensorType type) {
         ensureOpen();
@@ -158,6 +173,8 @@ public final class CpuBackend implements AutoCloseable {
      * DYNAMIC_SEPARATE memory only between {@link #onResizeBegin()} and {@link #onResizeEnd()} on the resizing
      * thread, and bound when the resize ends.
      *
+     * @param tensor a tensor of this backend
+     * @param storage STATIC, DYNAMIC or DYNAMIC_SEPARATE
      * @throws IllegalArgumentException when the tensor is not one of this backend's
      * @throws IllegalStateException    when it already holds memory of that kind, DYNAMIC memory is asked for
      *                                  outside a resize, or the backend is closed
@@ -178,6 +195,8 @@ public final class CpuBackend implements AutoCloseable {
      * a released DYNAMIC tensor keeps its memory for its ops' execution, while tensors acquired after the release
      * may share it.
      *
+     * @param tensor a tensor of this backend
+     * @param storage STATIC, DYNAMIC or DYNAMIC_SEPARATE
      * @throws IllegalStateException when the tensor holds no such memory, or DYNAMIC release happens outside a
      *                               resize
      */
@@ -229,12 +248,20 @@ public final class CpuBackend implements AutoCloseable {
         }
     }
 
-    /** Bytes of STATIC memory in use. */
+    /**
+     * Bytes of STATIC memory in use.
+     *
+     * @return bytes of STATIC memory in use
+     */
     public long staticBytesInUse() {
         return staticAllocator.stats().inUse();
     }
 
-    /** What was still held when the backend closed (empty before close or when nothing leaked). */
+    /**
+     * What was still held when the backend closed (empty before close or when nothing leaked).
+     *
+     * @return what was still held when the backend closed (empty before close or when nothing leaked)
+     */
     public synchronized LeakReport leaksAtClose() {
         return leaksAtClose == null ? new LeakReport(0, 0, List.of()) : leaksAtClose;
     }
@@ -298,7 +325,11 @@ public final class CpuBackend implements AutoCloseable {
         }
     }
 
-    /** True once closed. */
+    /**
+     * True once closed.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed;
     }
@@ -465,7 +496,12 @@ public final class CpuBackend implements AutoCloseable {
             return this;
         }
 
-        /** How DYNAMIC memory is placed; default {@link MemoryMode#DEFERRED}. */
+        /**
+         * How DYNAMIC memory is placed; default {@link MemoryMode#DEFERRED}.
+         *
+         * @param mode how DYNAMIC memory is placed
+         * @return this builder
+         */
         public Builder memoryMode(MemoryMode mode) {
             if (mode == null) {
                 throw new IllegalArgumentException("mode: expected a MemoryMode, got null");
@@ -474,13 +510,23 @@ public final class CpuBackend implements AutoCloseable {
             return this;
         }
 
-        /** Use this executor (the caller closes it) instead of making one. */
+        /**
+         * Use this executor (the caller closes it) instead of making one.
+         *
+         * @param callerOwned an executor (or pool) that stays the caller's to close
+         * @return this builder
+         */
         public Builder executor(ParallelExecutor callerOwned) {
             this.executor = callerOwned;
             return this;
         }
 
-        /** Threads of the executor the backend makes (default: {@link ParallelExecutor#defaultThreads()}). */
+        /**
+         * Threads of the executor the backend makes (default: {@link ParallelExecutor#defaultThreads()}).
+         *
+         * @param count the thread count, at least 1
+         * @return this builder
+         */
         public Builder threads(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("threads: expected >= 1, got " + count);
@@ -533,7 +579,11 @@ public final class CpuBackend implements AutoCloseable {
             return this;
         }
 
-        /** A new backend; the caller closes it. */
+        /**
+         * A new backend; the caller closes it.
+         *
+         * @return the backend
+         */
         public CpuBackend build() {
             return new CpuBackend(this);
         }

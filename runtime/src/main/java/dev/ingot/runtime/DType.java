@@ -17,12 +17,20 @@ public enum DType {
         this.displayName = displayName;
     }
 
-    /** Bytes per element; also the alignment a segment needs to hold this type. */
+    /**
+     * Bytes per element; also the alignment a segment needs to hold this type.
+     *
+     * @return bytes per element; also the alignment a segment needs to hold this type
+     */
     public int byteSize() {
         return byteSize;
     }
 
-    /** The element's memory layout (native order, naturally aligned). */
+    /**
+     * The element's memory layout (native order, naturally aligned).
+     *
+     * @return the element's memory layout (native order, naturally aligned)
+     */
     public ValueLayout valueLayout() {
         return this == FLOAT32 ? ValueLayout.JAVA_FLOAT : ValueLayout.JAVA_DOUBLE;
     }

@@ -22,20 +22,37 @@ import java.util.List;
  */
 public interface Execution {
 
-    /** Output types for these input types; IAE naming op, input and expected shape on bad input. */
+    /**
+     * Output types for these input types; IAE naming op, input and expected shape on bad input.
+     *
+     * @param inputs the op's inputs, in order
+     * @return one type per output
+     */
     List<TensorType> outputTypes(List<TensorType> inputs);
 
     /**
      * Validates, acquires scratch through the backend (acquire DYNAMIC, and release it at the end of onResize, as
      * MNN: the memory stays valid for this op's onExecute). Must not cache segments: they are bound after resize
      * ends.
+     *
+     * @param inputs the op's inputs, in order
+     * @param outputs the op's outputs, in order
      */
     void onResize(List<Tensor> inputs, List<Tensor> outputs);
 
-    /** Computes; allocates nothing on or off heap. Reads tensor.segment() here. */
+    /**
+     * Computes; allocates nothing on or off heap. Reads tensor.segment() here.
+     *
+     * @param inputs the op's inputs, in order
+     * @param outputs the op's outputs, in order
+     */
     void onExecute(List<Tensor> inputs, List<Tensor> outputs);
 
-    /** A short name for messages and plans; by default the class's simple name. */
+    /**
+     * A short name for messages and plans; by default the class's simple name.
+     *
+     * @return the name
+     */
     default String name() {
         return getClass().getSimpleName();
     }

@@ -25,7 +25,11 @@ public enum Layout {
     /** Channels per block for {@link #NC4HW4}. */
     public static final int PACK = 4;
 
-    /** Smallest rank this layout can describe. */
+    /**
+     * Smallest rank this layout can describe.
+     *
+     * @return smallest rank this layout can describe
+     */
     public int minRank() {
         return this == NCHW ? 1 : 2;
     }

@@ -25,6 +25,8 @@ public final class LayoutConverter {
     /**
      * Copies {@code source} into {@code target}.
      *
+     * @param source the tensor to copy from
+     * @param target the tensor to copy into, of the same shape and dtype
      * @throws IllegalArgumentException when shapes or dtypes differ
      * @throws IllegalStateException    when a tensor is unbacked or closed, or the target is read-only
      */

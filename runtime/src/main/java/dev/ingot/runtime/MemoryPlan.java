@@ -17,7 +17,11 @@ package dev.ingot.runtime;
 public record MemoryPlan(MemoryMode mode, int ops, int dynamicTensors, long peakDynamicBytes, long lowerBoundBytes,
                          long totalDynamicBytes, long reservedBytes, long staticBytes) {
 
-    /** Peak over total: 1 means no reuse at all, smaller is better. 0 when there is nothing dynamic. */
+    /**
+     * Peak over total: 1 means no reuse at all, smaller is better. 0 when there is nothing dynamic.
+     *
+     * @return peak over total dynamic bytes
+     */
     public double peakFraction() {
         return totalDynamicBytes == 0 ? 0 : (double) peakDynamicBytes / totalDynamicBytes;
     }

@@ -8,12 +8,19 @@ package dev.ingot.runtime;
  */
 public interface OpCreator {
 
-    /** The op type name, following MNN's schema: {@code InstanceNorm}, {@code InstanceNormGrad}, ... */
+    /**
+     * The op type name, following MNN's schema: {@code InstanceNorm}, {@code InstanceNormGrad}, ...
+     *
+     * @return the op type name
+     */
     String opType();
 
     /**
      * A new execution for these attributes on this backend.
      *
+     * @param attributes the op's attributes
+     * @param backend the backend the execution runs on
+     * @return the execution
      * @throws IllegalArgumentException when an attribute is invalid
      */
     Execution create(Attributes attributes, CpuBackend backend);

@@ -26,6 +26,7 @@ public final class OpRegistry {
     /**
      * The creators found through {@link ServiceLoader}; loaded at first use, then cached.
      *
+     * @return the standard registry
      * @throws IllegalStateException when a provider cannot be loaded (the cause says why); a later call tries again
      */
     public static OpRegistry standard() {
@@ -52,6 +53,8 @@ public final class OpRegistry {
     /**
      * A registry of exactly these creators.
      *
+     * @param list the creators, one per op type
+     * @return the registry
      * @throws IllegalArgumentException when two creators claim the same op type
      */
     public static OpRegistry of(List<? extends OpCreator> list) {
@@ -66,12 +69,21 @@ public final class OpRegistry {
         return new OpRegistry(map);
     }
 
-    /** The known op types, sorted. */
+    /**
+     * The known op types, sorted.
+     *
+     * @return the known op types, sorted
+     */
     public Set<String> opTypes() {
         return Collections.unmodifiableSet(creators.keySet());
     }
 
-    /** True when {@code opType} is known. */
+    /**
+     * True when {@code opType} is known.
+     *
+     * @param opType the op type name, e.g. {@code InstanceNorm}
+     * @return true when {@code opType} is known
+     */
     public boolean contains(String opType) {
         return creators.containsKey(opType);
     }
@@ -79,6 +91,10 @@ public final class OpRegistry {
     /**
      * A new execution of {@code opType}.
      *
+     * @param opType the op type name, e.g. {@code InstanceNorm}
+     * @param attributes the op's attributes
+     * @param backend the backend the execution runs on
+     * @return the execution
      * @throws IllegalArgumentException when the op type is unknown (the message lists the known ones) or an
      *                                  attribute is invalid
      */

@@ -110,12 +110,23 @@ public final class Pipeline implements AutoCloseable {
         this.bindings = new RunBindings(inputs, outputs);
     }
 
-    /** A builder for a pipeline on {@code backend} whose ops come from {@link OpRegistry#standard()}. */
+    /**
+     * A builder for a pipeline on {@code backend} whose ops come from {@link OpRegistry#standard()}.
+     *
+     * @param backend the backend that runs the ops and owns their memory
+     * @return the builder
+     */
     public static Builder builder(CpuBackend backend) {
         return new Builder(backend, null);
     }
 
-    /** A builder for a pipeline on {@code backend} whose ops come from {@code registry}. */
+    /**
+     * A builder for a pipeline on {@code backend} whose ops come from {@code registry}.
+     *
+     * @param backend the backend that runs the ops and owns their memory
+     * @param registry where op types are looked up
+     * @return the builder
+     */
     public static Builder builder(CpuBackend backend, OpRegistry registry) {
         return new Builder(backend, registry);
     }
@@ -129,17 +140,29 @@ public final class Pipeline implements AutoCloseable {
         return name;
     }
 
-    /** The pipeline inputs, in declaration order. */
+    /**
+     * The pipeline inputs, in declaration order.
+     *
+     * @return the pipeline inputs, in declaration order
+     */
     public List<Tensor> inputs() {
         return inputs;
     }
 
-    /** The pipeline outputs, in declaration order. */
+    /**
+     * The pipeline outputs, in declaration order.
+     *
+     * @return the pipeline outputs, in declaration order
+     */
     public List<Tensor> outputs() {
         return outputs;
     }
 
-    /** The plan of the last successful resize. @throws IllegalStateException before the first one */
+    /**
+     * The plan of the last successful resize. @throws IllegalStateException before the first one
+     *
+     * @return the plan of the last successful resize
+     */
     public MemoryPlan plan() {
         if (plan == null) {
             throw new IllegalStateException("pipeline has no plan yet: call resize()");
@@ -150,6 +173,7 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Statistics of this pipeline's own dynamic allocator (reuses, peak bytes in use, bytes reserved), as of now.
      *
+     * @return the statistics
      * @throws IllegalStateException when the pipeline is closed
      */
     public AllocatorStats dynamicAllocatorStats() {
@@ -166,7 +190,11 @@ public final class Pipeline implements AutoCloseable {
         return closed;
     }
 
-    /** True when {@link #run()} needs a {@link #resize()} first. */
+    /**
+     * True when {@link #run()} needs a {@link #resize()} first.
+     *
+     * @return true when {@link #run()} needs a {@link #resize()} first
+     */
     public boolean needsResize() {
         return needsResize;
     }
@@ -700,6 +728,9 @@ public final class Pipeline implements AutoCloseable {
         /**
          * A pipeline input in STATIC memory owned by the pipeline; its shape may change with
          * {@link Pipeline#setInputShape}. It gets memory at the first resize.
+         *
+         * @param type its type; the shape may change later with a resize
+         * @return the input tensor
          */
         public Tensor input(TensorType type) {
             checkOpen();
@@ -710,7 +741,12 @@ public final class Pipeline implements AutoCloseable {
             return t;
         }
 
-        /** A parameter in STATIC memory owned by the pipeline, backed at once (write its values any time). */
+        /**
+         * A parameter in STATIC memory owned by the pipeline, backed at once (write its values any time).
+         *
+         * @param type its type; the shape may change later with a resize
+         * @return the parameter tensor
+         */
         public Tensor parameter(TensorType type) {
             checkOpen();
             Tensor t = backend.newTensor(type);
@@ -750,24 +786,50 @@ public final class Pipeline implements AutoCloseable {
             return external;
         }
 
-        /** Adds an op by type name; returns its single output. */
+        /**
+         * Adds an op by type name; returns its single output.
+         *
+         * @param opType the op type name, e.g. {@code InstanceNorm}
+         * @param attributes the op's attributes
+         * @param opInputs the op's inputs: pipeline inputs, parameters or earlier outputs
+         * @return the op's output
+         */
         public Tensor op(String opType, Attributes attributes, Tensor... opInputs) {
             return single(ops(opType, attributes, opInputs), opType);
         }
 
-        /** Adds an op by type name; returns all its outputs. */
+        /**
+         * Adds an op by type name; returns all its outputs.
+         *
+         * @param opType the op type name, e.g. {@code InstanceNorm}
+         * @param attributes the op's attributes
+         * @param opInputs the op's inputs: pipeline inputs, parameters or earlier outputs
+         * @return the op's outputs, in order
+         */
         public List<Tensor> ops(String opType, Attributes attributes, Tensor... opInputs) {
             checkOpen();
             OpRegistry ops = registry != null ? registry : OpRegistry.standard();
             return add(ops.create(opType, attributes == null ? Attributes.empty() : attributes, backend), opInputs);
         }
 
-        /** Adds an execution; returns its single output. */
+        /**
+         * Adds an execution; returns its single output.
+         *
+         * @param execution the execution, owned by the pipeline from now on
+         * @param opInputs the op's inputs: pipeline inputs, parameters or earlier outputs
+         * @return the execution's output
+         */
         public Tensor op(Execution execution, Tensor... opInputs) {
             return single(add(execution, opInputs), execution.name());
         }
 
-        /** Adds an execution; returns all its outputs, new tensors of the types it declares. */
+        /**
+         * Adds an execution; returns all its outputs, new tensors of the types it declares.
+         *
+         * @param execution the execution, owned by the pipeline from now on
+         * @param opInputs the op's inputs: pipeline inputs, parameters or earlier outputs
+         * @return the execution's outputs, in order
+         */
         public List<Tensor> add(Execution execution, Tensor... opInputs) {
             checkOpen();
             List<Tensor> in = checkInputs(execution, opInputs);
@@ -787,6 +849,11 @@ public final class Pipeline implements AutoCloseable {
          * Adds an execution that writes its outputs in place into {@code targets}, which must be parameters of
          * this pipeline of exactly the declared output types (e.g. an SGD step updating weights). The op may also
          * read the targets among its inputs.
+         *
+         * @param execution the execution, owned by the pipeline from now on
+         * @param opInputs the op's inputs: pipeline inputs, parameters or earlier outputs
+         * @param targets parameters of this pipeline, overwritten in place
+         * @return this builder
          */
         public Builder update(Execution execution, List<Tensor> opInputs, List<Tensor> targets) {
             checkOpen();
@@ -816,7 +883,12 @@ public final class Pipeline implements AutoCloseable {
             return this;
         }
 
-        /** Marks op outputs as pipeline outputs: never released, readable after {@link Pipeline#run()}. */
+        /**
+         * Marks op outputs as pipeline outputs: never released, readable after {@link Pipeline#run()}.
+         *
+         * @param tensors outputs of ops of this pipeline
+         * @return this builder
+         */
         public Builder output(Tensor... tensors) {
             checkOpen();
             for (Tensor t : tensors) {
@@ -833,6 +905,7 @@ public final class Pipeline implements AutoCloseable {
         /**
          * Builds the pipeline and resizes it once.
          *
+         * @return the pipeline, planned and ready to run
          * @throws IllegalArgumentException when an op refuses its input shapes
          */
         public Pipeline build() {

@@ -325,7 +325,11 @@ public final class PipelinePool implements AutoCloseable {
         }
     }
 
-    /** The backend the pipelines run on. @return the backend */
+    /**
+     * The backend the pipelines run on.
+     *
+     * @return the backend
+     */
     public CpuBackend backend() {
         return backend;
     }

@@ -16,6 +16,8 @@ public record Shape(long[] dims) {
     public static final int MAX_RANK = 8;
 
     /**
+     * Checks the dimensions and keeps a copy of them.
+     *
      * @throws IllegalArgumentException when the rank is outside 1..8, a dimension is negative, or the element
      *                                  count does not fit in a {@code long}
      */
@@ -37,23 +39,40 @@ public record Shape(long[] dims) {
         countElements(dims);
     }
 
-    /** The shape with these dimensions. */
+    /**
+     * The shape with these dimensions.
+     *
+     * @return the shape
+     */
     public static Shape of(long... dims) {
         return new Shape(dims);
     }
 
-    /** A copy of the dimensions. */
+    /**
+     * A copy of the dimensions.
+     *
+     * @return a copy of the dimensions
+     */
     @Override
     public long[] dims() {
         return dims.clone();
     }
 
-    /** Number of dimensions, 1 to 8. */
+    /**
+     * Number of dimensions, 1 to 8.
+     *
+     * @return number of dimensions, 1 to 8
+     */
     public int rank() {
         return dims.length;
     }
 
-    /** Dimension {@code i}, counted from the outermost (0). */
+    /**
+     * Dimension {@code i}, counted from the outermost (0).
+     *
+     * @param i the dimension's index, 0 to rank - 1
+     * @return its size
+     */
     public long dim(int i) {
         if (i < 0 || i >= dims.length) {
             throw new IllegalArgumentException("i: expected 0.." + (dims.length - 1) + ", got " + i + " for " + this);
@@ -61,7 +80,11 @@ public record Shape(long[] dims) {
         return dims[i];
     }
 
-    /** Product of the dimensions. */
+    /**
+     * Product of the dimensions.
+     *
+     * @return the product of the dimensions
+     */
     public long elementCount() {
         return countElements(dims);
     }

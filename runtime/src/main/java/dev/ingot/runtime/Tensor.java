@@ -94,6 +94,9 @@ public final class Tensor implements AutoCloseable {
      * backend with more than one thread refuses it where it is planned or passed to an op
      * ({@link CpuBackend#checkAccessible}), and a one-thread backend runs it on the owner thread only.
      *
+     * @param segment the memory; size and alignment are checked against {@code type}
+     * @param type the tensor type (shape, dtype, layout)
+     * @return the tensor over {@code segment}
      * @throws IllegalArgumentException when the segment is too small or not aligned to the dtype's size
      */
     public static Tensor wrap(MemorySegment segment, TensorType type) {
@@ -105,6 +108,9 @@ public final class Tensor implements AutoCloseable {
      * A read-only buffer gives a read-only tensor. The buffer's byte order is irrelevant: elements are read in
      * native order.
      *
+     * @param direct a direct buffer
+     * @param type the tensor type (shape, dtype, layout)
+     * @return the tensor over the buffer's memory
      * @throws IllegalArgumentException when the buffer is not direct, too small or misaligned
      */
     public static Tensor wrap(ByteBuffer direct, TensorType type) {
@@ -118,6 +124,9 @@ public final class Tensor implements AutoCloseable {
     /**
      * Wraps a direct float buffer's remaining elements as a float32 NCHW tensor, without copying.
      *
+     * @param direct a direct buffer
+     * @param shape the logical shape
+     * @return the tensor over the buffer's memory
      * @throws IllegalArgumentException when the buffer is not direct, not in native order, or too small
      */
     public static Tensor wrap(FloatBuffer direct, Shape shape) {
@@ -180,6 +189,9 @@ public final class Tensor implements AutoCloseable {
     /**
      * A new zero-filled tensor in owned off-heap memory (64-byte aligned); {@link #close()} frees it.
      * Creating and closing costs an arena each: use a backend for tensors made per request.
+     *
+     * @param type the tensor type (shape, dtype, layout)
+     * @return the tensor
      */
     public static Tensor allocate(TensorType type) {
         if (type == null) {
@@ -197,6 +209,9 @@ public final class Tensor implements AutoCloseable {
      * A new tensor in memory from {@code allocator}, which must hand out memory at once (an eager allocator, not a
      * deferred planner); {@link #close()} frees the chunk. The contents are whatever the allocator gives.
      *
+     * @param type the tensor type (shape, dtype, layout)
+     * @param allocator an eager allocator; the chunk goes back to it when the tensor closes
+     * @return the tensor
      * @throws IllegalArgumentException when the allocator cannot back the chunk at once
      */
     public static Tensor allocate(TensorType type, BufferAllocator allocator) {
@@ -218,12 +233,25 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(type, memory, null, false, tensor -> allocator.free(chunk), null);
     }
 
-    /** An owned float32 NCHW copy of {@code data} (logical order); {@link #close()} frees it. */
+    /**
+     * An owned float32 NCHW copy of {@code data} (logical order); {@link #close()} frees it.
+     *
+     * @param data the values in logical order
+     * @param shape the logical shape
+     * @return the tensor
+     */
     public static Tensor copyOf(float[] data, Shape shape) {
         return copyOf(data, shape, Layout.NCHW);
     }
 
-    /** An owned float32 copy of {@code data} (logical NCHW order) stored in {@code layout}. */
+    /**
+     * An owned float32 copy of {@code data} (logical NCHW order) stored in {@code layout}.
+     *
+     * @param data the values in logical order
+     * @param shape the logical shape
+     * @param layout the memory layout
+     * @return the tensor
+     */
     public static Tensor copyOf(float[] data, Shape shape, Layout layout) {
         Tensor tensor = allocate(new TensorType(shape, DType.FLOAT32, layout));
         try {
@@ -235,7 +263,13 @@ public final class Tensor implements AutoCloseable {
         return tensor;
     }
 
-    /** An owned float64 NCHW copy of {@code data} (logical order); {@link #close()} frees it. */
+    /**
+     * An owned float64 NCHW copy of {@code data} (logical order); {@link #close()} frees it.
+     *
+     * @param data the values in logical order
+     * @param shape the logical shape
+     * @return the tensor
+     */
     public static Tensor copyOf(double[] data, Shape shape) {
         Tensor tensor = allocate(new TensorType(shape, DType.FLOAT64, Layout.NCHW));
         try {
@@ -249,22 +283,38 @@ public final class Tensor implements AutoCloseable {
 
     // ---- what it is -------------------------------------------------------------------------------------------
 
-    /** The tensor's type; for a pipeline tensor it may change when the pipeline is resized. */
+    /**
+     * The tensor's type; for a pipeline tensor it may change when the pipeline is resized.
+     *
+     * @return the tensor's type; for a pipeline tensor it may change when the pipeline is resized
+     */
     public TensorType type() {
         return type;
     }
 
-    /** The logical shape {@code [N, C, spatial...]}. */
+    /**
+     * The logical shape {@code [N, C, spatial...]}.
+     *
+     * @return the logical shape {@code [N, C, spatial...]}
+     */
     public Shape shape() {
         return type.shape();
     }
 
-    /** The element type. */
+    /**
+     * The element type.
+     *
+     * @return the element type
+     */
     public DType dtype() {
         return type.dtype();
     }
 
-    /** The memory layout. */
+    /**
+     * The memory layout.
+     *
+     * @return the memory layout
+     */
     public Layout layout() {
         return type.layout();
     }
@@ -272,28 +322,45 @@ public final class Tensor implements AutoCloseable {
     /**
      * Element strides of the logical dimensions (a copy).
      *
+     * @return the strides, one per logical dimension
      * @throws IllegalStateException for {@link Layout#NC4HW4}
      */
     public long[] strides() {
         return type.strides();
     }
 
-    /** Logical element count. */
+    /**
+     * Logical element count.
+     *
+     * @return the logical element count
+     */
     public long elementCount() {
         return type.elementCount();
     }
 
-    /** Bytes of storage (NC4HW4 padding included). */
+    /**
+     * Bytes of storage (NC4HW4 padding included).
+     *
+     * @return bytes of storage (NC4HW4 padding included)
+     */
     public long byteSize() {
         return type.byteSize();
     }
 
-    /** True when writes are refused: wrapped read-only memory (a read-only mapping, a read-only buffer). */
+    /**
+     * True when writes are refused: wrapped read-only memory (a read-only mapping, a read-only buffer).
+     *
+     * @return true when writes are refused: wrapped read-only memory (a read-only mapping, a read-only buffer)
+     */
     public boolean isReadOnly() {
         return base != null ? base.isReadOnly() : readOnly;
     }
 
-    /** True when memory is bound and the tensor is open. */
+    /**
+     * True when memory is bound and the tensor is open.
+     *
+     * @return true when memory is bound and the tensor is open
+     */
     public boolean isBacked() {
         if (closed) {
             return false;
@@ -306,6 +373,7 @@ public final class Tensor implements AutoCloseable {
      * writes the JDK refuses with {@link IllegalArgumentException}.
      * Does not allocate.
      *
+     * @return the memory
      * @throws IllegalStateException when the tensor is closed or not backed (not yet acquired/resized, released),
      *                               or it belongs to a pipeline another thread holds
      */
@@ -373,7 +441,11 @@ public final class Tensor implements AutoCloseable {
 
     // ---- element copies ---------------------------------------------------------------------------------------
 
-    /** A copy of the elements in logical order ({@code [N, C, spatial...]} row-major), whatever the layout. */
+    /**
+     * A copy of the elements in logical order ({@code [N, C, spatial...]} row-major), whatever the layout.
+     *
+     * @return a copy of the elements in logical order ({@code [N, C, spatial...]} row-major), whatever the layout
+     */
     public float[] toFloatArray() {
         boolean entered = enterClaim();
         try {
@@ -394,7 +466,11 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** A copy of the elements in logical order, widened to double. */
+    /**
+     * A copy of the elements in logical order, widened to double.
+     *
+     * @return a copy of the elements in logical order, widened to double
+     */
     public double[] toDoubleArray() {
         boolean entered = enterClaim();
         try {
@@ -410,6 +486,7 @@ public final class Tensor implements AutoCloseable {
     /**
      * Overwrites the elements with {@code data} given in logical order. NC4HW4 padding lanes are set to zero.
      *
+     * @param data the values in logical order
      * @throws IllegalArgumentException when the length differs from {@link #elementCount()}
      * @throws IllegalStateException    when the tensor is read-only, closed or unbacked
      */
@@ -434,7 +511,11 @@ public final class Tensor implements AutoCloseable {
         forEachLogical((i, offset) -> set(memory, offset, data[(int) i]));
     }
 
-    /** Overwrites the elements with {@code data} given in logical order (narrowed for float32). */
+    /**
+     * Overwrites the elements with {@code data} given in logical order (narrowed for float32).
+     *
+     * @param data the values in logical order
+     */
     public void copyFrom(double[] data) {
         boolean entered = enterClaim();
         try {
@@ -522,6 +603,8 @@ public final class Tensor implements AutoCloseable {
      * with the same element count); for other layouts only the same shape. The view is valid while this tensor
      * is backed with the same size; closing the view does not affect this tensor.
      *
+     * @param newShape the new shape, of the same element count
+     * @return the view
      * @throws IllegalArgumentException when the element count differs or the layout does not allow it
      */
     public Tensor reshape(Shape newShape) {
@@ -539,7 +622,12 @@ public final class Tensor implements AutoCloseable {
         return view;
     }
 
-    /** An owned copy of this tensor in {@code target} layout; the caller closes it. */
+    /**
+     * An owned copy of this tensor in {@code target} layout; the caller closes it.
+     *
+     * @param target the layout of the copy
+     * @return the copy
+     */
     public Tensor convertTo(Layout target) {
         boolean entered = enterClaim();
         try {
@@ -580,7 +668,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** True once {@link #close()} was called. */
+    /**
+     * True once {@link #close()} was called.
+     *
+     * @return true once {@link #close()} was called
+     */
     public boolean isClosed() {
         return closed;
     }

@@ -10,6 +10,8 @@ package dev.ingot.runtime;
 public record TensorType(Shape shape, DType dtype, Layout layout) {
 
     /**
+     * Checks that the layout can describe the shape and that the storage size fits.
+     *
      * @throws IllegalArgumentException when an argument is null, the layout cannot describe the shape's rank, or
      *                                  the storage size overflows a long
      */
@@ -30,42 +32,76 @@ public record TensorType(Shape shape, DType dtype, Layout layout) {
         }
     }
 
-    /** A dense float32 NCHW type. */
+    /**
+     * A dense float32 NCHW type.
+     *
+     * @param dims the dimensions, outermost first
+     * @return the type
+     */
     public static TensorType float32(long... dims) {
         return new TensorType(Shape.of(dims), DType.FLOAT32, Layout.NCHW);
     }
 
-    /** The same dtype and layout with another shape. */
+    /**
+     * The same dtype and layout with another shape.
+     *
+     * @param newShape the new shape, of the same element count
+     * @return the same dtype and layout with another shape
+     */
     public TensorType withShape(Shape newShape) {
         return new TensorType(newShape, dtype, layout);
     }
 
-    /** Logical element count. */
+    /**
+     * Logical element count.
+     *
+     * @return the logical element count
+     */
     public long elementCount() {
         return shape.elementCount();
     }
 
-    /** Elements the storage takes, padding lanes of {@link Layout#NC4HW4} included. */
+    /**
+     * Elements the storage takes, padding lanes of {@link Layout#NC4HW4} included.
+     *
+     * @return the elements the storage takes, padding included
+     */
     public long storageElementCount() {
         return storageElements(shape, layout);
     }
 
-    /** Bytes the storage takes. */
+    /**
+     * Bytes the storage takes.
+     *
+     * @return bytes the storage takes
+     */
     public long byteSize() {
         return storageElementCount() * dtype.byteSize();
     }
 
-    /** The batch dimension N (dimension 0). */
+    /**
+     * The batch dimension N (dimension 0).
+     *
+     * @return the batch dimension N (dimension 0)
+     */
     public long batch() {
         return shape.dim(0);
     }
 
-    /** The channel dimension C (dimension 1), or 1 for rank 1. */
+    /**
+     * The channel dimension C (dimension 1), or 1 for rank 1.
+     *
+     * @return the channel dimension C (dimension 1), or 1 for rank 1
+     */
     public long channels() {
         return shape.rank() > 1 ? shape.dim(1) : 1;
     }
 
-    /** The product of the spatial dimensions (2 and up), 1 when there are none. */
+    /**
+     * The product of the spatial dimensions (2 and up), 1 when there are none.
+     *
+     * @return the product of the spatial dimensions (2 and up), 1 when there are none
+     */
     public long spatialSize() {
         return spatialSize(shape);
     }
@@ -73,6 +109,7 @@ public record TensorType(Shape shape, DType dtype, Layout layout) {
     /**
      * Element strides of the logical dimensions: element {@code (i0, i1, ...)} is at {@code sum(i_k * strides[k])}.
      *
+     * @return the strides, one per logical dimension
      * @throws IllegalStateException for {@link Layout#NC4HW4}, which has no single stride for C
      */
     public long[] strides() {
@@ -105,6 +142,11 @@ public record TensorType(Shape shape, DType dtype, Layout layout) {
     /**
      * Storage element offset of the logical element {@code (n, c, s)}, where {@code s} indexes the flattened
      * spatial dimensions (see {@link Layout}).
+     *
+     * @param n the batch index
+     * @param c the channel index
+     * @param s the index within the flattened spatial dimensions
+     * @return the offset, in elements
      */
     public long elementOffset(long n, long c, long s) {
         long channels = channels();

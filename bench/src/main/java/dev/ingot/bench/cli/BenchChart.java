@@ -48,7 +48,7 @@ final class BenchChart {
         BufferedImage image = draw(rows, context);
         Path target = file.toAbsolutePath();
         try {
-            Path partial = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
+            Path partial = BenchFiles.createPartial(target);
             try {
                 try (OutputStream out = Files.newOutputStream(partial)) {
                     ImageIO.write(image, "png", out);
@@ -136,17 +136,22 @@ final class BenchChart {
         for (int i = 0; i < groups; i++) {
             BenchRow row = rows.get(i);
             double groupLeft = plotLeft + i * groupWidth + groupWidth * 0.15;
-            bar(g, row.backwardGigabytesPerSecond(), groupLeft, barWidth, top, plotTop, plotBottom, INGOT,
-                    row.backward().unstable(), row.aboveRoof());
+            bar(g, row.backwardGigabytesPerSecond(), groupLeft, barWidth, top, plotTop, plotBottom, INGOT);
             if (torch && row.hasTorch()) {
                 bar(g, row.torchBackwardGigabytesPerSecond(), groupLeft + barWidth, barWidth, top, plotTop,
-                        plotBottom, TORCH, row.torchBackward().unstable(), false);
+                        plotBottom, TORCH);
             }
             int roofY = y(row.triadGigabytesPerSecond().median(), top, plotTop, plotBottom);
             g.setColor(ROOF);
             g.setStroke(new BasicStroke(3f));
             g.drawLine((int) (groupLeft - 4), roofY, (int) (groupLeft + series * barWidth + 4), roofY);
             g.setStroke(new BasicStroke(1f));
+            marks(g, row.backwardGigabytesPerSecond(), groupLeft, barWidth, top, plotTop, plotBottom,
+                    row.backward().unstable(), row.aboveRoof());
+            if (torch && row.hasTorch()) {
+                marks(g, row.torchBackwardGigabytesPerSecond(), groupLeft + barWidth, barWidth, top, plotTop,
+                        plotBottom, row.torchBackward().unstable(), false);
+            }
 
             g.setFont(SMALL);
             g.setColor(Color.BLACK);
@@ -160,7 +165,7 @@ final class BenchChart {
     }
 
     private static void bar(Graphics2D g, Samples gigabytes, double left, double width, double top, int plotTop,
-                            int plotBottom, Color color, boolean unstable, boolean aboveRoof) {
+                            int plotBottom, Color color) {
         int yMedian = y(gigabytes.median(), top, plotTop, plotBottom);
         g.setColor(color);
         g.fillRect((int) Math.round(left), yMedian, (int) Math.round(width) - 2, plotBottom - yMedian);
@@ -174,12 +179,25 @@ final class BenchChart {
         g.drawLine(centre - cap, yLow, centre + cap, yLow);
         g.drawLine(centre - cap, yHigh, centre + cap, yHigh);
         g.setStroke(new BasicStroke(1f));
+    }
+
+    /** The flags of one bar, above its error bar; drawn after the roof so that no dash hides them. */
+    private static void marks(Graphics2D g, Samples gigabytes, double left, double width, double top, int plotTop,
+                              int plotBottom, boolean unstable, boolean aboveRoof) {
         String marks = (unstable ? "*" : "") + (aboveRoof ? "^" : "");
-        if (!marks.isEmpty()) {
-            g.setFont(TEXT);
-            g.setColor(Color.BLACK);
-            centre(g, marks, centre, Math.min(yHigh, yMedian) - 6);
+        if (marks.isEmpty()) {
+            return;
         }
+        int centre = (int) Math.round(left + width / 2 - 1);
+        int yHigh = y(Math.max(gigabytes.max(), gigabytes.median()), top, plotTop, plotBottom);
+        g.setFont(TEXT);
+        FontMetrics metrics = g.getFontMetrics();
+        int textWidth = metrics.stringWidth(marks);
+        int baseline = yHigh - 6;
+        g.setColor(Color.WHITE);
+        g.fillRect(centre - textWidth / 2 - 1, baseline - metrics.getAscent() + 3, textWidth + 2, metrics.getAscent());
+        g.setColor(Color.BLACK);
+        centre(g, marks, centre, baseline);
     }
 
     private static void legend(Graphics2D g, boolean torch, int centreX, int y) {

@@ -146,6 +146,9 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(file.getKey() + ": expected a file in an existing folder, got "
                         + path);
             }
+            if (path != null && Files.isDirectory(path)) { // checked now, not after minutes of benchmarks
+                throw new IllegalArgumentException(file.getKey() + ": expected a file, got a folder: " + path);
+            }
         }
     }
 

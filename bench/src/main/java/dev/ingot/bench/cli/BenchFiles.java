@@ -141,10 +141,28 @@ final class BenchFiles {
         return quoted.append('"').toString();
     }
 
+    /**
+     * A new empty file beside {@code target} to write it in full before renaming it into place; made as any new
+     * file is (the umask applies), not private as a temporary file would be, since it becomes the target.
+     */
+    static Path createPartial(Path target) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path candidate = target.resolveSibling("." + target.getFileName() + "."
+                    + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".partial");
+            try {
+                return Files.createFile(candidate);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt == 9) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     static void write(Path file, String option, String text) {
         Path target = file.toAbsolutePath();
         try {
-            Path partial = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
+            Path partial = createPartial(target);
             try {
                 Files.writeString(partial, text, StandardCharsets.UTF_8);
                 Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -104,6 +104,20 @@ class OutputSwitchTest {
         assertEquals(List.of("invstd.npy", "mean.npy", "y.npy"), names(out));
     }
 
+    @Test
+    void benchFilesAreMadeAsNewFilesAreAndAFolderInTheWayIsRefusedBeforeAnyRun() throws IOException {
+        Set<PosixFilePermission> expected = Files.getPosixFilePermissions(Files.createFile(tmp.resolve("ref.txt")));
+        Path csv = tmp.resolve("bench.csv");
+        BenchFiles.write(csv, "--csv", "a,b\n");
+        assertEquals(expected, Files.getPosixFilePermissions(csv), "umask applies, not a temporary file's 0600");
+
+        Path folder = Files.createDirectory(tmp.resolve("bench.json"));
+        CliRun run = CliRun.of("bench", "--json", folder.toString(), "--no-torch");
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--json") && run.errLines().size() <= 3, run.err());
+        assertFalse(run.out().contains("runs ("), "refused before any benchmark: " + run.out());
+    }
+
     @CommandLine.Command(name = "exhaust")
     static final class Exhausting implements Callable<Integer> {
         @Override

@@ -44,42 +44,74 @@ public final class Expr {
         return node;
     }
 
-    /** The graph that built this expression. */
+    /**
+     * The graph that built this expression.
+     *
+     * @return the graph that built this expression
+     */
     public Graph graph() {
         return node.graph;
     }
 
-    /** The kind of the node. */
+    /**
+     * The kind of the node.
+     *
+     * @return the kind of the node
+     */
     public Kind kind() {
         return node.kind;
     }
 
-    /** The op type (e.g. {@code InstanceNorm}), or the kind's name for a leaf. */
+    /**
+     * The op type (e.g. {@code InstanceNorm}), or the kind's name for a leaf.
+     *
+     * @return the op type, or null for a leaf
+     */
     public String opType() {
         return node.opType;
     }
 
-    /** The node's name: given for leaves, {@code opType#id} for ops. */
+    /**
+     * The node's name: given for leaves, {@code opType#id} for ops.
+     *
+     * @return the node's name: given for leaves, {@code opType#id} for ops
+     */
     public String name() {
         return node.name;
     }
 
-    /** The op's attributes; empty for leaves. */
+    /**
+     * The op's attributes; empty for leaves.
+     *
+     * @return the op's attributes; empty for leaves
+     */
     public Attributes attributes() {
         return node.attributes;
     }
 
-    /** The op's inputs, in order; empty for leaves. */
+    /**
+     * The op's inputs, in order; empty for leaves.
+     *
+     * @return the op's inputs, in order; empty for leaves
+     */
     public List<Expr> inputs() {
         return node.inputs;
     }
 
-    /** Which output of its node this expression is. */
+    /**
+     * Which output of its node this expression is.
+     *
+     * @return which output of its node this expression is
+     */
     public int outputIndex() {
         return index;
     }
 
-    /** How many outputs the node has. */
+    /**
+     * How many outputs the node has.
+     *
+     * @return how many outputs the node has
+     */
     public int outputCount() {
         return node.outputTypes.size();
     }
@@ -87,6 +119,8 @@ public final class Expr {
     /**
      * Output {@code k} of the same node.
      *
+     * @param k the output's index, 0 to {@link #outputCount()} - 1
+     * @return the output
      * @throws IllegalArgumentException when k is outside 0..outputCount()-1
      */
     public Expr output(int k) {
@@ -97,22 +131,38 @@ public final class Expr {
         return node.outputs.get(k);
     }
 
-    /** The inferred type of this output. */
+    /**
+     * The inferred type of this output.
+     *
+     * @return the inferred type of this output
+     */
     public TensorType type() {
         return node.outputTypes.get(index);
     }
 
-    /** The inferred shape of this output. */
+    /**
+     * The inferred shape of this output.
+     *
+     * @return the inferred shape of this output
+     */
     public Shape shape() {
         return type().shape();
     }
 
-    /** True for leaves (no op). */
+    /**
+     * True for leaves (no op).
+     *
+     * @return true for leaves (no op)
+     */
     public boolean isLeaf() {
         return node.kind != Kind.OP;
     }
 
-    /** The initial values of a leaf (logical order), a copy; null for inputs and ops. */
+    /**
+     * The initial values of a leaf (logical order), a copy; null for inputs and ops.
+     *
+     * @return a copy of the initial values, or null for inputs and ops
+     */
     public float[] initialValues() {
         return node.data == null ? null : node.data.clone();
     }

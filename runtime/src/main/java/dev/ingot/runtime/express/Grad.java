@@ -34,12 +34,18 @@ public final class Grad {
      * @param rulesUsed   the op types whose rules were called
      */
     public record Gradients(Map<Expr, Expr> byParameter, Set<String> rulesUsed) {
+        /** Keeps unmodifiable copies, in the order given. */
         public Gradients {
             byParameter = Collections.unmodifiableMap(new LinkedHashMap<>(byParameter));
             rulesUsed = Collections.unmodifiableSet(new TreeSet<>(rulesUsed));
         }
 
-        /** The gradient of {@code parameter}. @throws IllegalArgumentException when it was not asked for */
+        /**
+         * The gradient of {@code parameter}. @throws IllegalArgumentException when it was not asked for
+         *
+         * @param parameter a parameter the gradients were computed for
+         * @return the gradient of {@code parameter}
+         */
         public Expr of(Expr parameter) {
             Expr g = byParameter.get(parameter);
             if (g == null) {
@@ -53,6 +59,9 @@ public final class Grad {
     /**
      * Gradients of a single-element {@code loss} with rules from {@link GradRegistry#standard()}.
      *
+     * @param loss a single-element expression to minimise
+     * @param parameters the trainable parameters to differentiate with respect to
+     * @return the gradient of every parameter
      * @throws IllegalArgumentException when the loss has more than one element, or a parameter is not a leaf of
      *                                  the loss's graph that the loss depends on
      * @throws IllegalStateException    when an op on the path from the loss to a parameter has no rule
@@ -70,6 +79,10 @@ public final class Grad {
      * Gradients of {@code sum(seed * output)}: the vector-Jacobian product of {@code output} with {@code seed}.
      *
      * @param seed the gradient flowing into {@code output}, of its type
+     * @param output the expression to differentiate
+     * @param parameters the trainable parameters to differentiate with respect to
+     * @param registry the gradient rules
+     * @return the gradient of every parameter
      * @throws IllegalArgumentException when the seed's type differs from the output's, or a parameter is not a leaf
      *                                  of the output's graph that the output depends on
      * @throws IllegalStateException    when an op on the path from the output to a parameter has no rule in

@@ -27,7 +27,11 @@ public final class GradRegistry {
         this.rules = rules;
     }
 
-    /** The rules found through {@link ServiceLoader}; loaded at first use. */
+    /**
+     * The rules found through {@link ServiceLoader}; loaded at first use.
+     *
+     * @return the standard registry
+     */
     public static GradRegistry standard() {
         return Standard.INSTANCE;
     }
@@ -35,6 +39,8 @@ public final class GradRegistry {
     /**
      * A registry of exactly these rules.
      *
+     * @param list the rules, one per op type
+     * @return the registry
      * @throws IllegalArgumentException when two rules claim the same op type
      */
     public static GradRegistry of(List<? extends OpGrad> list) {
@@ -49,12 +55,21 @@ public final class GradRegistry {
         return new GradRegistry(map);
     }
 
-    /** The op types that have a rule, sorted. */
+    /**
+     * The op types that have a rule, sorted.
+     *
+     * @return the op types that have a rule, sorted
+     */
     public Set<String> opTypes() {
         return Collections.unmodifiableSet(rules.keySet());
     }
 
-    /** True when {@code opType} has a rule. */
+    /**
+     * True when {@code opType} has a rule.
+     *
+     * @param opType the op type name, e.g. {@code InstanceNorm}
+     * @return true when {@code opType} has a rule
+     */
     public boolean contains(String opType) {
         return rules.containsKey(opType);
     }
@@ -62,6 +77,8 @@ public final class GradRegistry {
     /**
      * The rule of {@code opType}.
      *
+     * @param opType the op type name, e.g. {@code InstanceNorm}
+     * @return the rule
      * @throws IllegalStateException when there is none (the message names the op type and lists the known ones)
      */
     public OpGrad rule(String opType) {

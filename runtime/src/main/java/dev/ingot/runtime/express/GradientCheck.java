@@ -48,7 +48,11 @@ public final class GradientCheck {
      * @param scale           the largest |numeric| over them
      */
     public record ParameterError(Expr parameter, int checkedElements, double maxAbsError, double scale) {
-        /** maxAbsError / max(scale, 1e-12). */
+        /**
+         * maxAbsError / max(scale, 1e-12).
+         *
+         * @return the relative error
+         */
         public double relativeError() {
             return maxAbsError / Math.max(scale, 1e-12);
         }
@@ -62,17 +66,26 @@ public final class GradientCheck {
      * @param tolerance    the largest accepted relative error
      */
     public record Result(List<ParameterError> parameters, Set<String> rulesChecked, double tolerance) {
+        /** Keeps unmodifiable copies. */
         public Result {
             parameters = List.copyOf(parameters);
             rulesChecked = Set.copyOf(rulesChecked);
         }
 
-        /** The largest relative error over the parameters. */
+        /**
+         * The largest relative error over the parameters.
+         *
+         * @return the largest relative error
+         */
         public double maxRelativeError() {
             return parameters.stream().mapToDouble(ParameterError::relativeError).max().orElse(0);
         }
 
-        /** True when every parameter's relative error is within the tolerance (NaN fails). */
+        /**
+         * True when every parameter's relative error is within the tolerance (NaN fails).
+         *
+         * @return true when every parameter's relative error is within the tolerance (NaN fails)
+         */
         public boolean passed() {
             return parameters.stream().allMatch(p -> p.relativeError() <= tolerance);
         }
@@ -82,6 +95,11 @@ public final class GradientCheck {
      * Checks with the standard registries, {@link #DEFAULT_ELEMENTS} and {@link #DEFAULT_TOLERANCE}.
      *
      * @param inputs values of the graph's INPUT leaves (logical order); other leaves use their initial values
+     * @param backend the backend that runs the ops and owns their memory
+     * @param output the expression whose gradient is checked
+     * @param parameters the trainable parameters to differentiate with respect to
+     * @param seed the vector the Jacobian is multiplied with, shaped like {@code output}
+     * @return the errors per parameter
      */
     public static Result check(CpuBackend backend, Expr output, List<Expr> parameters, Map<Expr, float[]> inputs,
                                long seed) {
@@ -94,6 +112,15 @@ public final class GradientCheck {
      *
      * @param elements  largest number of elements checked per parameter (a random subset when it has more)
      * @param tolerance largest accepted relative error
+     * @param backend the backend that runs the ops and owns their memory
+     * @param ops where op types are looked up
+     * @param rules the gradient rules
+     * @param reference the float64 references of the ops
+     * @param output the expression whose gradient is checked
+     * @param parameters the trainable parameters to differentiate with respect to
+     * @param inputs values of the graph's inputs, in logical order
+     * @param seed the vector the Jacobian is multiplied with, shaped like {@code output}
+     * @return the errors per parameter
      * @throws IllegalStateException when an op on the path has no rule or no reference
      */
     public static Result check(CpuBackend backend, OpRegistry ops, GradRegistry rules, ReferenceEvaluator reference,

@@ -25,12 +25,21 @@ public final class Graph {
     private final OpRegistry registry;
     private final List<Node> nodes = new ArrayList<>();
 
-    /** A graph whose ops come from {@link OpRegistry#standard()}. */
+    /**
+     * A graph whose ops come from {@link OpRegistry#standard()}.
+     *
+     * @param backend the backend that runs the ops and owns their memory
+     */
     public Graph(CpuBackend backend) {
         this(backend, OpRegistry.standard());
     }
 
-    /** A graph whose ops come from {@code registry}. */
+    /**
+     * A graph whose ops come from {@code registry}.
+     *
+     * @param backend the backend that runs the ops and owns their memory
+     * @param registry where op types are looked up
+     */
     public Graph(CpuBackend backend, OpRegistry registry) {
         if (backend == null || registry == null) {
             throw new IllegalArgumentException("backend, registry: expected non-null, got " + backend + ", "
@@ -40,17 +49,31 @@ public final class Graph {
         this.registry = registry;
     }
 
-    /** The backend executions for shape inference are created on. */
+    /**
+     * The backend executions for shape inference are created on.
+     *
+     * @return the backend executions for shape inference are created on
+     */
     public CpuBackend backend() {
         return backend;
     }
 
-    /** Where op types are looked up. */
+    /**
+     * Where op types are looked up.
+     *
+     * @return the registry
+     */
     public OpRegistry registry() {
         return registry;
     }
 
-    /** An input: data the caller writes before each run. Its type is fixed. */
+    /**
+     * An input: data the caller writes before each run. Its type is fixed.
+     *
+     * @param name the leaf's name, for messages
+     * @param type its type
+     * @return the input
+     */
     public Expr input(String name, TensorType type) {
         return leaf(Expr.Kind.INPUT, name, type, null);
     }
@@ -58,24 +81,47 @@ public final class Graph {
     /**
      * A trainable parameter with initial values (logical order, copied).
      *
+     * @param name the leaf's name, for messages
+     * @param type its type
+     * @param initial initial values in logical order (copied)
+     * @return the parameter
      * @throws IllegalArgumentException when the values do not match the type's element count
      */
     public Expr parameter(String name, TensorType type, float[] initial) {
         return leaf(Expr.Kind.PARAMETER, name, type, checkData(name, type, initial));
     }
 
-    /** Optimizer state, starting at {@code initial} (logical order, copied) or zeros when null. */
+    /**
+     * Optimizer state, starting at {@code initial} (logical order, copied) or zeros when null.
+     *
+     * @param name the leaf's name, for messages
+     * @param type its type
+     * @param initial initial values in logical order (copied)
+     * @return the state
+     */
     public Expr state(String name, TensorType type, float[] initial) {
         return leaf(Expr.Kind.STATE, name, type, initial == null
                 ? new float[Math.toIntExact(type.elementCount())] : checkData(name, type, initial));
     }
 
-    /** A constant of the given values (logical order, copied). */
+    /**
+     * A constant of the given values (logical order, copied).
+     *
+     * @param name the leaf's name, for messages
+     * @param type its type
+     * @param values the values in logical order (copied)
+     * @return the constant
+     */
     public Expr constant(String name, TensorType type, float[] values) {
         return leaf(Expr.Kind.CONSTANT, name, type, checkData(name, type, values));
     }
 
-    /** A float32 constant of shape [1]. */
+    /**
+     * A float32 constant of shape [1].
+     *
+     * @param value the value
+     * @return the constant
+     */
     public Expr scalar(float value) {
         return constant("scalar " + value, TensorType.float32(1), new float[]{value});
     }
@@ -83,6 +129,10 @@ public final class Graph {
     /**
      * An op node; returns its output 0 (see {@link Expr#output(int)} for the others).
      *
+     * @param opType the op type name, e.g. {@code InstanceNorm}
+     * @param attributes the op's attributes
+     * @param inputs the op's inputs
+     * @return the op's output 0
      * @throws IllegalArgumentException when the op type is unknown, an attribute is invalid, an input belongs to
      *                                  another graph, or the op refuses the input types (the message names the op
      *                                  and every input type)

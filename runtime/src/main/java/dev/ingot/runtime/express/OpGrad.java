@@ -11,7 +11,11 @@ import java.util.List;
  */
 public interface OpGrad {
 
-    /** The forward op type this rule differentiates, e.g. {@code InstanceNorm}. */
+    /**
+     * The forward op type this rule differentiates, e.g. {@code InstanceNorm}.
+     *
+     * @return the op type
+     */
     String opType();
 
     /**

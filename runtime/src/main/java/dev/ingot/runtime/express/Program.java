@@ -34,12 +34,23 @@ public final class Program implements AutoCloseable {
         this.tensors = tensors;
     }
 
-    /** A builder for a program on {@code backend}, with ops from {@link OpRegistry#standard()}. */
+    /**
+     * A builder for a program on {@code backend}, with ops from {@link OpRegistry#standard()}.
+     *
+     * @param backend the backend that runs the ops and owns their memory
+     * @return the builder
+     */
     public static Builder builder(CpuBackend backend) {
         return new Builder(backend, OpRegistry.standard());
     }
 
-    /** A builder for a program on {@code backend}, with ops from {@code registry}. */
+    /**
+     * A builder for a program on {@code backend}, with ops from {@code registry}.
+     *
+     * @param backend the backend that runs the ops and owns their memory
+     * @param registry where op types are looked up
+     * @return the builder
+     */
     public static Builder builder(CpuBackend backend, OpRegistry registry) {
         return new Builder(backend, registry);
     }
@@ -48,6 +59,8 @@ public final class Program implements AutoCloseable {
      * The tensor of a leaf or an output of this program: write inputs through it before {@link #run()}, read
      * outputs, parameters and state after.
      *
+     * @param expr a leaf or an output of this program
+     * @return its tensor
      * @throws IllegalArgumentException when the expression is not a leaf or output of this program
      */
     public Tensor tensor(Expr expr) {
@@ -58,7 +71,12 @@ public final class Program implements AutoCloseable {
         return t;
     }
 
-    /** True when {@code expr} is a leaf or output of this program (a leaf the outputs do not need is not). */
+    /**
+     * True when {@code expr} is a leaf or output of this program (a leaf the outputs do not need is not).
+     *
+     * @param expr a leaf or an output of this program
+     * @return true when {@code expr} is a leaf or output of this program (a leaf the outputs do not need is not)
+     */
     public boolean contains(Expr expr) {
         return tensors.containsKey(expr);
     }
@@ -79,17 +97,29 @@ public final class Program implements AutoCloseable {
         return pipeline.hold();
     }
 
-    /** The pipeline's memory plan. */
+    /**
+     * The pipeline's memory plan.
+     *
+     * @return the pipeline's memory plan
+     */
     public MemoryPlan plan() {
         return pipeline.plan();
     }
 
-    /** Statistics of the pipeline's dynamic allocator after its last resize. */
+    /**
+     * Statistics of the pipeline's dynamic allocator after its last resize.
+     *
+     * @return the statistics
+     */
     public AllocatorStats dynamicAllocatorStats() {
         return pipeline.dynamicAllocatorStats();
     }
 
-    /** The compiled pipeline (owned by this program). */
+    /**
+     * The compiled pipeline (owned by this program).
+     *
+     * @return the compiled pipeline (owned by this program)
+     */
     public Pipeline pipeline() {
         return pipeline;
     }
@@ -119,7 +149,12 @@ public final class Program implements AutoCloseable {
             this.registry = registry;
         }
 
-        /** Expressions to compute and keep readable after each run. */
+        /**
+         * Expressions to compute and keep readable after each run.
+         *
+         * @param exprs the expressions
+         * @return this builder
+         */
         public Builder output(Expr... exprs) {
             for (Expr e : exprs) {
                 if (e == null) {
@@ -134,6 +169,11 @@ public final class Program implements AutoCloseable {
          * An op run after everything else whose outputs overwrite {@code targets} (parameters or state) in place,
          * e.g. an optimizer step. Its inputs may include the targets.
          *
+         * @param opType the op type name, e.g. {@code InstanceNorm}
+         * @param attributes the op's attributes
+         * @param inputs the op's inputs
+         * @param targets parameters or state, overwritten in place by the op's outputs
+         * @return this builder
          * @throws IllegalArgumentException when a target is not a parameter or state leaf
          */
         public Builder update(String opType, Attributes attributes, List<Expr> inputs, List<Expr> targets) {
@@ -149,6 +189,7 @@ public final class Program implements AutoCloseable {
         /**
          * Compiles and plans the pipeline (one resize).
          *
+         * @return the program
          * @throws IllegalArgumentException when an op refuses its inputs, or the expressions mix graphs
          */
         public Program build() {

@@ -29,7 +29,11 @@ public final class ReferenceEvaluator {
         this.ops = ops;
     }
 
-    /** The references found through {@link ServiceLoader}; loaded at first use. */
+    /**
+     * The references found through {@link ServiceLoader}; loaded at first use.
+     *
+     * @return the standard evaluator
+     */
     public static ReferenceEvaluator standard() {
         return Standard.INSTANCE;
     }
@@ -37,6 +41,8 @@ public final class ReferenceEvaluator {
     /**
      * An evaluator of exactly these references.
      *
+     * @param list the references, one per op type
+     * @return the evaluator
      * @throws IllegalArgumentException when two claim the same op type
      */
     public static ReferenceEvaluator of(List<? extends ReferenceOp> list) {
@@ -49,7 +55,11 @@ public final class ReferenceEvaluator {
         return new ReferenceEvaluator(map);
     }
 
-    /** The op types with a reference, sorted. */
+    /**
+     * The op types with a reference, sorted.
+     *
+     * @return the op types with a reference, sorted
+     */
     public Set<String> opTypes() {
         return Collections.unmodifiableSet(ops.keySet());
     }
@@ -58,6 +68,8 @@ public final class ReferenceEvaluator {
      * The value of {@code output} in logical order.
      *
      * @param leaves values of leaves by expression (logical order); leaves not given use their initial values
+     * @param output the expression to evaluate
+     * @return its values, in logical order
      * @throws IllegalArgumentException when an input leaf has no value or a value of the wrong length
      * @throws IllegalStateException    when an op on the way has no reference
      */

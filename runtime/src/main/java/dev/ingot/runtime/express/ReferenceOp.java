@@ -12,7 +12,11 @@ import java.util.List;
  */
 public interface ReferenceOp {
 
-    /** The op type this is a reference of. */
+    /**
+     * The op type this is a reference of.
+     *
+     * @return the op type
+     */
     String opType();
 
     /**

@@ -18,7 +18,11 @@ public record SgdMomentum(double learningRate, double momentum) {
     /** Attribute: the momentum (double). */
     public static final String MOMENTUM = "momentum";
 
-    /** @throws IllegalArgumentException for a learning rate not finite and positive, or momentum outside [0, 1) */
+    /**
+     * Checks the hyperparameters.
+     *
+     * @throws IllegalArgumentException for a learning rate not finite and positive, or momentum outside [0, 1)
+     */
     public SgdMomentum {
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate: expected a finite value > 0, got " + learningRate);
@@ -28,7 +32,11 @@ public record SgdMomentum(double learningRate, double momentum) {
         }
     }
 
-    /** The attributes of the update op. */
+    /**
+     * The attributes of the update op.
+     *
+     * @return the attributes of the update op
+     */
     public Attributes attributes() {
         return Attributes.of(LEARNING_RATE, learningRate, MOMENTUM, momentum);
     }

@@ -38,6 +38,9 @@ public final class Trainer implements AutoCloseable {
      *
      * @param loss       a single-element expression
      * @param parameters the {@link Expr.Kind#PARAMETER} leaves to train
+     * @param backend the backend that runs the ops and owns their memory
+     * @param optimizer the update rule and its hyperparameters
+     * @return the trainer, planned and ready to step
      * @throws IllegalArgumentException when the loss is not a single element, a parameter is not a trainable leaf
      *                                  the loss depends on, or an op refuses its inputs
      * @throws IllegalStateException    when an op between the loss and a parameter has no gradient rule
@@ -46,7 +49,17 @@ public final class Trainer implements AutoCloseable {
         return compile(backend, OpRegistry.standard(), GradRegistry.standard(), loss, parameters, optimizer);
     }
 
-    /** As {@link #compile(CpuBackend, Expr, List, SgdMomentum)} with explicit registries. */
+    /**
+     * As {@link #compile(CpuBackend, Expr, List, SgdMomentum)} with explicit registries.
+     *
+     * @param backend the backend that runs the ops and owns their memory
+     * @param ops where op types are looked up
+     * @param rules the gradient rules
+     * @param loss a single-element expression to minimise
+     * @param parameters the trainable parameters to differentiate with respect to
+     * @param optimizer the update rule and its hyperparameters
+     * @return the trainer, planned and ready to step
+     */
     public static Trainer compile(CpuBackend backend, OpRegistry ops, GradRegistry rules, Expr loss,
                                   List<Expr> parameters, SgdMomentum optimizer) {
         if (optimizer == null) {
@@ -89,32 +102,57 @@ public final class Trainer implements AutoCloseable {
         return program.hold();
     }
 
-    /** The loss computed by the last {@link #step()} (before that step's update). Allocates nothing. */
+    /**
+     * The loss computed by the last {@link #step()} (before that step's update). Allocates nothing.
+     *
+     * @return the loss
+     */
     public float loss() {
         return loss.segment().get(ValueLayout.JAVA_FLOAT, 0);
     }
 
-    /** The tensor of a leaf: write inputs before a step, read parameters after. */
+    /**
+     * The tensor of a leaf: write inputs before a step, read parameters after.
+     *
+     * @param leaf an input, parameter or state of the compiled graph
+     * @return its tensor
+     */
     public Tensor tensor(Expr leaf) {
         return program.tensor(leaf);
     }
 
-    /** The backward expressions, per parameter. */
+    /**
+     * The backward expressions, per parameter.
+     *
+     * @return the backward expressions, per parameter
+     */
     public Grad.Gradients gradients() {
         return gradients;
     }
 
-    /** The memory plan of the step's pipeline. */
+    /**
+     * The memory plan of the step's pipeline.
+     *
+     * @return the memory plan of the step's pipeline
+     */
     public MemoryPlan plan() {
         return program.plan();
     }
 
-    /** Statistics of the step pipeline's dynamic allocator. */
+    /**
+     * Statistics of the step pipeline's dynamic allocator.
+     *
+     * @return the statistics
+     */
     public AllocatorStats dynamicAllocatorStats() {
         return program.dynamicAllocatorStats();
     }
 
-    /** The compiled program. */
+    /**
+     * The compiled program.
+     *
+     * @return the compiled program
+     */
     public Program program() {
         return program;
     }

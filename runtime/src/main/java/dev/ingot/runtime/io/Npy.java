@@ -78,7 +78,12 @@ public final class Npy {
     private Npy() {
     }
 
-    /** Reads and checks the header only. */
+    /**
+     * Reads and checks the header only.
+     *
+     * @param file the .npy file
+     * @return the header
+     */
     public static NpyHeader readHeader(Path file) {
         try (FileChannel channel = open(file)) {
             return NpyHeaderParser.read(file, channel);
@@ -90,6 +95,9 @@ public final class Npy {
     /**
      * Reads a file into a new owned tensor (NCHW layout, the file's dtype, native byte order: big-endian data is
      * converted while copying). The caller closes the tensor.
+     *
+     * @param file the .npy file
+     * @return the tensor; the caller closes it
      */
     public static Tensor read(Path file) {
         try (FileChannel channel = open(file)) {
@@ -122,6 +130,9 @@ public final class Npy {
      * Maps a file read-only and returns a read-only tensor over its data, without copying. Closing the tensor
      * unmaps the file. The data must be in native byte order: a file in the other order is refused (use
      * {@link #read}, which converts by copying).
+     *
+     * @param file the .npy file
+     * @return the read-only tensor; closing it unmaps the file
      */
     public static Tensor map(Path file) {
         try (FileChannel channel = open(file)) {
@@ -168,6 +179,10 @@ public final class Npy {
      * or 3; 0 picks the smallest that fits) and the given byte order. The data goes to a temporary file in the
      * same directory that is renamed over {@code file} once complete, so a crash never leaves half a file.
      *
+     * @param file the .npy file
+     * @param tensor the tensor to write
+     * @param version the format version, 1 to 3, or 0 for the smallest that fits
+     * @param order the byte order of the written data
      * @throws IllegalArgumentException for an unknown version, or a header too long for version 1
      */
     public static void write(Path file, Tensor tensor, int version, ByteOrder order) {

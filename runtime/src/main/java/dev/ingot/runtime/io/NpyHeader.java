@@ -18,7 +18,11 @@ import java.nio.ByteOrder;
 public record NpyHeader(int majorVersion, int minorVersion, DType dtype, ByteOrder byteOrder, Shape shape,
                         long dataOffset) {
 
-    /** Bytes of data the header announces. */
+    /**
+     * Bytes of data the header announces.
+     *
+     * @return bytes of data the header announces
+     */
     public long dataBytes() {
         return shape.elementCount() * dtype.byteSize();
     }

@@ -92,6 +92,7 @@ public final class ParallelExecutor implements AutoCloseable {
      * An executor running each call on up to {@code threads} threads: the caller and {@code threads - 1} workers of
      * its own pool of daemon threads named {@code ingot-worker-P-N}, started on first need.
      *
+     * @param threads the most threads a call runs on, caller included, at least 1
      * @throws IllegalArgumentException when {@code threads} is outside 1..32767, or {@code -Dingot.spinMicros} is
      *                                  not a non-negative integer
      */
@@ -118,6 +119,7 @@ public final class ParallelExecutor implements AutoCloseable {
      * An executor over a pool the caller owns and shuts down; {@link #close()} leaves it running. A call runs on
      * the caller and up to {@code getParallelism() - 1} of the pool's workers.
      *
+     * @param callerOwned an executor (or pool) that stays the caller's to close
      * @throws IllegalArgumentException when {@code -Dingot.spinMicros} is not a non-negative integer
      */
     public ParallelExecutor(ForkJoinPool callerOwned) {
@@ -151,13 +153,18 @@ public final class ParallelExecutor implements AutoCloseable {
     /**
      * An executor with {@code -Dingot.threads} threads, or as many as {@link Runtime#availableProcessors()}.
      *
+     * @return the executor
      * @throws IllegalArgumentException when the property is not a positive integer
      */
     public static ParallelExecutor withDefaultThreads() {
         return new ParallelExecutor(defaultThreads());
     }
 
-    /** The thread count {@link #withDefaultThreads()} uses. */
+    /**
+     * The thread count {@link #withDefaultThreads()} uses.
+     *
+     * @return the thread count {@link #withDefaultThreads()} uses
+     */
     public static int defaultThreads() {
         String value = System.getProperty(THREADS_PROPERTY);
         if (value == null || value.isBlank()) {
@@ -175,7 +182,11 @@ public final class ParallelExecutor implements AutoCloseable {
                 + value + "'");
     }
 
-    /** The most threads one call runs on: the caller and {@code parallelism() - 1} pool workers. */
+    /**
+     * The most threads one call runs on: the caller and {@code parallelism() - 1} pool workers.
+     *
+     * @return the most threads one call runs on: the caller and {@code parallelism() - 1} pool workers
+     */
     public int parallelism() {
         return parallelism;
     }
@@ -183,12 +194,18 @@ public final class ParallelExecutor implements AutoCloseable {
     /**
      * The admission of runs to this executor's {@link #parallelism()} cores (FIFO, callers x threads never above
      * the cores): pipelines enter it for each run. See {@link RunAdmission} for the policy.
+     *
+     * @return the admission
      */
     public RunAdmission admission() {
         return admission;
     }
 
-    /** Calls since creation that found every job in use by other calls in progress, and so ran on their caller. */
+    /**
+     * Calls since creation that found every job in use by other calls in progress, and so ran on their caller.
+     *
+     * @return the number of such calls
+     */
     public long backloggedCalls() {
         return backlogged.sum();
     }
@@ -199,6 +216,7 @@ public final class ParallelExecutor implements AutoCloseable {
      *
      * @param count number of indices, &gt;= 0 (0 runs nothing)
      * @param grain indices per range, &gt;= 1; one range (count &lt;= grain) runs directly on the caller
+     * @param body the work for one range {@code [from, to)}; it must not throw
      * @throws IllegalArgumentException   for a negative count or a grain below 1
      * @throws IllegalStateException      when the executor is closed
      * @throws ParallelExecutionException when the body threw (the cause)
@@ -393,7 +411,11 @@ public final class ParallelExecutor implements AutoCloseable {
         }
     }
 
-    /** True once {@link #close()} was called. */
+    /**
+     * True once {@link #close()} was called.
+     *
+     * @return true once {@link #close()} was called
+     */
     public boolean isClosed() {
         return closed;
     }

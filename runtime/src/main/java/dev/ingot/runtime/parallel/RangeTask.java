@@ -6,5 +6,11 @@ package dev.ingot.runtime.parallel;
  */
 @FunctionalInterface
 public interface RangeTask {
+    /**
+     * Does the work of one range.
+     *
+     * @param from start of the range (inclusive)
+     * @param to   end of the range (exclusive)
+     */
     void run(int from, int to);
 }

@@ -84,12 +84,20 @@ public final class RunAdmission {
         this.depth = new int[cores];
     }
 
-    /** The cores all admitted runs share. */
+    /**
+     * The cores all admitted runs share.
+     *
+     * @return the cores all admitted runs share
+     */
     public int cores() {
         return cores;
     }
 
-    /** Threads a run gets while other runs are running or waiting. */
+    /**
+     * Threads a run gets while other runs are running or waiting.
+     *
+     * @return the threads per run while others run or wait
+     */
     public int threadsWhenBusy() {
         return threadsWhenBusy;
     }
@@ -187,13 +195,21 @@ public final class RunAdmission {
         }
     }
 
-    /** Threads granted to the calling thread's current run, or 0 when it is not inside an admitted run. */
+    /**
+     * Threads granted to the calling thread's current run, or 0 when it is not inside an admitted run.
+     *
+     * @return the threads granted, or 0
+     */
     public int currentThreads() {
         int own = slotOf(Thread.currentThread());
         return own >= 0 ? granted[own] : 0;
     }
 
-    /** A snapshot of the admission counters. */
+    /**
+     * A snapshot of the admission counters.
+     *
+     * @return the counters
+     */
     public Stats stats() {
         synchronized (lock) {
             return new Stats(running, (int) (tail - head), cores - free, admitted, waited);
