@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's deferred planner: while planning, {@code alloc} and {@code free} only record each chunk's lifetime;
@@ -40,7 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety: every method may be called from any thread; they are serialized by the allocator's monitor.
  */
-public final class DeferBufferAllocator implements BufferAllocator {
+public final class DeferBufferAllocator extends BaseAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
     private static final long NEVER = Long.MAX_VALUE;
 
@@ -56,17 +55,8 @@ public final class DeferBufferAllocator implements BufferAllocator {
         }
     }
 
-    /** Stack frames per allocation site in the close-time leak warning. */
-    private static final int LOGGED_FRAMES = 12;
-
-    private final String name;
-    /** Held by reset, release(true) and close from revocation until the block went back; taken before the monitor. */
-    private final ReentrantLock takingBack = new ReentrantLock();
-    private final AllocatorOptions options;
-    private final BlockSupply supply;
     private final List<MemoryChunk> chunks = new ArrayList<>();
     private final List<Lifetime> pendingFrees = new ArrayList<>();
-    private final LiveChunks live = new LiveChunks();
     private long clock;
     private long aliveFootprint;
     /**
@@ -82,10 +72,6 @@ public final class DeferBufferAllocator implements BufferAllocator {
     private Arena planScope;
     /** Why the applied plan lost its memory to a parent allocator, or null. */
     private String lostBecause;
-    private long peakInUse;
-    private long allocations;
-    private boolean closed;
-    private LeakReport leaksAtClose;
 
     /** A planner on {@link SegmentSource#arena()} with {@link AllocatorOptions#defaults()}. */
     public DeferBufferAllocator() {
@@ -108,22 +94,34 @@ public final class DeferBufferAllocator implements BufferAllocator {
      * @param options name, checking and tracking modes, block size, limit and pool cap
      */
     public DeferBufferAllocator(SegmentSource source, AllocatorOptions options) {
-        if (options == null) {
-            throw new IllegalArgumentException("options: expected AllocatorOptions, got null");
-        }
-        this.options = options;
-        this.name = options.name().isEmpty() ? "defer-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options);
+        super(source, options, "defer", INSTANCES);
         source.onBlockLost(this::blockLost);
     }
 
-    /**
-     * The name used in messages, logs and JFR events.
-     *
-     * @return the name used in messages, logs and JFR events
-     */
-    public String name() {
-        return name;
+    @Override
+    Object lock() {
+        return this;
+    }
+
+    @Override
+    long pooledBytes() {
+        return 0; // no free list
+    }
+
+    /** Chunks that share bytes with another chunk of the plan. */
+    @Override
+    long reuses() {
+        return plan == null ? 0 : plan.shared();
+    }
+
+    @Override
+    Runnable takeEverythingBack(String why, AfterUnlock after) {
+        MemorySegment leaving = dropPlan(why, after);
+        return () -> {
+            if (leaving != null) {
+                supply.giveBack(leaving);
+            }
+        };
     }
 
     /**
@@ -150,12 +148,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      */
     @Override
     public synchronized void free(MemoryChunk chunk) {
-        if (chunk == null) {
-            throw new IllegalArgumentException("chunk: expected a MemoryChunk of '" + name + "', got null");
-        }
-        if (chunk.owner() != this) {
-            throw new IllegalArgumentException("chunk: expected a chunk of '" + name + "', got " + chunk);
-        }
+        checkOwned(chunk);
         if (chunk.isFreed()) {
             throw new IllegalStateException("double free of " + chunk);
         }
@@ -246,18 +239,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      * {@link IllegalStateException}), the block goes back to the source and the clock restarts.
      */
     public void reset() {
-        takingBack.lock();
-        try {
-            AfterUnlock after = new AfterUnlock();
-            MemorySegment leaving;
-            synchronized (this) {
-                ensureOpen();
-                leaving = dropPlan("its plan was reset", after);
-            }
-            giveBackAfterDependents(leaving, after);
-        } finally {
-            takingBack.unlock();
-        }
+        takeBack("its plan was reset");
     }
 
     /**
@@ -293,54 +275,13 @@ public final class DeferBufferAllocator implements BufferAllocator {
     /** With {@code all}, the same as {@link #reset()}; otherwise nothing: the one block is the plan's. */
     @Override
     public void release(boolean all) {
-        if (!all) {
-            synchronized (this) {
-                ensureOpen();
-            }
+        if (all) {
+            takeBack("release(true) took its memory back");
             return;
         }
-        takingBack.lock();
-        try {
-            AfterUnlock after = new AfterUnlock();
-            MemorySegment leaving;
-            synchronized (this) {
-                ensureOpen();
-                leaving = dropPlan("release(true) took its memory back", after);
-            }
-            giveBackAfterDependents(leaving, after);
-        } finally {
-            takingBack.unlock();
+        synchronized (this) {
+            ensureOpen();
         }
-    }
-
-    @Override
-    public synchronized long totalSize() {
-        return supply.reserved();
-    }
-
-    /**
-     * In use: sizes of the chunks recorded and not yet freed. Pooled: always 0 (no free list). Reserved: the
-     * applied block. Reuses: chunks that share bytes with another chunk of the plan.
-     */
-    @Override
-    public long limitRefusals() {
-        return supply.refusals();
-    }
-
-    @Override
-    public synchronized AllocatorStats stats() {
-        return new AllocatorStats(live.bytes(), 0, supply.reserved(), peakInUse, allocations,
-                plan == null ? 0 : plan.shared());
-    }
-
-    @Override
-    public synchronized void limit(long bytes) {
-        supply.limit(bytes);
-    }
-
-    @Override
-    public synchronized LeakReport liveChunks() {
-        return closed ? leaksAtClose : live.report();
     }
 
     /** Starts a new plan: the same as {@link #reset()}. */
@@ -402,31 +343,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
      */
     @Override
     public void close() {
-        LeakReport leaks;
-        takingBack.lock();
-        try {
-            AfterUnlock after = new AfterUnlock();
-            MemorySegment leaving;
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                leaks = live.report();
-                leaksAtClose = leaks;
-                leaving = dropPlan("its allocator '" + name + "' was closed", after);
-                closed = true;
-            }
-            giveBackAfterDependents(leaving, after);
-            synchronized (this) {
-                supply.close();
-            }
-        } finally {
-            takingBack.unlock();
-        }
-        if (!leaks.isEmpty()) {
-            options.logger().log(System.Logger.Level.WARNING,
-                    () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
-        }
+        super.close();
     }
 
     @Override
@@ -455,11 +372,9 @@ public final class DeferBufferAllocator implements BufferAllocator {
         MemoryChunk chunk = new MemoryChunk(this, name, size, alignment, LiveChunks.shouldTrack(options));
         chunk.placement = new Lifetime(footprint, separate ? -1 : clock++);
         chunks.add(chunk);
-        live.add(chunk);
+        counted(chunk);
         aliveFootprint += footprint;
         planBound = bound;
-        allocations++;
-        peakInUse = Math.max(peakInUse, live.bytes());
         return chunk;
     }
 
@@ -484,7 +399,7 @@ public final class DeferBufferAllocator implements BufferAllocator {
 
     /**
      * Revokes every chunk of the plan and closes their scopes; returns the plan's block, detached but still
-     * reserved (or null), for {@link #giveBackAfterDependents} to give back once dependents let go of it.
+     * reserved (or null), to be given back once dependents let go of it (see {@link BaseAllocator}).
      */
     private MemorySegment dropPlan(String why, AfterUnlock after) {
         for (MemoryChunk chunk : chunks) {
@@ -505,22 +420,6 @@ public final class DeferBufferAllocator implements BufferAllocator {
         reservedBlock = null;
         block = null;
         return leaving;
-    }
-
-    /**
-     * Lets whatever was built on the revoked chunks close its own scopes (without our monitor: it may be calling
-     * us), then gives {@code leaving} back: no scope that depends on the memory is open when it goes.
-     */
-    private void giveBackAfterDependents(MemorySegment leaving, AfterUnlock after) {
-        try {
-            after.run();
-        } finally {
-            if (leaving != null) {
-                synchronized (this) {
-                    supply.giveBack(leaving);
-                }
-            }
-        }
     }
 
     private void closePlanScope(AfterUnlock after) {
@@ -549,11 +448,5 @@ public final class DeferBufferAllocator implements BufferAllocator {
             block = null;
         }
         after.run();
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("allocator '" + name + "' is closed");
-        }
     }
 }

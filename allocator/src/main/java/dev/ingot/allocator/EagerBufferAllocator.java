@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * MNN's eager pool: chunks are carved from blocks reserved from a {@link SegmentSource}, and freed chunks go back
@@ -51,27 +50,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * handle is always recognized (double free, use after free); a slice may be, since it is immutable and in fast
  * mode gives nothing a kept segment could not reach anyway.
  */
-public final class EagerBufferAllocator implements BufferAllocator {
+public final class EagerBufferAllocator extends BaseAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
-
-    /** Stack frames per allocation site in the close-time leak warning. */
-    private static final int LOGGED_FRAMES = 12;
 
     /** Guards all state; a monitor, which spins briefly before parking: critical sections are short. */
     private final Object lock = new Object();
-    /**
-     * Held while {@code release(true)} or {@code close()} takes memory back, from the revocation until the blocks are
-     * given back, so that two take-backs never interleave (the blocks of the first are detached but not yet
-     * returned while its dependents close their scopes). Taken before {@link #lock}, never inside it.
-     */
-    private final ReentrantLock takingBack = new ReentrantLock();
-    private final String name;
-    private final AllocatorOptions options;
-    private final BlockSupply supply;
     private final FreeList shared = new FreeList();
     private final SpanCache spares = new SpanCache();
     private final Set<Block> blocks = new LinkedHashSet<>();
-    private final LiveChunks live = new LiveChunks();
     private final PlanningGroups groups;
     private final PlanningRound round = new PlanningRound();
     /** How the idle policy sees and returns blocks; one object, so that a check allocates nothing. */
@@ -91,11 +77,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
     /** The background idle check, or null when not asked for. */
     private final ScheduledFuture<?> idleChecks;
     private long nextBlockId;
-    private long peakInUse;
-    private long allocations;
     private long reuses;
-    private boolean closed;
-    private LeakReport leaksAtClose;
 
     /** An allocator on {@link SegmentSource#arena()} with {@link AllocatorOptions#defaults()}. */
     public EagerBufferAllocator() {
@@ -118,12 +100,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
      * @param options name, checking and tracking modes, block size, limit and pool cap
      */
     public EagerBufferAllocator(SegmentSource source, AllocatorOptions options) {
-        if (options == null) {
-            throw new IllegalArgumentException("options: expected AllocatorOptions, got null");
-        }
-        this.options = options;
-        this.name = options.name().isEmpty() ? "eager-" + INSTANCES.incrementAndGet() : options.name();
-        this.supply = new BlockSupply(name, source, options);
+        super(source, options, "eager", INSTANCES);
         this.groups = new PlanningGroups(name);
         source.onBlockLost(this::blockLost);
         this.idle = new IdleBlocks(options.idleReturnNanos(), options.clock());
@@ -132,22 +109,9 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 : null;
     }
 
-    /**
-     * The name used in messages, logs and JFR events.
-     *
-     * @return the name used in messages, logs and JFR events
-     */
-    public String name() {
-        return name;
-    }
-
-    /**
-     * The settings this allocator was built with (the limit may have changed since; see {@link #stats()}).
-     *
-     * @return the settings this allocator was built with (the limit may have changed since; see {@link #stats()})
-     */
-    public AllocatorOptions options() {
-        return options;
+    @Override
+    Object lock() {
+        return lock;
     }
 
     @Override
@@ -232,27 +196,13 @@ public final class EagerBufferAllocator implements BufferAllocator {
 
     @Override
     public void release(boolean all) {
-        if (!all) {
-            synchronized (lock) {
-                ensureOpen();
-                returnWhollyFreeBlocks(0);
-            }
+        if (all) {
+            takeBack("release(true) took its memory back");
             return;
         }
-        takingBack.lock();
-        try {
-            AfterUnlock after = new AfterUnlock();
-            List<Block> leaving;
-            synchronized (lock) {
-                ensureOpen();
-                revokeAll("release(true) took its memory back", after);
-                round.end("release(true) took its memory back", after);
-                after.closeScopes();
-                leaving = detachAllBlocks();
-            }
-            giveBackAfterDependents(leaving, after);
-        } finally {
-            takingBack.unlock();
+        synchronized (lock) {
+            ensureOpen();
+            returnWhollyFreeBlocks(0);
         }
     }
 
@@ -286,36 +236,10 @@ public final class EagerBufferAllocator implements BufferAllocator {
         idle.collect(idleReturner);
     }
 
-    @Override
-    public long totalSize() {
-        synchronized (lock) {
-            return supply.reserved();
-        }
-    }
-
-    @Override
-    public long limitRefusals() {
-        return supply.refusals();
-    }
-
-    @Override
-    public AllocatorStats stats() {
-        synchronized (lock) {
-            return new AllocatorStats(live.bytes(), pooledBytes(), supply.reserved(), peakInUse, allocations, reuses);
-        }
-    }
-
-    @Override
-    public void limit(long bytes) {
-        synchronized (lock) {
-            supply.limit(bytes);
-        }
-    }
-
     /**
-     * The limit in force, in bytes; {@link Long#MAX_VALUE} when none.
+     * The limit in force.
      *
-     * @return the limit in force, in bytes; {@link Long#MAX_VALUE} when none
+     * @return bytes; {@link Long#MAX_VALUE} when none
      */
     public long limit() {
         synchronized (lock) {
@@ -324,63 +248,33 @@ public final class EagerBufferAllocator implements BufferAllocator {
     }
 
     @Override
-    public LeakReport liveChunks() {
-        synchronized (lock) {
-            return closed ? leaksAtClose : live.report();
+    long pooledBytes() {
+        return shared.bytes() + groups.pooledBytes();
+    }
+
+    @Override
+    long reuses() {
+        return reuses;
+    }
+
+    @Override
+    void onClose() {
+        if (idleChecks != null) {
+            idleChecks.cancel(false);
         }
     }
 
     @Override
-    public void close() {
-        LeakReport leaks;
-        takingBack.lock();
-        try {
-            AfterUnlock after = new AfterUnlock();
-            List<Block> leaving;
-            synchronized (lock) {
-                if (closed) {
-                    return;
-                }
-                leaks = live.report();
-                leaksAtClose = leaks;
-                if (idleChecks != null) {
-                    idleChecks.cancel(false);
-                }
-                revokeAll("its allocator '" + name + "' was closed", after);
-                round.end("its allocator '" + name + "' was closed", after);
-                after.closeScopes();
-                leaving = detachAllBlocks();
-                closed = true;
+    Runnable takeEverythingBack(String why, AfterUnlock after) {
+        revokeAll(why, after);
+        round.end(why, after);
+        after.closeScopes();
+        List<Block> leaving = detachAllBlocks();
+        return () -> {
+            for (Block block : leaving) {
+                supply.giveBack(block.memory);
             }
-            giveBackAfterDependents(leaving, after);
-            synchronized (lock) {
-                supply.close();
-            }
-        } finally {
-            takingBack.unlock();
-        }
-        if (!leaks.isEmpty()) {
-            options.logger().log(System.Logger.Level.WARNING,
-                    () -> "allocator '" + name + "' closed with " + leaks.describe(LOGGED_FRAMES));
-        }
-    }
-
-    /**
-     * Tells the allocators built on our revoked chunks (child sources) that their memory is gone, so that they close
-     * their own chunks' scopes, and only then gives {@code leaving} back to the source: no scope that depends on
-     * the memory may still be open when it is unmapped. The notices run without our lock (a child may be calling
-     * us); the blocks are already detached, so no allocation can land in them meanwhile.
-     */
-    private void giveBackAfterDependents(List<Block> leaving, AfterUnlock after) {
-        try {
-            after.run();
-        } finally {
-            synchronized (lock) {
-                for (Block block : leaving) {
-                    supply.giveBack(block.memory);
-                }
-            }
-        }
+        };
     }
 
     // ---- planning rounds --------------------------------------------------------------------------------------
@@ -562,9 +456,7 @@ public final class EagerBufferAllocator implements BufferAllocator {
         } else {
             chunk.back(piece.slice(chunk.size()), null);
         }
-        live.add(chunk);
-        allocations++;
-        peakInUse = Math.max(peakInUse, live.bytes());
+        counted(chunk);
     }
 
     /** Checked mode: every chunk; sampled checks: one in {@code checkInterval}, at random; fast mode: none. */
@@ -646,10 +538,6 @@ public final class EagerBufferAllocator implements BufferAllocator {
                 returnBlock(block);
             }
         }
-    }
-
-    private long pooledBytes() {
-        return shared.bytes() + groups.pooledBytes();
     }
 
     /**
@@ -794,18 +682,4 @@ public final class EagerBufferAllocator implements BufferAllocator {
         }
     }
 
-    private void checkOwned(MemoryChunk chunk) {
-        if (chunk == null) {
-            throw new IllegalArgumentException("chunk: expected a MemoryChunk of '" + name + "', got null");
-        }
-        if (chunk.owner() != this) {
-            throw new IllegalArgumentException("chunk: expected a chunk of '" + name + "', got " + chunk);
-        }
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("allocator '" + name + "' is closed");
-        }
-    }
 }
