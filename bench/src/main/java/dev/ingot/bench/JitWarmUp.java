@@ -3,13 +3,16 @@ package dev.ingot.bench;
 import dev.ingot.runtime.CpuBackend;
 import dev.ingot.runtime.express.Graph;
 import dev.ingot.runtime.express.Trainer;
+import dev.ingot.runtime.parallel.RunAdmission;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 
 /**
  * Trains a small {@link StyleLayer} until the JIT has compiled the training step's code: interpreted code reaches
  * memory segments through method handles that allocate and run hundreds of times slower; compiled code does
- * neither. Runs rounds of 100 steps until three rounds in a row allocate nothing on this thread, or {@code maxSteps}. Used before
+ * neither. Runs rounds of 100 steps (half of them admitted on one thread, so that all kernel code runs on this
+ * thread, where allocation is measured) until three rounds in a row allocate nothing and see no JIT compilation
+ * finish, or {@code maxSteps}. Used before
  * measuring heap allocation per step, so the measurement is about the steady state of a long-running service.
  */
 public final class JitWarmUp {
@@ -48,13 +51,31 @@ public final class JitWarmUp {
             trainer.tensor(small.content()).copyFrom(small.contentValues());
             trainer.tensor(small.target()).copyFrom(small.targetValues());
             int cleanRounds = 0;
+            java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            RunAdmission admission = backend.executor().admission();
             // One clean round can come just before a late compilation; three in a row is the steady state.
             while (done < Math.max(minSteps, 1) || (done < maxSteps && cleanRounds < CLEAN_ROUNDS)) {
-                long before = bean.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < 100; i++) {
+                long compiled = jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+                long before;
+                long after;
+                // Allocation shows only on this thread: admitted on one thread, the steps run every kernel range
+                // here. Then as many steps on all threads, so the executor's path is compiled too.
+                admission.enter(1);
+                try {
+                    before = bean.getCurrentThreadAllocatedBytes();
+                    for (int i = 0; i < 50; i++) {
+                        trainer.step();
+                    }
+                    after = bean.getCurrentThreadAllocatedBytes();
+                } finally {
+                    admission.exit();
+                }
+                for (int i = 0; i < 50; i++) {
                     trainer.step();
                 }
-                cleanRounds = bean.getCurrentThreadAllocatedBytes() == before ? cleanRounds + 1 : 0;
+                boolean compiling = jit.isCompilationTimeMonitoringSupported()
+                        && jit.getTotalCompilationTime() != compiled;
+                cleanRounds = after == before && !compiling ? cleanRounds + 1 : 0;
                 done += 100;
             }
         }
