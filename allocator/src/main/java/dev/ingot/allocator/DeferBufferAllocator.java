@@ -243,9 +243,10 @@ public final class DeferBufferAllocator extends BaseAllocator {
     }
 
     /**
-     * The planned block size in bytes. @throws IllegalStateException before {@link #compute()}
+     * The planned block size in bytes.
      *
      * @return the planned block size in bytes
+     * @throws IllegalStateException before {@link #compute()}
      */
     public synchronized long plannedSize() {
         if (plan == null) {

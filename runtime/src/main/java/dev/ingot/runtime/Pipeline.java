@@ -159,9 +159,10 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * The plan of the last successful resize. @throws IllegalStateException before the first one
+     * The plan of the last successful resize.
      *
      * @return the plan of the last successful resize
+     * @throws IllegalStateException before the first one
      */
     public MemoryPlan plan() {
         if (plan == null) {

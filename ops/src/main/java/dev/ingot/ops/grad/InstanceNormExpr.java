@@ -17,6 +17,9 @@ public final class InstanceNormExpr {
      *
      * @param gamma per-channel scale [C], or null for 1
      * @param beta  per-channel shift [C], or null for 0
+     * @param x the input, [N, C, ...] of rank 3 to 5
+     * @param eps added to the variance, finite and positive
+     * @return y, output 0 of the node
      * @throws IllegalArgumentException for bad shapes or eps, naming the op and the shapes
      */
     public static Expr of(Expr x, Expr gamma, Expr beta, double eps) {

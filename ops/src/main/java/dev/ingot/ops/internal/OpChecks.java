@@ -17,6 +17,8 @@ public class OpChecks {
     private final String op;
 
     /**
+     * Checks whose messages name {@code op}.
+     *
      * @param op the op type, the first word of every message
      */
     public OpChecks(String op) {
@@ -34,6 +36,8 @@ public class OpChecks {
     }
 
     /**
+     * The exception for a bad argument, in one line: the op, the argument, what was expected, what came.
+     *
      * @param argument the argument's name, e.g. {@code input x}
      * @param expected what it should have been
      * @param got      what came
@@ -59,6 +63,8 @@ public class OpChecks {
     }
 
     /**
+     * A double attribute that must be finite and positive.
+     *
      * @param attributes   the node's attributes
      * @param name         the attribute
      * @param defaultValue its value when absent
@@ -73,6 +79,8 @@ public class OpChecks {
     }
 
     /**
+     * Attribute {@code eps}, which must be finite and positive.
+     *
      * @param attributes the node's attributes
      * @param defaultEps eps when absent
      * @return attribute {@code eps}, finite and positive
@@ -82,6 +90,8 @@ public class OpChecks {
     }
 
     /**
+     * Refuses a node with another number of inputs than its slots.
+     *
      * @param inputs the inputs (or their types)
      * @param slots  the inputs the op expects
      */
@@ -90,6 +100,8 @@ public class OpChecks {
     }
 
     /**
+     * Refuses a node with another number of inputs.
+     *
      * @param inputs   the inputs (or their types)
      * @param expected how many there should be
      * @param names    their names, for the message
@@ -101,6 +113,8 @@ public class OpChecks {
     }
 
     /**
+     * Refuses a type other than float32.
+     *
      * @param name the argument
      * @param t    its type, which must be float32
      */

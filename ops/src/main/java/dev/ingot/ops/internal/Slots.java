@@ -23,6 +23,8 @@ public final class Slots {
     }
 
     /**
+     * Slots that are always present.
+     *
      * @param required the slots always present, in order
      * @return slots holding them
      */
@@ -31,6 +33,8 @@ public final class Slots {
     }
 
     /**
+     * Adds an optional slot.
+     *
      * @param name    the slot
      * @param present whether the node has it
      * @return these slots, followed by {@code name} when present
@@ -45,6 +49,8 @@ public final class Slots {
     }
 
     /**
+     * The index of a slot among those present.
+     *
      * @param name a slot name
      * @return its index, or -1 when the node does not have it
      */
@@ -53,6 +59,8 @@ public final class Slots {
     }
 
     /**
+     * Whether a slot is present.
+     *
      * @param name a slot name
      * @return whether the node has it
      */
@@ -60,22 +68,36 @@ public final class Slots {
         return names.contains(name);
     }
 
-    /** @return the number of slots present */
+    /**
+     * The number of slots present.
+     *
+     * @return the number of slots present
+     */
     public int count() {
         return names.size();
     }
 
-    /** @return the present slots' names, comma-separated, for messages */
+    /**
+     * The present slots' names, for messages.
+     *
+     * @return the names, comma-separated
+     */
     public String names() {
         return String.join(", ", names);
     }
 
-    /** @return the present slots' names, in order */
+    /**
+     * The present slots' names.
+     *
+     * @return the names, in order
+     */
     public List<String> list() {
         return names;
     }
 
     /**
+     * The segment of the tensor in a slot, or null when the slot is absent.
+     *
      * @param tensors the node's inputs or outputs
      * @param index   an index from {@link #index}, or -1
      * @return the tensor's segment, or null for -1

@@ -49,62 +49,135 @@ public final class MathOps {
     private MathOps() {
     }
 
-    /** a + b (same type). @throws IllegalArgumentException when the types differ */
+    /**
+     * a + b (same type).
+     *
+     * @param a the first operand
+     * @param b the second operand, of the same type
+     * @return the node's output
+     * @throws IllegalArgumentException when the types differ
+     */
     public static Expr add(Expr a, Expr b) {
         return a.graph().op(ADD, Attributes.empty(), a, b);
     }
 
-    /** a - b (same type). @throws IllegalArgumentException when the types differ */
+    /**
+     * a - b (same type).
+     *
+     * @param a the first operand
+     * @param b the second operand, of the same type
+     * @return the node's output
+     * @throws IllegalArgumentException when the types differ
+     */
     public static Expr sub(Expr a, Expr b) {
         return a.graph().op(SUB, Attributes.empty(), a, b);
     }
 
-    /** a * b elementwise (same type). @throws IllegalArgumentException when the types differ */
+    /**
+     * a * b elementwise (same type).
+     *
+     * @param a the first operand
+     * @param b the second operand, of the same type
+     * @return the node's output
+     * @throws IllegalArgumentException when the types differ
+     */
     public static Expr mul(Expr a, Expr b) {
         return a.graph().op(MUL, Attributes.empty(), a, b);
     }
 
-    /** x * x elementwise. */
+    /**
+     * x * x elementwise.
+     *
+     * @param x the input
+     * @return the node's output
+     */
     public static Expr square(Expr x) {
         return x.graph().op(SQUARE, Attributes.empty(), x);
     }
 
-    /** factor * x elementwise; factor must be finite. */
+    /**
+     * factor * x elementwise; factor must be finite.
+     *
+     * @param x the input
+     * @param factor the finite factor
+     * @return the node's output
+     */
     public static Expr mulScalar(Expr x, double factor) {
         return x.graph().op(MUL_SCALAR, Attributes.of(FACTOR, factor), x);
     }
 
-    /** Sum of every element, shape [1]. */
+    /**
+     * Sum of every element, shape [1].
+     *
+     * @param x the input
+     * @return the node's output
+     */
     public static Expr sum(Expr x) {
         return x.graph().op(SUM, Attributes.empty(), x);
     }
 
-    /** Sum over {@code axis}, kept with size 1. */
+    /**
+     * Sum over {@code axis}, kept with size 1.
+     *
+     * @param x the input
+     * @param axis the dimension summed over, 0 to rank - 1
+     * @return the node's output
+     */
     public static Expr sum(Expr x, int axis) {
         return x.graph().op(SUM, Attributes.of(AXIS, axis), x);
     }
 
-    /** Mean of every element, shape [1]. */
+    /**
+     * Mean of every element, shape [1].
+     *
+     * @param x the input
+     * @return the node's output
+     */
     public static Expr mean(Expr x) {
         return x.graph().op(MEAN, Attributes.empty(), x);
     }
 
-    /** Mean over {@code axis}, kept with size 1. */
+    /**
+     * Mean over {@code axis}, kept with size 1.
+     *
+     * @param x the input
+     * @param axis the dimension summed over, 0 to rank - 1
+     * @return the node's output
+     */
     public static Expr mean(Expr x, int axis) {
         return x.graph().op(MEAN, Attributes.of(AXIS, axis), x);
     }
 
-    /** x repeated to like's shape (x is [1], or like's rank with dimensions 1 or like's). */
+    /**
+     * x repeated to like's shape (x is [1], or like's rank with dimensions 1 or like's).
+     *
+     * @param x the input
+     * @param like the expression whose shape x is repeated to
+     * @return the node's output
+     */
     public static Expr broadcastTo(Expr x, Expr like) {
         return x.graph().op(BROADCAST_TO, Attributes.empty(), x, like);
     }
 
-    /** mean((pred - target)^2), shape [1]; pred and target of one type. */
+    /**
+     * mean((pred - target)^2), shape [1]; pred and target of one type.
+     *
+     * @param pred the prediction
+     * @param target the target, of pred's type
+     * @return the node's output
+     */
     public static Expr mseLoss(Expr pred, Expr target) {
         return pred.graph().op(MSE_LOSS, Attributes.empty(), pred, target);
     }
 
-    /** 2 * (pred - target) / count * dloss, of pred's type; dloss is [1]. */
+    /**
+     * 2 * (pred - target) / count * dloss, of pred's type; dloss is [1].
+     *
+     * @param pred the prediction
+     * @param target the target, of pred's type
+     * @param dloss the gradient flowing into the loss, shape [1]
+     * @return the node's output
+     */
     public static Expr mseLossGrad(Expr pred, Expr target, Expr dloss) {
         return pred.graph().op(MSE_LOSS_GRAD, Attributes.empty(), pred, target, dloss);
     }

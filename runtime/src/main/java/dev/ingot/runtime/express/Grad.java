@@ -41,10 +41,11 @@ public final class Grad {
         }
 
         /**
-         * The gradient of {@code parameter}. @throws IllegalArgumentException when it was not asked for
+         * The gradient of {@code parameter}.
          *
          * @param parameter a parameter the gradients were computed for
          * @return the gradient of {@code parameter}
+         * @throws IllegalArgumentException when it was not asked for
          */
         public Expr of(Expr parameter) {
             Expr g = byParameter.get(parameter);

@@ -25,8 +25,9 @@ import jdk.incubator.vector.VectorSpecies;
  * mean), and summed in float lanes over short blocks of {@link #BLOCK} elements (the last one may be shorter; only
  * the last few elements, less than a vector, are added in double): each lane adds at most {@value #TERMS_PER_LANE}
  * terms, so a block sum is good to about 1e-6 of the sum of its absolute terms (statistically about 1e-7). Block
- * sums are widened to double and added in block order; the sums that cancel (x - shift in the forward, dy and
- * dy * (x - shift) in the backward) add their lanes in double. Float lanes move twice the elements per instruction of double
+ * sums are widened to double and added in block order. (Adding a block's lanes in double, or a compensated sum per
+ * lane, would halve the error of sums that cancel, such as an ordinary plane's sum of x - shift, about 1/sqrt(M)
+ * of its terms; both were measured to slow the in-cache forward by a tenth or more.) Float lanes move twice the elements per instruction of double
  * lanes, which is what keeps the planes that sit in cache near the load bandwidth. When a unit's float sums
  * cannot be trusted — a square or product overflowed float, or the squares are so small that they were subnormal
  * (constant and near-constant planes) — the unit is summed again in double lanes, which is also where NaN ends up;
@@ -68,7 +69,6 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
-    private static final int D_LANES = D.length();
     private static final VectorShuffle<Double> D_SWAP_4 = swapDouble(4);
     private static final VectorShuffle<Double> D_SWAP_2 = swapDouble(2);
     private static final VectorShuffle<Double> D_SWAP_1 = swapDouble(1);
@@ -141,12 +141,6 @@ final class VectorPlaneKernels implements PlaneKernels {
         DoubleLanes.gradSums(x, xOffset, dy, dyOffset, count, stats[base + SHIFT], stats, base);
     }
 
-    /**
-     * The lanes of each block's sum of (x - shift) are added in double: it gives the saved mean, about 1/sqrt(M) of
-     * its terms on ordinary planes, which a float tree over the lanes would leave about twice as far off. (A
-     * compensated sum per lane would halve the rest of the error, but its chain of four dependent additions per
-     * vector slows the pass by half.)
-     */
     @Override
     public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
@@ -165,11 +159,11 @@ final class VectorPlaneKernels implements PlaneKernels {
                 q0 = FMA ? d0.fma(d0, q0) : q0.add(d0.mul(d0));
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
-            DoubleVector ds = ((DoubleVector) s0.castShape(D, 0)).add((DoubleVector) s0.castShape(D, 1))
-                    .add(((DoubleVector) s1.castShape(D, 0)).add((DoubleVector) s1.castShape(D, 1)));
-            ds = D_LANES >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
-            ds = D_LANES >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
-            s += ds.add(ds.rearrange(D_SWAP_1)).lane(0);
+            FloatVector rs = s0.add(s1);
+            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
+            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
+            rs = rs.add(rs.rearrange(SWAP_2));
+            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
             FloatVector rq = q0.add(q1);
             rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
             rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
@@ -221,14 +215,16 @@ final class VectorPlaneKernels implements PlaneKernels {
             rq = rq.add(rq.rearrange(SWAP_2));
             q += rq.add(rq.rearrange(SWAP_1)).lane(0);
             // sum(dy) and sum(dy * (x - shift)) cancel (dx, dgamma): their lanes are added in double
-            DoubleVector dsg = ((DoubleVector) gv.castShape(D, 0)).add((DoubleVector) gv.castShape(D, 1));
-            dsg = D_LANES >= 8 ? dsg.add(dsg.rearrange(D_SWAP_4)) : dsg;
-            dsg = D_LANES >= 4 ? dsg.add(dsg.rearrange(D_SWAP_2)) : dsg;
-            sg += dsg.add(dsg.rearrange(D_SWAP_1)).lane(0);
-            DoubleVector dsgd = ((DoubleVector) pv.castShape(D, 0)).add((DoubleVector) pv.castShape(D, 1));
-            dsgd = D_LANES >= 8 ? dsgd.add(dsgd.rearrange(D_SWAP_4)) : dsgd;
-            dsgd = D_LANES >= 4 ? dsgd.add(dsgd.rearrange(D_SWAP_2)) : dsgd;
-            sgd += dsgd.add(dsgd.rearrange(D_SWAP_1)).lane(0);
+            FloatVector rsg = gv;
+            rsg = LANES >= 16 ? rsg.add(rsg.rearrange(SWAP_8)) : rsg;
+            rsg = LANES >= 8 ? rsg.add(rsg.rearrange(SWAP_4)) : rsg;
+            rsg = rsg.add(rsg.rearrange(SWAP_2));
+            sg += rsg.add(rsg.rearrange(SWAP_1)).lane(0);
+            FloatVector rsgd = pv;
+            rsgd = LANES >= 16 ? rsgd.add(rsgd.rearrange(SWAP_8)) : rsgd;
+            rsgd = LANES >= 8 ? rsgd.add(rsgd.rearrange(SWAP_4)) : rsgd;
+            rsgd = rsgd.add(rsgd.rearrange(SWAP_2));
+            sgd += rsgd.add(rsgd.rearrange(SWAP_1)).lane(0);
             FloatVector rsgg = ggv;
             rsgg = LANES >= 16 ? rsgg.add(rsgg.rearrange(SWAP_8)) : rsgg;
             rsgg = LANES >= 8 ? rsgg.add(rsgg.rearrange(SWAP_4)) : rsgg;

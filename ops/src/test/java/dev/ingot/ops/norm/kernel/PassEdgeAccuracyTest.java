@@ -347,9 +347,10 @@ class PassEdgeAccuracyTest {
     }
 
     /**
-     * The saved mean of ordinary N(0, 1) planes (about 1/64 of their terms here) is within 1e-7 of the largest mean
-     * (the scalar kernels: about 3e-8, the float rounding; before the shift kept few bits, the vector ones were 3e-7
-     * off).
+     * The saved mean of ordinary N(0, 1) planes (about 1/64 of their terms here) is within 2.5e-7 of the largest
+     * mean: the scalar kernels are about 3e-8 off (the float rounding), the vector ones about 1.8e-7 (their float
+     * lanes), and 3.5e-7 before the shift kept few bits (x - shift lost the shift's low bits the same way on every
+     * element).
      */
     @Test
     void savedMeanOfOrdinaryPlanes() {
@@ -358,7 +359,7 @@ class PassEdgeAccuracyTest {
         forEachConfig(cfg -> {
             float[] mean = PassHarness.forward(p, cfg).mean();
             double err = Reference.relativeError(mean, ref);
-            assertTrue(err <= 1e-7, "mean error " + err + " (" + cfg.kernels() + ", channels-last "
+            assertTrue(err <= 2.5e-7, "mean error " + err + " (" + cfg.kernels() + ", channels-last "
                     + cfg.channelsLast() + ")");
         });
     }
