@@ -38,6 +38,10 @@ public class ReadmeCommands {
             Rule.run("\\./ingot demo", "./ingot demo --steps 20"),
             Rule.run("\\./ingot instance-norm (.*) --out /tmp/in-out", "./ingot instance-norm $1 --out \"$TMP/in-out\""),
             Rule.run("\\./ingot jmh -l", "./ingot jmh -l"),
+            Rule.run("\\./ingot run dev\\.ingot\\.bench\\.IdleReturnHarness",
+                    "./ingot run dev.ingot.bench.IdleReturnHarness 64 1"),
+            Rule.run("MALLOC_MMAP_THRESHOLD_=131072 \\./ingot run dev\\.ingot\\.bench\\.IdleReturnHarness",
+                    "MALLOC_MMAP_THRESHOLD_=131072 ./ingot run dev.ingot.bench.IdleReturnHarness 64 1"),
             Rule.run("\\./ingot jmh AllocatorBench -prof gc",
                     "./ingot jmh 'AllocatorBench.pooled$' -prof gc -p size=65536 -f 1 -wi 1 -i 1 -w 100ms -r 100ms"),
             Rule.run("\\./ingot bench --chart bench\\.png",
@@ -55,6 +59,13 @@ public class ReadmeCommands {
                             + " LibTorchInstanceNormBench -p shape=1x64x56x56 -p threads=1 -f 1 -wi 1 -i 1 -w 100ms"
                             + " -r 100ms", LIBTORCH, LIBTORCH_WHY));
 
+    /** A block that starts a server in the background runs whole (see main). */
+    static final Pattern SERVER_BLOCK = Pattern.compile("\\./ingot serve .*&");
+
+    static String quote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+
     public static void main(String[] args) throws Exception {
         Path readme = Path.of("README.md");
         List<List<String>> blocks = bashBlocks(Files.readAllLines(readme, StandardCharsets.UTF_8));
@@ -63,6 +74,27 @@ public class ReadmeCommands {
         int failed = 0;
         int skipped = 0;
         for (List<String> block : blocks) {
+            if (!block.isEmpty() && SERVER_BLOCK.matcher(block.getFirst()).matches()) {
+                // A server in the background and requests to it: the block runs as written, as one script, in a
+                // process group of its own that is ended afterwards (the server with it).
+                String script = "set -e\n" + String.join("\n", block);
+                long start = System.nanoTime();
+                Path log = tmp.resolve("block-" + (ok + failed + skipped) + ".log");
+                int code = bash("exec setsid bash -c " + quote(script) + " & pid=$!; wait $pid; code=$?;"
+                        + " kill -TERM -- -$pid 2>/dev/null; sleep 1; kill -KILL -- -$pid 2>/dev/null; exit $code",
+                        tmp, log, 600);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (code == 0) {
+                    System.out.printf("ok       %s  (the whole block, %.0f s)%n", block.getFirst(), seconds);
+                    ok++;
+                } else {
+                    System.out.printf("FAILED   %s  (the whole block: exit %d, %.0f s); its output:%n",
+                            block.getFirst(), code, seconds);
+                    Files.readAllLines(log).forEach(line -> System.out.println("         " + line));
+                    failed++;
+                }
+                continue;
+            }
             List<String> assignments = new ArrayList<>();
             for (String command : block) {
                 if (command.matches("[A-Za-z_][A-Za-z0-9_]*=\\S+")) {

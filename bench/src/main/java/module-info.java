@@ -2,11 +2,10 @@
 module dev.ingot.bench {
     requires dev.ingot.ops;
     requires dev.ingot.serve;
-    requires HdrHistogram;
     requires java.net.http;
     requires info.picocli;
-    // jmh-core has no module name: it is read from the class path (--add-reads in the pom), as a jar named only
-    // by its file name must not be required by a module.
+    // jmh-core and HdrHistogram have no module name: they are read from the class path (--add-reads in the pom),
+    // as a jar named only by its file name must not be required by a module.
     requires io.netty.buffer;
     requires jdk.incubator.vector;
     requires java.desktop;

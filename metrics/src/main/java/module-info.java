@@ -4,7 +4,8 @@
  */
 module dev.ingot.metrics {
     requires transitive dev.ingot.runtime;
-    requires micrometer.core;
+    // IngotMetrics is a MeterBinder and takes a MeterRegistry: Micrometer is part of this module's API.
+    requires transitive micrometer.core;
 
     exports dev.ingot.metrics;
 }

@@ -441,10 +441,6 @@ public final class Npy {
     }
 
     /**
-     * Creates the temporary file next to {@code file}. Unlike {@link Files#createTempFile} it gets the default
-     * permissions, so the renamed file looks like any other the process writes.
-     */
-    /**
      * Forces a folder's entries to disk, so that a rename into it survives a crash too. Best effort: some file
      * systems and platforms cannot open a folder for this, and the data itself was already forced.
      */
@@ -456,6 +452,10 @@ public final class Npy {
         }
     }
 
+    /**
+     * Creates the temporary file next to {@code file}. Unlike {@link Files#createTempFile} it gets the default
+     * permissions, so the renamed file looks like any other the process writes.
+     */
     private static Path createSibling(Path dir, Path file) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path candidate = dir.resolve("." + file.getFileName() + "." + Long.toHexString(
