@@ -45,6 +45,12 @@ public final class BackwardPass extends UnitSchedule {
      * their errors of a few 1e-8 of the terms would exceed about 1e-7 of dx.
      */
     private static final double MIN_KEPT = 1.0 / 16;
+    /**
+     * How far (in float32 ulps) a saved invstd may be from the one computed from x and still count as that value
+     * rounded: the vector forward's invstd is good to about 1e-7 (one or two ulps), and where dx cancels, using
+     * that rounding as given would grow it past 1e-6 of dx.
+     */
+    private static final int SAVED_INVSTD_ULPS = 8;
 
     private final double eps;
     private final PlaneKernels plane;
@@ -284,12 +290,13 @@ public final class BackwardPass extends UnitSchedule {
     }
 
     /**
-     * The saved invstd to use: when it is the float32 rounding of the invstd just computed from x (within one
-     * float32 ulp), the double value, so that rounding costs no accuracy where dx nearly cancels (tiny planes,
-     * variance far above eps); otherwise the saved value as given.
+     * The saved invstd to use: when it is the float32 rounding of the invstd just computed from x (within
+     * {@link #SAVED_INVSTD_ULPS} float32 ulps, the forward's own accuracy), the double value, so that rounding
+     * costs no accuracy where dx nearly cancels (tiny planes, variance far above eps); otherwise the saved value as
+     * given.
      */
     private static double refineSaved(double saved, double exact) {
-        return Math.abs(saved - exact) <= Math.ulp((float) exact) ? exact : saved;
+        return Math.abs(saved - exact) <= SAVED_INVSTD_ULPS * Math.ulp((float) exact) ? exact : saved;
     }
 
     @Override
