@@ -16,7 +16,9 @@ import java.util.List;
  *       release it before returning, as MNN does — the memory stays this op's during {@link #onExecute}, because
  *       ops later in the pipeline run after it. It must not cache segments.</li>
  *   <li>{@link #onExecute} computes. It reads {@link Tensor#segment()} and allocates nothing, on or off the heap.
- *       It may use the backend's {@link CpuBackend#executor() executor}.</li>
+ *       It may use the backend's {@link CpuBackend#executor() executor}: take the segments on the calling thread
+ *       (which holds the pipeline) and hand them to the workers, since a pipeline's tensors refuse
+ *       {@link Tensor#segment()} to threads that do not hold it.</li>
  * </ul>
  * An execution is used by one thread at a time; it is not required to be thread-safe.
  */

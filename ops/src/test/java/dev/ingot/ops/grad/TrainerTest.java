@@ -179,6 +179,42 @@ class TrainerTest {
     }
 
     @Test
+    void whileOneThreadHoldsTheTrainerAnotherThreadsStepAndReadsAreRefused() throws Exception {
+        try (CpuBackend backend = CpuBackend.builder().threads(1).build()) {
+            NormProblem problem = NormProblem.create(new Graph(backend), 2, 3, 16, 5);
+            java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try (Trainer trainer = problem.compile(backend)) {
+                float loss;
+                try (var hold = trainer.hold()) {
+                    trainer.step();
+                    loss = trainer.loss();
+                    for (java.util.concurrent.Callable<?> use : List.<java.util.concurrent.Callable<?>>of(
+                            () -> {
+                                trainer.step();
+                                return null;
+                            },
+                            trainer::loss,
+                            () -> trainer.tensor(problem.gamma()).toFloatArray(),
+                            () -> {
+                                trainer.tensor(problem.x()).copyFrom(problem.xs());
+                                return null;
+                            })) {
+                        var failure = org.junit.jupiter.api.Assertions.assertThrows(
+                                java.util.concurrent.ExecutionException.class,
+                                () -> other.submit(use).get(30, java.util.concurrent.TimeUnit.SECONDS));
+                        assertTrue(failure.getCause() instanceof IllegalStateException, failure.toString());
+                    }
+                    assertEquals(loss, trainer.loss(), "nothing ran meanwhile");
+                }
+                other.submit(trainer::step).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(trainer.loss() < loss, "after the hold, another thread steps");
+            } finally {
+                other.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void compileRefusesWhatItCannotTrain() {
         try (CpuBackend backend = CpuBackend.builder().threads(1).build()) {
             NormProblem problem = NormProblem.create(new Graph(backend), 1, 2, 8, 5);
