@@ -44,6 +44,13 @@ public class ReadmeCommands {
                     "./ingot run dev.ingot.bench.IdleReturnHarness 64 1"),
             Rule.run("MALLOC_MMAP_THRESHOLD_=131072 \\./ingot run dev\\.ingot\\.bench\\.IdleReturnHarness",
                     "MALLOC_MMAP_THRESHOLD_=131072 ./ingot run dev.ingot.bench.IdleReturnHarness 64 1"),
+            Rule.run("\\./ingot run dev\\.ingot\\.bench\\.AdmissionHarness 1x64x56x56 3",
+                    "./ingot run dev.ingot.bench.AdmissionHarness 2x4x8x8 1 pair"),
+            Rule.run("\\./ingot run dev\\.ingot\\.bench\\.AdmissionHarness 1x64x56x56 1 warm",
+                    "./ingot run dev.ingot.bench.AdmissionHarness 2x4x8x8 1 warm"),
+            Rule.run("\\./ingot jmh PipelineRunBench .*",
+                    "./ingot jmh PipelineRunBench -p mode=DEFERRED -p parallel=false -p runEvents=true -f 1 -wi 1"
+                            + " -i 1 -w 100ms -r 100ms"),
             Rule.run("\\./ingot jmh AllocatorBench -prof gc",
                     "./ingot jmh 'AllocatorBench.pooled$' -prof gc -p size=65536 -f 1 -wi 1 -i 1 -w 100ms -r 100ms"),
             Rule.run("\\./ingot bench --chart bench\\.png",

@@ -52,7 +52,12 @@ public final class AdmissionHarness {
         System.out.println("shape " + shape + ", " + seconds + " s per scenario, "
                 + Runtime.getRuntime().availableProcessors() + " cores");
         if (only.equals("warm")) {
-            warm(shape, 2); // first, in a fresh JVM: nothing compiled yet
+            warm(shape, Integer.getInteger("harness.threads", 2)); // first, in a fresh JVM: nothing compiled yet
+            return;
+        }
+        if (only.equals("pair")) { // one caller on both cores, then two callers: for A/B runs of a setting
+            closed(shape, 1, 2, 1, seconds);
+            closed(shape, 2, 2, 1, seconds);
             return;
         }
         if (only.equals("all") || only.equals("closed")) {
@@ -193,7 +198,9 @@ public final class AdmissionHarness {
             for (int i = 0; i < request.length; i++) {
                 request[i] = (float) Math.sin(i * 0.37) * 3 + 1;
             }
-            p.inputs().get(0).copyFrom(request);
+            if (!"same".equals(System.getProperty("harness.request"))) {
+                p.inputs().get(0).copyFrom(request);
+            }
             long bytes0 = bean.getCurrentThreadAllocatedBytes();
             long t0 = System.nanoTime();
             p.run();
@@ -206,8 +213,14 @@ public final class AdmissionHarness {
                 lat[i] = System.nanoTime() - s0;
             }
             Arrays.sort(lat);
-            System.out.printf("warm-up %s; first run after it: %.1f us, %d heap bytes; steady p50 %.1f us;"
-                    + " first/p50 %.2f%n", report, first / 1e3, firstBytes, pct(lat, 0.5), first / 1e3 / pct(lat, 0.5));
+            int rank = 0;
+            while (rank < lat.length && lat[rank] < first) {
+                rank++;
+            }
+            System.out.printf("warm-up %s; first run after it: %.1f us, %d heap bytes; steady p50 %.1f us, p90 %.1f,"
+                    + " p99 %.1f; first/p50 %.2f, slower than %.1f%% of the steady runs%n", report, first / 1e3,
+                    firstBytes, pct(lat, 0.5), pct(lat, 0.9), pct(lat, 0.99), first / 1e3 / pct(lat, 0.5),
+                    100.0 * rank / lat.length);
         }
     }
 

@@ -443,6 +443,11 @@ public final class Pipeline implements AutoCloseable {
         bindOutput(index, RunBindings.ofBuffer(buffer, "buffer"), dtype, layout);
     }
 
+    /** The executor of the pipeline's backend (for the warm-up). */
+    dev.ingot.runtime.parallel.ParallelExecutor backendExecutor() {
+        return backend.executor();
+    }
+
     private void checkBindable() {
         ensureOpen();
         if (needsResize) {
@@ -463,8 +468,8 @@ public final class Pipeline implements AutoCloseable {
     /**
      * Runs the pipeline until the JIT has compiled the code its plan uses (its kernels, the executor, the
      * runtime), so that the first request after it allocates nothing in {@link #run()} and runs at steady-state
-     * speed: in rounds of runs until three rounds in a row allocate nothing on the calling thread (at least 200
-     * runs), or the budget is spent. Call it once per plan (after a resize to a new shape) before serving.
+     * speed: in rounds of runs (alternately on one thread and on all) until five rounds in a row allocate nothing
+     * on the calling thread and see no JIT compilation finish, or the budget is spent. Call it once per plan (after a resize to a new shape) before serving.
      *
      * <p>It <b>overwrites the inputs</b> with pseudo-random values (fixed seed; kernels choose paths by the data),
      * and runs in-place updates as often as it runs: warm up a serving pipeline, not a training in progress.

@@ -19,6 +19,9 @@ import dev.ingot.runtime.DType;
 import dev.ingot.runtime.Layout;
 import dev.ingot.runtime.MemoryPlan;
 import dev.ingot.runtime.Pipeline;
+import dev.ingot.runtime.PipelineFactory;
+import dev.ingot.runtime.PipelinePool;
+import dev.ingot.runtime.PipelinePoolStats;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
 import dev.ingot.runtime.TensorType;
@@ -27,7 +30,10 @@ import dev.ingot.runtime.express.Graph;
 import dev.ingot.runtime.express.SgdMomentum;
 import dev.ingot.runtime.express.Trainer;
 import dev.ingot.runtime.io.Npy;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -142,6 +148,51 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void servingExample() {
+        long bytes = 1L * 64 * 56 * 56 * Float.BYTES;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment request = arena.allocate(bytes, 64);
+            MemorySegment response = arena.allocate(bytes, 64);
+            for (long i = 0; i < bytes / 4; i++) {
+                request.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i * 0.1) * 4 + 2);
+            }
+            PipelinePoolStats stats;
+            // README: serving
+            PipelineFactory norm = (b, shape) -> {                  // builds the graph for one input shape
+                Pipeline.Builder graph = Pipeline.builder(b);
+                Tensor x = graph.input(new TensorType(shape, DType.FLOAT32, Layout.NCHW));
+                graph.output(graph.ops(InstanceNorm.OP_TYPE, Attributes.of(InstanceNorm.EPS, 1e-5), x).get(0));
+                return graph.build();
+            };
+            try (CpuBackend backend = CpuBackend.builder().threads(2).build();
+                 PipelinePool pool = PipelinePool.builder(backend, norm).maxPerShape(2).timeout(Duration.ofMillis(100)).build()) {
+                Shape shape = Shape.of(1, 64, 56, 56);
+                pool.warmUp(shape);                                 // plans it and gets its kernels compiled
+                // on each request thread, with the request and response in a shared arena or direct buffers:
+                try (PipelinePool.Lease lease = pool.acquire(shape)) {  // waits at most 100 ms, then PipelinePoolTimeoutException
+                    Pipeline pipeline = lease.pipeline();           // held by this thread until the lease closes
+                    pipeline.bindInput(0, request, DType.FLOAT32, Layout.NCHW);    // the caller's memory, not copied
+                    pipeline.bindOutput(0, response, DType.FLOAT32, Layout.NCHW);
+                    pipeline.run();                                 // reads request, writes response
+                }
+                // README end
+                stats = pool.stats();
+            }
+            assertEquals(2, stats.acquires());
+            assertEquals(1, stats.planned());
+            double sum = 0;
+            double squares = 0;
+            for (long i = 0; i < 56 * 56; i++) { // the first plane of y: mean 0, variance 1
+                double y = response.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                sum += y;
+                squares += y * y;
+            }
+            assertEquals(0, sum / (56 * 56), 1e-4);
+            assertEquals(1, squares / (56 * 56), 1e-3);
+        }
+    }
+
+    @Test
     void npyStreamsExample() throws Exception {
         java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
         try (Tensor original = Tensor.copyOf(new float[] {1, 2, 3, 4, 5, 6}, Shape.of(1, 2, 3))) {
@@ -158,3 +209,4 @@ class ReadmeExamplesTest {
         assertArrayEquals(sent.toByteArray(), socketOut.toByteArray());
     }
 }
+

@@ -2,6 +2,7 @@ package dev.ingot.runtime.events;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
@@ -10,7 +11,9 @@ import jdk.jfr.Timespan;
 
 /**
  * One {@code Pipeline.run()}: its duration (admission wait included), the ops it ran, its input shapes and the
- * threads it was granted. Disabled by default; when disabled it costs nothing measurable (the JIT removes it).
+ * threads it was granted. Off unless a recording enables it (one event per run adds up at thousands of runs a
+ * second): {@code -XX:StartFlightRecording:+dev.ingot.runtime.PipelineRun#enabled=true} or
+ * {@code recording.enable(NAME)}. While off, a run does not create it.
  * Not thread-safe: one instance per run, as every JFR event.
  */
 @Name(PipelineRunEvent.NAME)
@@ -18,6 +21,7 @@ import jdk.jfr.Timespan;
 @Category({"ingot", "Runtime"})
 @Description("One run of a planned pipeline")
 @StackTrace(false)
+@Enabled(false)
 public final class PipelineRunEvent extends Event {
     /** The event's JFR name. */
     public static final String NAME = "dev.ingot.runtime.PipelineRun";

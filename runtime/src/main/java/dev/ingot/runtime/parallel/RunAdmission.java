@@ -51,6 +51,8 @@ public final class RunAdmission {
 
     // guarded by lock
     private Thread[] queue = new Thread[64];
+    /** The thread cap of each queued run, beside {@link #queue}. */
+    private int[] queueCaps = new int[64];
     private long head;
     private long tail;
     private int free;
@@ -107,6 +109,22 @@ public final class RunAdmission {
      * @return threads granted, 1..{@link #cores()}
      */
     public int enter() {
+        return enter(cores);
+    }
+
+    /**
+     * Like {@link #enter()}, but the run gets at most {@code maxThreads} threads: a caller that wants its run on
+     * fewer cores (a latency-insensitive job beside requests, or a warm-up of the serial code path). Inside a run
+     * already admitted on this thread, returns that run's threads.
+     *
+     * @param maxThreads the most threads this run may use, &gt;= 1
+     * @return threads granted, 1..min(maxThreads, {@link #cores()})
+     * @throws IllegalArgumentException when {@code maxThreads < 1}
+     */
+    public int enter(int maxThreads) {
+        if (maxThreads < 1) {
+            throw new IllegalArgumentException("maxThreads: expected >= 1, got " + maxThreads);
+        }
         Thread me = Thread.currentThread();
         int own = slotOf(me);
         if (own >= 0) {
@@ -115,11 +133,11 @@ public final class RunAdmission {
         }
         synchronized (lock) {
             if (head == tail && free > 0) {
-                own = admit(me, running == 0);
+                own = admit(me, running == 0, maxThreads);
                 depth[own] = 1;
                 return granted[own];
             }
-            enqueue(me);
+            enqueue(me, maxThreads);
             waited++;
         }
         boolean interrupted = false;
@@ -164,9 +182,10 @@ public final class RunAdmission {
             while (head != tail && free > 0) {
                 int at = (int) (head % queue.length);
                 Thread next = queue[at];
+                int cap = queueCaps[at];
                 queue[at] = null;
                 head++;
-                admit(next, head == tail && running == 0);
+                admit(next, head == tail && running == 0, cap);
                 LockSupport.unpark(next);
             }
             idle = running == 0 && head == tail;
@@ -210,8 +229,8 @@ public final class RunAdmission {
     }
 
     /** Admits {@code thread}'s run; under the lock, with {@code free > 0}. Returns its slot. */
-    private int admit(Thread thread, boolean alone) {
-        int want = alone ? cores : threadsWhenBusy;
+    private int admit(Thread thread, boolean alone, int maxThreads) {
+        int want = Math.min(alone ? cores : threadsWhenBusy, maxThreads);
         int slot = 0;
         while (owners[slot] != null) {
             slot++; // a free slot exists: fewer runs than cores are admitted while a core is free
@@ -234,14 +253,18 @@ public final class RunAdmission {
         return -1;
     }
 
-    private void enqueue(Thread thread) {
+    private void enqueue(Thread thread, int cap) {
         if (tail - head == queue.length) {
             Thread[] bigger = new Thread[queue.length * 2];
+            int[] biggerCaps = new int[bigger.length];
             for (long i = head; i < tail; i++) {
                 bigger[(int) (i % bigger.length)] = queue[(int) (i % queue.length)];
+                biggerCaps[(int) (i % bigger.length)] = queueCaps[(int) (i % queue.length)];
             }
             queue = bigger;
+            queueCaps = biggerCaps;
         }
+        queueCaps[(int) (tail % queue.length)] = cap;
         queue[(int) (tail % queue.length)] = thread;
         tail++;
     }

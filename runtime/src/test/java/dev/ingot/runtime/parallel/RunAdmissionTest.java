@@ -154,6 +154,22 @@ class RunAdmissionTest {
     }
 
     @Test
+    void aRunMayAskForFewerThreads() {
+        try (ParallelExecutor executor = new ParallelExecutor(3)) {
+            RunAdmission admission = executor.admission();
+            assertEquals(1, admission.enter(1), "alone, but capped at one thread");
+            assertEquals(1, admission.enter(), "a nested run keeps the outer run's threads");
+            Set<Thread> ran = ConcurrentHashMap.newKeySet();
+            executor.parallelFor(300, 1, (from, to) -> ran.add(Thread.currentThread()));
+            assertEquals(Set.of(Thread.currentThread()), ran);
+            assertEquals(1, admission.stats().threadsBusy(), "the other two cores stay free for other runs");
+            admission.exit();
+            admission.exit();
+            assertThrows(IllegalArgumentException.class, () -> admission.enter(0));
+        }
+    }
+
+    @Test
     void aRunOnOneThreadGetsNoHelpers() {
         try (ParallelExecutor executor = ParallelExecutor.withThreadsWhenBusy(3, 1)) {
             RunAdmission admission = executor.admission();
