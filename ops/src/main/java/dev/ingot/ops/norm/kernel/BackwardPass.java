@@ -207,7 +207,7 @@ public final class BackwardPass extends UnitSchedule {
                 sumDySq = sumDySq(g);
                 kept = keptFraction(m, sumDy, sumDyX, sumDySq, variance, invstd);
             }
-            if (!again || kept >= MIN_KEPT) {
+            if (!again || keptOfRawDy(m, sumDy, sumDySq, kept) >= MIN_KEPT) {
                 break;
             }
             // dx keeps so small a part of its terms that the float-lane sums' error (about 1e-7 of the terms) would
@@ -271,6 +271,18 @@ public final class BackwardPass extends UnitSchedule {
     }
 
     /**
+     * The part of dy's own size (uncentred: sum(dy^2)) that dx keeps. The float-lane sums and the float write err by
+     * a few 1e-8 of dy itself, not of dy - mean(dy): where dy has a large common part (dy = 0.5 + noise), centring
+     * cancels as much as the xhat term does, so both are measured against the raw sum of squares.
+     */
+    private static double keptOfRawDy(double m, double sumDy, double sumDySq, double kept) {
+        if (!(sumDySq > 0)) {
+            return kept;
+        }
+        return kept * ((sumDySq - sumDy * (sumDy / m)) / sumDySq);
+    }
+
+    /**
      * Whether dx of an NCHW instance may be written in float arithmetic, which errs by a few float ulps of dx's two
      * terms while every float it forms is normal and finite. So it is used only when dx keeps at least a quarter of
      * the terms' size ({@link #keptFraction}), and when the floats stay in range: a and b normal (or b zero), the
@@ -283,7 +295,7 @@ public final class BackwardPass extends UnitSchedule {
         double bSq = b * b;
         double spread = m * variance;
         double dxSq = aSq * (sumDySq - sumDy * (sumDy / m)) * kept / m; // mean(dx^2)
-        return kept >= MIN_KEPT && kept <= 2
+        return keptOfRawDy(m, sumDy, sumDySq, kept) >= MIN_KEPT && kept <= 2
                 && aSq >= 0x1p-200 && aSq <= 0x1p200 && (b == 0 || (bSq >= 0x1p-200 && bSq <= 0x1p200))
                 && sumDySq <= 0x1p248 && aSq * sumDySq <= 0x1p248 && spread <= 0x1p250 && bSq * spread <= 0x1p250
                 && dxSq >= 0x1p-200;
