@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Protocol. {@code state} packs a closed bit and the number of helpers currently inside. The caller opens the
  * job ({@link #start}), works, then closes it ({@link #finish}) and waits only for helpers inside, so a helper still
  * queued behind other work never delays it. A helper that arrives while the job is closed does nothing; one that
- * arrives after the job was reopened for a later call simply helps that call — any helper may run any ranges, so
- * this is harmless and even useful. Helpers are pooled separately ({@link Helper}), so a job is free as soon as its
+ * arrives after the job was reopened for a later call may help that call (any helper may run any ranges), but
+ * never beyond that call's number of helpers, so a run stays within the threads it was granted. Helpers are pooled separately ({@link Helper}), so a job is free as soon as its
  * caller returns.
  */
 final class Job {
@@ -36,6 +36,12 @@ final class Job {
     private int count;
     private int grain;
     private int ranges;
+    /**
+     * Most helpers inside at once for the current call: the threads its run was granted, less the caller. A helper
+     * handed an earlier call that ended without it may arrive after this job was reopened; it may help, but only in
+     * place of one of this call's own, so the call never runs on more threads than its run was granted.
+     */
+    private int maxHelpers;
     private volatile Thread waiter;
     private volatile Throwable failure;
     private int failedFrom;
@@ -48,8 +54,9 @@ final class Job {
     }
 
     /** Opens the job for a call. Called by the caller only; the fields are published by the volatile open. */
-    void start(RangeTask body, int count, int grain, int ranges, long idleEpoch) {
+    void start(RangeTask body, int count, int grain, int ranges, long idleEpoch, int maxHelpers) {
         this.idleEpoch = idleEpoch;
+        this.maxHelpers = maxHelpers;
         this.task = body;
         this.count = count;
         this.grain = grain;
@@ -109,7 +116,7 @@ final class Job {
     private boolean enter() {
         while (true) {
             int s = state.get();
-            if ((s & CLOSED) != 0) {
+            if ((s & CLOSED) != 0 || s >= maxHelpers) {
                 return false;
             }
             if (state.compareAndSet(s, s + 1)) {

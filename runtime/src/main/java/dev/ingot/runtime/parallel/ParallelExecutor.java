@@ -249,7 +249,7 @@ public final class ParallelExecutor implements AutoCloseable {
             runSerially(count, grain, ranges, body); // every job in use: see the class comment
             return;
         }
-        job.start(body, count, grain, ranges, idleEpoch);
+        job.start(body, count, grain, ranges, idleEpoch, helpersWanted);
         int engaged = handOff(job, helpersWanted);
         if (engaged < helpersWanted) {
             fork(job, helpersWanted - engaged);
