@@ -1,5 +1,10 @@
 package dev.ingot.ops.norm.kernel;
 
+import static dev.ingot.ops.norm.kernel.DoubleLanes.D;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.F;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.F32;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.LANES;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.ORDER;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
@@ -7,12 +12,8 @@ import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Channels-last kernels on the Vector API: a vector holds adjacent channels of one row, so each lane is one
@@ -22,18 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the same. Only {@link VectorKernelSet} loads this class, and only when {@code jdk.incubator.vector} is present.
  */
 final class VectorRowKernels implements RowKernels {
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> F =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-    private static final int LANES = D.length();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
     /** Created by {@link VectorKernelSet}; throws when the platform has no usable vector shape. */
     VectorRowKernels() {
-        if (LANES < 2 || F.length() != LANES) {
-            throw new UnsupportedOperationException("no vector shape with at least 2 double lanes: " + D);
-        }
+        DoubleLanes.requireUsable();
     }
 
     /** Channels covered by full vectors. */

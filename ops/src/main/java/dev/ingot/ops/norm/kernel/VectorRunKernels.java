@@ -1,12 +1,13 @@
 package dev.ingot.ops.norm.kernel;
 
+import static dev.ingot.ops.norm.kernel.DoubleLanes.D;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.F;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.F32;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.LANES;
+import static dev.ingot.ops.norm.kernel.DoubleLanes.ORDER;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Run kernels on the Vector API in double lanes: floats are loaded half a vector at a time and widened, so every
@@ -16,18 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * wherever C2 stops inlining. Only {@link VectorKernelSet} loads this class.
  */
 final class VectorRunKernels implements RunKernels {
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> F =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-    private static final int LANES = D.length();
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
     /** Throws when the platform has no usable vector shape. */
     VectorRunKernels() {
-        if (LANES < 2 || F.length() != LANES) {
-            throw new UnsupportedOperationException("no vector shape with at least 2 double lanes: " + D);
-        }
+        DoubleLanes.requireUsable();
     }
 
     private static long vectorEnd(long count) {
