@@ -21,6 +21,10 @@ final class Span implements Placement {
     Span left;
     Span right;
     int priority;
+    /** The scope batch of the checked chunk held here (live or quarantined), else null. */
+    ScopeBatch batch;
+    /** Held by a freed checked chunk whose batch's scope is not closed yet: neither free nor reusable. */
+    boolean quarantined;
     /**
      * The last fast-mode slice made for a chunk here, handed out again when a chunk of the same size lands at the
      * same offset (the usual case when a workload repeats its shapes). Sharing it with a freed chunk's holder is
