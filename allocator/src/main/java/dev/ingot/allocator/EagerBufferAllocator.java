@@ -2,6 +2,7 @@ package dev.ingot.allocator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -55,6 +56,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class EagerBufferAllocator extends BaseAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
+    /**
+     * Full batches of one allocator that may wait for the closing thread at once. Past that, the free that empties
+     * a batch closes it itself: the quarantine never grows faster than scopes can be closed.
+     */
+    private static final int MAX_QUEUED_CLOSES = 2;
 
     /** Guards all state; a monitor, which spins briefly before parking: critical sections are short. */
     private final Object lock = new Object();
@@ -87,6 +93,10 @@ public final class EagerBufferAllocator extends BaseAllocator {
     private final Set<ScopeBatch> batches = new LinkedHashSet<>();
     /** Bytes of the spans waiting in the batches' quarantines. */
     private long quarantinedBytes;
+    /** Batches queued for the closing thread and not released yet; past {@link #MAX_QUEUED_CLOSES}, frees close. */
+    private int queuedCloses;
+    /** Allocations left before the next sampled one (sampled checks), drawn at random with mean checkInterval. */
+    private int untilSample;
 
     /** An allocator on {@link SegmentSource#arena()} with {@link AllocatorOptions#defaults()}. */
     public EagerBufferAllocator() {
@@ -111,6 +121,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
     public EagerBufferAllocator(SegmentSource source, AllocatorOptions options) {
         super(source, options, "eager", INSTANCES);
         this.groups = new PlanningGroups(name);
+        this.untilSample = options.checkInterval() > 1 ? sampleGap(options.checkInterval()) : 0;
         source.onBlockLost(this::blockLost);
         this.idle = new IdleBlocks(options.idleReturnNanos(), options.clock());
         this.idleChecks = idle.enabled() && options.idleReturnThread()
@@ -190,6 +201,15 @@ public final class EagerBufferAllocator extends BaseAllocator {
                 if (closing == null && idle.due()) {
                     returnIdleBlocks();
                 }
+                if (closing != null && queuedCloses < MAX_QUEUED_CLOSES) {
+                    queuedCloses++;
+                    closing.queued = true;
+                    ScopeBatch queued = closing;
+                    closing = null;
+                    // One close revokes the whole batch, on the closing thread so that this free does not wait for
+                    // its handshake; the memory stays quarantined until it is done.
+                    BatchCloser.submit(() -> closeAndRelease(queued));
+                }
             } else if (round.isOpen()) {
                 // Reusable by the round's later allocations, but the chunk keeps its segment until the round ends.
                 round.keep(chunk, span.block);
@@ -207,7 +227,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
             }
         }
         if (closing != null) {
-            closeAndRelease(closing); // the batch's last chunk: one close revokes them all
+            closeAndRelease(closing); // the closing thread is behind: this free closes the batch it emptied
             return;
         }
         if (scope != null) {
@@ -228,12 +248,29 @@ public final class EagerBufferAllocator extends BaseAllocator {
      * @throws IllegalStateException when the allocator is closed
      */
     public void flushChecks() {
-        ScopeBatch closing;
+        List<ScopeBatch> closable;
         synchronized (lock) {
             ensureOpen();
-            closing = sealOpenBatch();
+            sealOpenBatch();
+            closable = closableBatches();
         }
-        closeAndRelease(closing);
+        for (ScopeBatch batch : closable) {
+            closeAndRelease(batch); // waits for a close already in flight on the closing thread
+        }
+    }
+
+    /** The batches whose scopes may be closed now, queued for the closing thread or not (under the lock). */
+    private List<ScopeBatch> closableBatches() {
+        List<ScopeBatch> closable = List.of();
+        for (ScopeBatch batch : batches) {
+            if (batch.closable()) {
+                if (closable.isEmpty()) {
+                    closable = new ArrayList<>();
+                }
+                closable.add(batch);
+            }
+        }
+        return closable;
     }
 
     /**
@@ -283,7 +320,12 @@ public final class EagerBufferAllocator extends BaseAllocator {
 
     /** Under the lock, once the batch's scope is closed: its quarantined spans become free memory again. */
     private void releaseQuarantine(ScopeBatch batch) {
-        batches.remove(batch);
+        if (!batches.remove(batch)) {
+            return; // released already (a flush or a refusal closed it before the closing thread did)
+        }
+        if (batch.queued) {
+            queuedCloses--;
+        }
         for (Span span : batch.drainQuarantine()) {
             if (span.block.returned || !span.quarantined) {
                 continue; // its block went away meanwhile (release(true), close, a lost block)
@@ -331,14 +373,17 @@ public final class EagerBufferAllocator extends BaseAllocator {
     }
 
     private void trimIdleQuietly() {
-        ScopeBatch closing;
+        List<ScopeBatch> closable;
         synchronized (lock) {
             if (closed) {
                 return;
             }
-            closing = sealOpenBatch();
+            sealOpenBatch();
+            closable = closableBatches();
         }
-        closeAndRelease(closing);
+        for (ScopeBatch batch : closable) {
+            closeAndRelease(batch);
+        }
         synchronized (lock) {
             if (!closed) {
                 returnIdleBlocks();
@@ -394,6 +439,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
         batches.clear();
         openBatch = null;
         quarantinedBytes = 0;
+        queuedCloses = 0;
         List<Block> leaving = detachAllBlocks();
         return () -> {
             for (Block block : leaving) {
@@ -608,13 +654,26 @@ public final class EagerBufferAllocator extends BaseAllocator {
         return batch;
     }
 
+    /** Allocations until the next sampled one: uniform in [1, 2n - 1], so one in n on average. */
+    private static int sampleGap(int interval) {
+        return 1 + ThreadLocalRandom.current().nextInt((int) Math.min(Integer.MAX_VALUE, 2L * interval - 1));
+    }
+
     /** Checked mode: every chunk; sampled checks: one in {@code checkInterval}, at random; fast mode: none. */
     private boolean checksThisChunk() {
         if (options.checked()) {
             return true;
         }
         int interval = options.checkInterval();
-        return interval == 1 || (interval > 1 && ThreadLocalRandom.current().nextInt(interval) == 0);
+        if (interval <= 1) {
+            return interval == 1;
+        }
+        // A countdown with random gaps (uniform in [1, 2n - 1], mean n) costs one decrement per allocation.
+        if (--untilSample > 0) {
+            return false;
+        }
+        untilSample = sampleGap(interval);
+        return true;
     }
 
     /**
@@ -632,8 +691,8 @@ public final class EagerBufferAllocator extends BaseAllocator {
             size = exact;
         }
         if (memory == null) {
-            ScopeBatch closing = sealOpenBatch();
-            if (closing != null) {
+            sealOpenBatch();
+            for (ScopeBatch closing : closableBatches()) {
                 // Quarantined memory counts against the limit: close its scope here, under the lock (a refusal
                 // is rare), rather than refuse while memory waits to be reused.
                 closing.close();

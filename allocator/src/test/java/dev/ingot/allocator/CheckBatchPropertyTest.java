@@ -56,7 +56,8 @@ class CheckBatchPropertyTest {
 
     @Property(tries = 120)
     void freedMemoryIsReusedOnlyAfterItsScopeClosedAndTheCountsStayExact(
-            @ForAll("steps") List<Step> steps, @ForAll boolean sampled, @ForAll @IntRange(min = 1, max = 6) int batch) {
+            @ForAll("steps") List<Step> steps, @ForAll boolean sampled, @ForAll @IntRange(min = 1, max = 6) int batch)
+            throws Exception {
         try (EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(), options(sampled, batch))) {
             List<MemoryChunk> live = new ArrayList<>();
             List<Freed> freed = new ArrayList<>();
@@ -85,6 +86,7 @@ class CheckBatchPropertyTest {
                     pool.trim();
                 }
                 live.forEach(EagerAllocatorPropertyTest::verify);
+                BatchCloser.awaitQueued(); // a full batch's close runs on the closing thread
                 pool.checkInvariants();
                 AllocatorStats stats = pool.stats();
                 assertEquals(live.stream().mapToLong(MemoryChunk::size).sum(), stats.inUse());

@@ -27,7 +27,7 @@ class CheckBatchTest {
     }
 
     @Test
-    void aFreedChunkIsQuarantinedUntilItsBatchClosesAndThenEveryKeptSegmentThrows() {
+    void aFreedChunkIsQuarantinedUntilItsBatchClosesAndThenEveryKeptSegmentThrows() throws Exception {
         try (EagerBufferAllocator pool = pool(4)) {
             MemoryChunk a = pool.alloc(1000);
             MemorySegment kept = a.segment();
@@ -43,6 +43,7 @@ class CheckBatchTest {
             pool.flushChecks(); // seals the batch, but b is live: its scope cannot close under b
             assertEquals(42, kept.get(ValueLayout.JAVA_INT, 0));
             pool.free(b); // the sealed batch's last chunk: one close revokes a and b
+            BatchCloser.awaitQueued(); // it runs on the closing thread
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_INT, 0));
             assertThrows(IllegalStateException.class, () -> kept.set(ValueLayout.JAVA_INT, 0, 1));
             assertEquals(0, pool.stats().quarantined());
@@ -60,7 +61,7 @@ class CheckBatchTest {
     }
 
     @Test
-    void aFullBatchClosesWhenItsLastChunkIsFreedWithoutAFlush() {
+    void aFullBatchClosesWhenItsLastChunkIsFreedWithoutAFlush() throws Exception {
         try (EagerBufferAllocator pool = pool(3)) {
             List<MemoryChunk> chunks = new ArrayList<>();
             List<MemorySegment> kept = new ArrayList<>();
@@ -73,6 +74,7 @@ class CheckBatchTest {
             assertEquals(7, kept.get(0).fill((byte) 7).get(ValueLayout.JAVA_BYTE, 499), "not closed yet");
             assertEquals(1024, pool.stats().quarantined());
             pool.free(chunks.get(2)); // the batch is full and now wholly freed: one close revokes all three
+            BatchCloser.awaitQueued(); // it runs on the closing thread
             for (MemorySegment segment : kept) {
                 assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_BYTE, 0));
             }
@@ -82,7 +84,7 @@ class CheckBatchTest {
     }
 
     @Test
-    void aLiveChunkKeepsItsBatchOpenAndItsFreedNeighboursQuarantined() {
+    void aLiveChunkKeepsItsBatchOpenAndItsFreedNeighboursQuarantined() throws Exception {
         try (EagerBufferAllocator pool = pool(8)) {
             MemoryChunk longLived = pool.alloc(100);
             MemoryChunk shortLived = pool.alloc(100);
@@ -94,6 +96,7 @@ class CheckBatchTest {
             MemoryChunk next = pool.alloc(100);
             assertNotEquals(shortLived.address(), next.address());
             pool.free(longLived);
+            BatchCloser.awaitQueued();
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(0, pool.stats().quarantined());
             pool.free(next);
@@ -102,7 +105,7 @@ class CheckBatchTest {
     }
 
     @Test
-    void aBatchOfOneClosesAtFree() {
+    void aBatchOfOneClosesAtFree() throws Exception {
         try (EagerBufferAllocator pool = pool(1)) {
             MemoryChunk chunk = pool.alloc(64);
             MemorySegment kept = chunk.segment();
@@ -113,13 +116,14 @@ class CheckBatchTest {
     }
 
     @Test
-    void aBatchIsAlsoBoundedInBytes() {
+    void aBatchIsAlsoBoundedInBytes() throws Exception {
         // 2 chunks of a block each fill the byte bound (batch * minBlockSize = 2 blocks) before the count of 2.
         try (EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(), AllocatorOptions.defaults()
                 .withChecked(true).withCheckBatch(2).withMinBlockSize(4096))) {
             MemoryChunk big = pool.alloc(8192);
             MemorySegment kept = big.segment();
             pool.free(big); // 8192 bytes = the byte bound: the batch was sealed at alloc, and now it closes
+            BatchCloser.awaitQueued();
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(0, pool.stats().quarantined());
         }
@@ -169,7 +173,7 @@ class CheckBatchTest {
     }
 
     @Test
-    void aRoundsChunksKeepScopesOfTheirOwnClosedWhenTheRoundEnds() {
+    void aRoundsChunksKeepScopesOfTheirOwnClosedWhenTheRoundEnds() throws Exception {
         try (EagerBufferAllocator pool = pool(8)) {
             MemoryChunk before = pool.alloc(100);
             pool.beginRound();
