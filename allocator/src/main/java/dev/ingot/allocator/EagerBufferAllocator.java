@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * to a free list for reuse.
  *
  * <p>Policy. The free list is ordered by size and searched best fit (the smallest piece that holds the chunk and
- * its alignment padding); the rest of a split piece stays free. Chunk footprints are rounded up to 64 bytes. A
+ * its alignment padding); the rest of a split piece stays free (a chunk that will be quarantined after its free,
+ * one in a scope batch, is carved from the piece's end, so that the fast chunks keep their places while it waits).
+ * Chunk footprints are rounded up to 64 bytes. A
  * freed chunk is merged at once with free neighbours in the same block (MNN merges only when a whole block is
  * free), so a block that empties becomes one piece again. A new block is at least
  * {@link AllocatorOptions#minBlockSize()} bytes. Free memory stays pooled for reuse up to
@@ -56,11 +58,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class EagerBufferAllocator extends BaseAllocator {
     private static final AtomicLong INSTANCES = new AtomicLong();
-    /**
-     * Full batches of one allocator that may wait for the closing thread at once. Past that, the free that empties
-     * a batch closes it itself: the quarantine never grows faster than scopes can be closed.
-     */
-    private static final int MAX_QUEUED_CLOSES = 2;
 
     /** Guards all state; a monitor, which spins briefly before parking: critical sections are short. */
     private final Object lock = new Object();
@@ -93,8 +90,6 @@ public final class EagerBufferAllocator extends BaseAllocator {
     private final Set<ScopeBatch> batches = new LinkedHashSet<>();
     /** Bytes of the spans waiting in the batches' quarantines. */
     private long quarantinedBytes;
-    /** Batches queued for the closing thread and not released yet; past {@link #MAX_QUEUED_CLOSES}, frees close. */
-    private int queuedCloses;
     /** Allocations left before the next sampled one (sampled checks), drawn at random with mean checkInterval. */
     private int untilSample;
 
@@ -201,15 +196,6 @@ public final class EagerBufferAllocator extends BaseAllocator {
                 if (closing == null && idle.due()) {
                     returnIdleBlocks();
                 }
-                if (closing != null && queuedCloses < MAX_QUEUED_CLOSES) {
-                    queuedCloses++;
-                    closing.queued = true;
-                    ScopeBatch queued = closing;
-                    closing = null;
-                    // One close revokes the whole batch, on the closing thread so that this free does not wait for
-                    // its handshake; the memory stays quarantined until it is done.
-                    BatchCloser.submit(() -> closeAndRelease(queued));
-                }
             } else if (round.isOpen()) {
                 // Reusable by the round's later allocations, but the chunk keeps its segment until the round ends.
                 round.keep(chunk, span.block);
@@ -227,7 +213,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
             }
         }
         if (closing != null) {
-            closeAndRelease(closing); // the closing thread is behind: this free closes the batch it emptied
+            closeAndRelease(closing); // the batch's last chunk: one close revokes them all
             return;
         }
         if (scope != null) {
@@ -255,11 +241,11 @@ public final class EagerBufferAllocator extends BaseAllocator {
             closable = closableBatches();
         }
         for (ScopeBatch batch : closable) {
-            closeAndRelease(batch); // waits for a close already in flight on the closing thread
+            closeAndRelease(batch); // waits for a close in flight on another thread
         }
     }
 
-    /** The batches whose scopes may be closed now, queued for the closing thread or not (under the lock). */
+    /** The batches whose scopes may be closed now (under the lock). */
     private List<ScopeBatch> closableBatches() {
         List<ScopeBatch> closable = List.of();
         for (ScopeBatch batch : batches) {
@@ -322,9 +308,6 @@ public final class EagerBufferAllocator extends BaseAllocator {
     private void releaseQuarantine(ScopeBatch batch) {
         if (!batches.remove(batch)) {
             return; // released already (a flush or a refusal closed it before the closing thread did)
-        }
-        if (batch.queued) {
-            queuedCloses--;
         }
         for (Span span : batch.drainQuarantine()) {
             if (span.block.returned || !span.quarantined) {
@@ -439,7 +422,6 @@ public final class EagerBufferAllocator extends BaseAllocator {
         batches.clear();
         openBatch = null;
         quarantinedBytes = 0;
-        queuedCloses = 0;
         List<Block> leaving = detachAllBlocks();
         return () -> {
             for (Block block : leaving) {
@@ -602,7 +584,11 @@ public final class EagerBufferAllocator extends BaseAllocator {
         FreeList list = piece.list;
         Block block = piece.block;
         list.remove(piece);
-        long padding = piece.padding(alignment);
+        boolean checks = checksThisChunk();
+        boolean batched = checks && !round.isOpen() && options.checkBatch() > 1;
+        // A batched chunk's memory will wait in quarantine after its free: carved from the end of the piece, it
+        // leaves the piece's start, where the next fast chunk goes, where it was.
+        long padding = batched ? piece.paddingAtEnd(footprint, alignment) : piece.padding(alignment);
         if (padding > 0) {
             Span before = spares.take(block, piece.offset, padding);
             piece.linkBefore(before);
@@ -621,9 +607,9 @@ public final class EagerBufferAllocator extends BaseAllocator {
         block.liveChunks++;
         round.placed(footprint);
         chunk.placement = piece;
-        if (!checksThisChunk()) {
+        if (!checks) {
             chunk.back(piece.slice(chunk.size()), null);
-        } else if (round.isOpen() || options.checkBatch() == 1) {
+        } else if (!batched) {
             // A round's chunk keeps its memory until the round ends while later ones reuse it: a scope of its own,
             // closed when the round ends.
             Arena scope = Arena.ofShared();

@@ -27,8 +27,6 @@ final class ScopeBatch {
     private long quarantinedBytes;
     private boolean sealed;
     private volatile boolean closed;
-    /** Handed to the closing thread ({@link BatchCloser}); guarded by the allocator's lock. */
-    boolean queued;
 
     ScopeBatch(int maxMembers, long maxBytes) {
         this.maxMembers = maxMembers;

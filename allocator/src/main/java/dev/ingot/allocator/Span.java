@@ -47,6 +47,15 @@ final class Span implements Placement {
         return Sizes.alignUp(address, alignment) - address;
     }
 
+    /**
+     * Bytes to skip from the span's start so that a chunk of {@code footprint} bytes, aligned to {@code alignment},
+     * sits as close to the span's end as it can; the span must hold it ({@link #fits}).
+     */
+    long paddingAtEnd(long footprint, long alignment) {
+        long start = block.address() + offset;
+        return ((start + size - footprint) & -alignment) - start;
+    }
+
     /** True when a chunk of {@code footprint} bytes, aligned to {@code alignment}, fits in the span. */
     boolean fits(long footprint, long alignment) {
         return padding(alignment) + footprint <= size;

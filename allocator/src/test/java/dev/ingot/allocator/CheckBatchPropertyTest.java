@@ -86,7 +86,6 @@ class CheckBatchPropertyTest {
                     pool.trim();
                 }
                 live.forEach(EagerAllocatorPropertyTest::verify);
-                BatchCloser.awaitQueued(); // a full batch's close runs on the closing thread
                 pool.checkInvariants();
                 AllocatorStats stats = pool.stats();
                 assertEquals(live.stream().mapToLong(MemoryChunk::size).sum(), stats.inUse());

@@ -43,7 +43,6 @@ class CheckBatchTest {
             pool.flushChecks(); // seals the batch, but b is live: its scope cannot close under b
             assertEquals(42, kept.get(ValueLayout.JAVA_INT, 0));
             pool.free(b); // the sealed batch's last chunk: one close revokes a and b
-            BatchCloser.awaitQueued(); // it runs on the closing thread
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_INT, 0));
             assertThrows(IllegalStateException.class, () -> kept.set(ValueLayout.JAVA_INT, 0, 1));
             assertEquals(0, pool.stats().quarantined());
@@ -74,7 +73,6 @@ class CheckBatchTest {
             assertEquals(7, kept.get(0).fill((byte) 7).get(ValueLayout.JAVA_BYTE, 499), "not closed yet");
             assertEquals(1024, pool.stats().quarantined());
             pool.free(chunks.get(2)); // the batch is full and now wholly freed: one close revokes all three
-            BatchCloser.awaitQueued(); // it runs on the closing thread
             for (MemorySegment segment : kept) {
                 assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_BYTE, 0));
             }
@@ -96,7 +94,6 @@ class CheckBatchTest {
             MemoryChunk next = pool.alloc(100);
             assertNotEquals(shortLived.address(), next.address());
             pool.free(longLived);
-            BatchCloser.awaitQueued();
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(0, pool.stats().quarantined());
             pool.free(next);
@@ -123,7 +120,6 @@ class CheckBatchTest {
             MemoryChunk big = pool.alloc(8192);
             MemorySegment kept = big.segment();
             pool.free(big); // 8192 bytes = the byte bound: the batch was sealed at alloc, and now it closes
-            BatchCloser.awaitQueued();
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(0, pool.stats().quarantined());
         }
