@@ -15,13 +15,6 @@ import java.lang.foreign.MemorySegment;
  * Not thread-safe: one {@code run} at a time; {@code run} allocates nothing. {@code y} may be the memory of x.
  */
 public final class RowNormForward extends RowPass {
-    /**
-     * A row centred on the mean of its first elements is summed once when that shift is within half a standard
-     * deviation of the row's mean ({@code sum^2 <= n * sumSq / 5}): the squares then grow by at most a quarter, as
-     * accurate as centring on the mean itself; otherwise it is summed again centred on its mean.
-     */
-    private static final double FAR_FROM_MEAN = 0.2;
-
     private final double eps;
     private final boolean centred;
     private final double[] mean;
@@ -124,6 +117,9 @@ public final class RowNormForward extends RowPass {
 
     @Override
     void row(int b, int r) {
+        if (givenMean == null && useFastKernels() && fastRow(b, r)) {
+            return;
+        }
         double m;
         double v;
         if (givenMean != null) {
@@ -152,6 +148,72 @@ public final class RowNormForward extends RowPass {
         }
         double invstd = 1.0 / Math.sqrt(v + eps);
         write(r, m, invstd);
+    }
+
+    /**
+     * Row {@code r} through the fast kernels: sums centred on the first elements' mean rounded to float (again on
+     * the row's mean when that was far off), checked, then the float write. Returns false, having written nothing,
+     * when the sums cannot be trusted (overflow, subnormal squares, NaN, a mean too far above the spread for a
+     * float shift): the exact path then does the row.
+     */
+    private boolean fastRow(int b, int r) {
+        int at = b * SUMS;
+        double n = layout.rowLength();
+        float shift = centred ? (float) probeMean(x, r) : 0f;
+        fastSums(r, shift, at);
+        double s = sums[at];
+        double q = sums[at + 1];
+        if (centred && !(s * s <= FAR_FROM_MEAN * n * q)) {
+            shift = (float) (shift + s / n);
+            fastSums(r, shift, at);
+            s = sums[at];
+            q = sums[at + 1];
+            if (!(s * s <= FAR_FROM_MEAN * n * q)) {
+                return false;
+            }
+        }
+        if (runs.sumsInFloat() && !trustedSquares(q)) {
+            return false;
+        }
+        double m;
+        double v;
+        if (centred) {
+            m = shift + s / n;
+            v = Math.max((q - s * (s / n)) / n, 0.0);
+        } else {
+            m = 0;
+            v = q / n;
+        }
+        mean[r] = m;
+        variance[r] = v;
+        double invstd = 1.0 / Math.sqrt(v + eps);
+        if (!fastWriteFits(m, invstd, v)) {
+            write(r, m, invstd);
+            return true;
+        }
+        float meanF = (float) m;
+        float invF = (float) invstd;
+        float corr = (float) ((m - meanF) * invstd);
+        long len = layout.runLength();
+        for (int k = 0; k < layout.runs(); k++) {
+            long start = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            if (layout.paramStep() == 0) {
+                runs.fastNormalizeRun(x, y, start, len, meanF, invF, corr, gammaFloats[p], betaFloats[p]);
+            } else {
+                runs.fastNormalize(x, y, start, len, meanF, invF, corr, gammaFloats, betaFloats, p);
+            }
+        }
+        return true;
+    }
+
+    /** sum(x - shift) and sum((x - shift)^2) over row {@code r} by the fast kernels, into {@code sums[at, at + 1]}. */
+    private void fastSums(int r, float shift, int at) {
+        sums[at] = 0;
+        sums[at + 1] = 0;
+        for (int k = 0; k < layout.runs(); k++) {
+            runs.fastSums(x, layout.runStart(r, k), layout.runLength(), shift, sums, at);
+        }
     }
 
     private void write(int r, double m, double invstd) {

@@ -29,9 +29,24 @@ abstract class RowPass {
     /** gamma and beta as doubles (1 and 0 when absent), copied once per run. */
     final double[] gammaValues;
     final double[] betaValues;
+    /** gamma and beta as floats (1 and 0 when absent), for the fast kernels. */
+    final float[] gammaFloats;
+    final float[] betaFloats;
+    /**
+     * Whether every nonzero gamma and beta lies within 2^-60 .. 2^60, so that the fast writes' products stay normal
+     * and finite (set by {@link #loadParams}).
+     */
+    boolean paramsInFloatRange;
     /** Per block, {@link #SUMS} running sums of the row in progress (a block's rows run on one thread). */
     final double[] sums;
-    static final int SUMS = 4;
+    static final int SUMS = 5;
+    /**
+     * The fast sums of a row centred on a shift more than about half a standard deviation from its mean
+     * ({@code sum^2 > n * sumSq / 5}) lose digits to the shift: such a row is summed again.
+     */
+    static final double FAR_FROM_MEAN = 0.2;
+    /** The largest |mean - (float) mean| * invstd the fast writes take: the float terms they cancel stay small. */
+    static final double MAX_MEAN_ROUNDING = 4;
     /** Runs of one row shorter than this go through the plain loops: a kernel call per few elements costs more. */
     static final long MIN_KERNEL_RUN = 16;
     /** Elements at the start of a row whose mean is the first centring shift. */
@@ -46,6 +61,8 @@ abstract class RowPass {
         this.blocks = (int) Math.min(Math.min(layout.rows(), MAX_BLOCKS), byParams);
         this.gammaValues = new double[layout.params()];
         this.betaValues = new double[layout.params()];
+        this.gammaFloats = new float[layout.params()];
+        this.betaFloats = new float[layout.params()];
         this.sums = new double[blocks * SUMS];
     }
 
@@ -58,6 +75,11 @@ abstract class RowPass {
             s += x.getAtIndex(F32, start + j * layout.stride());
         }
         return s / count;
+    }
+
+    /** Whether the rows go through the fast run kernels (which take runs of at most 2^30 elements). */
+    final boolean useFastKernels() {
+        return useKernels() && layout.runLength() <= 1L << 30;
     }
 
     /** Whether row {@code r}'s runs go through the run kernels. */
@@ -115,10 +137,38 @@ abstract class RowPass {
 
     /** Copies the parameters (or 1 and 0) into {@link #gammaValues} and {@link #betaValues}. */
     final void loadParams(MemorySegment gamma, MemorySegment beta) {
+        boolean inRange = true;
         for (int p = 0; p < gammaValues.length; p++) {
-            gammaValues[p] = gamma == null ? 1.0 : gamma.getAtIndex(F32, p);
-            betaValues[p] = beta == null ? 0.0 : beta.getAtIndex(F32, p);
+            float g = gamma == null ? 1.0f : gamma.getAtIndex(F32, p);
+            float b = beta == null ? 0.0f : beta.getAtIndex(F32, p);
+            gammaFloats[p] = g;
+            betaFloats[p] = b;
+            gammaValues[p] = g;
+            betaValues[p] = b;
+            inRange &= inFloatRange(g) && inFloatRange(b);
         }
+        paramsInFloatRange = inRange;
+    }
+
+    private static boolean inFloatRange(float v) {
+        float a = Math.abs(v);
+        return a == 0 || (a >= 0x1p-60f && a <= 0x1p60f);
+    }
+
+    /**
+     * Whether the fast writes keep every float they form normal and finite for a row with this invstd, mean and
+     * variance: invstd and the mean's rounding times invstd moderate, and the parameters in range.
+     */
+    final boolean fastWriteFits(double mean, double invstd, double variance) {
+        double invSq = invstd * invstd;
+        return paramsInFloatRange && invSq >= 0x1p-200 && invSq <= 0x1p200
+                && layout.rowLength() * variance * invSq <= 0x1p100
+                && Math.abs(mean - (float) mean) * invstd <= MAX_MEAN_ROUNDING;
+    }
+
+    /** Whether a row's fast sum of squares {@code sumSq} can be trusted: no overflow, no subnormal terms. */
+    static boolean trustedSquares(double sumSq) {
+        return sumSq >= 0x1p-100 && sumSq <= Float.MAX_VALUE * 0.5;
     }
 
     /** Runs {@link #row} over every row, block by block, on {@code parallel}. */
@@ -134,7 +184,12 @@ abstract class RowPass {
             for (int r = first; r < end; r++) {
                 row(b, r);
             }
+            endBlock(b);
         }
+    }
+
+    /** Called after the last row of block {@code b}, on the thread that ran it. */
+    void endBlock(int b) {
     }
 
     private int firstRow(int block) {
