@@ -2,10 +2,13 @@ package dev.ingot.ops.norm.kernel;
 
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X_ERR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -57,6 +60,21 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static final int TERMS_PER_LANE = 16;
     /** Elements per float block: two accumulators per sum, {@value #TERMS_PER_LANE} terms each per lane. */
     static final int BLOCK = 2 * TERMS_PER_LANE * LANES;
+    /**
+     * The variance of a float-lane sum's rounding error, per square of a lane's block sum (a chain): {@link #gradSums}
+     * adds k = {@code BLOCK / LANES} terms per lane, then the L lanes in a tree. Each addition errs by up to a unit
+     * roundoff u = 2^-24 of its result, as if uniformly, so with variance u^2 / 3 times the result's square. Along a
+     * chain the squared partial sums add up to about k / 2 times the chain's squared sum where its terms are
+     * random, k / 3 times where they are alike (a ramp, a constant); the tree's partial sums, to at most 2L times
+     * the lanes' squared sums (alike lanes). Rounding errors of different additions are taken as independent: the
+     * estimate is statistical, not a bound.
+     */
+    private static final double CHAIN_ERROR_VARIANCE = 0x1p-48 / 3 * (BLOCK / LANES / 2.0 + 2.0 * LANES);
+    /**
+     * The same for {@link #centredSums}, per square of the lanes' block sums (two chains of
+     * {@value #TERMS_PER_LANE} terms per lane, added before the tree).
+     */
+    private static final double CENTRED_ERROR_VARIANCE = 0x1p-48 / 3 * (TERMS_PER_LANE / 2.0 + 1 + 2.0 * LANES);
     /** Below this (about 2^-100) a sum of float squares may hold subnormal terms: redo the unit in double. */
     private static final double SMALLEST_TRUSTED_SQUARES = 0x1p-100;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -146,6 +164,7 @@ final class VectorPlaneKernels implements PlaneKernels {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
         double s = 0, q = 0;
+        DoubleVector chain = DoubleVector.zero(D); // squares of the lanes' block sums of x - shift
         final long end = offset + count;
         long i = offset;
         while (end - i >= 2L * LANES) {
@@ -160,6 +179,9 @@ final class VectorPlaneKernels implements PlaneKernels {
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
             FloatVector rs = s0.add(s1);
+            DoubleVector c0 = (DoubleVector) rs.castShape(D, 0);
+            DoubleVector c1 = (DoubleVector) rs.castShape(D, 1);
+            chain = FMA ? c1.fma(c1, c0.fma(c0, chain)) : chain.add(c0.mul(c0)).add(c1.mul(c1));
             rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
             rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
             rs = rs.add(rs.rearrange(SWAP_2));
@@ -182,6 +204,9 @@ final class VectorPlaneKernels implements PlaneKernels {
         }
         stats[base + SUM_X] = s;
         stats[base + SUM_SQ] = q;
+        chain = D.length() >= 8 ? chain.add(chain.rearrange(D_SWAP_4)) : chain;
+        chain = D.length() >= 4 ? chain.add(chain.rearrange(D_SWAP_2)) : chain;
+        stats[base + SUM_X_ERR] = CENTRED_ERROR_VARIANCE * chain.add(chain.rearrange(D_SWAP_1)).lane(0);
     }
 
     @Override
@@ -190,6 +215,8 @@ final class VectorPlaneKernels implements PlaneKernels {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
         double s = 0, q = 0, sg = 0, sgd = 0, sgg = 0;
+        // squares of the lanes' block sums of dy and dy * (x - shift), which size those sums' rounding errors
+        DoubleVector chainX = DoubleVector.zero(D), chainDy = DoubleVector.zero(D), chainDyX = DoubleVector.zero(D);
         long i = 0;
         while (count - i >= LANES) {
             // one accumulator per sum: five are independent already, and more would not stay in registers
@@ -214,7 +241,15 @@ final class VectorPlaneKernels implements PlaneKernels {
             rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
             rq = rq.add(rq.rearrange(SWAP_2));
             q += rq.add(rq.rearrange(SWAP_1)).lane(0);
-            // sum(dy) and sum(dy * (x - shift)) cancel (dx, dgamma): their lanes are added in double
+            DoubleVector c0 = (DoubleVector) sv.castShape(D, 0);
+            DoubleVector c1 = (DoubleVector) sv.castShape(D, 1);
+            chainX = FMA ? c1.fma(c1, c0.fma(c0, chainX)) : chainX.add(c0.mul(c0)).add(c1.mul(c1));
+            c0 = (DoubleVector) gv.castShape(D, 0);
+            c1 = (DoubleVector) gv.castShape(D, 1);
+            chainDy = FMA ? c1.fma(c1, c0.fma(c0, chainDy)) : chainDy.add(c0.mul(c0)).add(c1.mul(c1));
+            c0 = (DoubleVector) pv.castShape(D, 0);
+            c1 = (DoubleVector) pv.castShape(D, 1);
+            chainDyX = FMA ? c1.fma(c1, c0.fma(c0, chainDyX)) : chainDyX.add(c0.mul(c0)).add(c1.mul(c1));
             FloatVector rsg = gv;
             rsg = LANES >= 16 ? rsg.add(rsg.rearrange(SWAP_8)) : rsg;
             rsg = LANES >= 8 ? rsg.add(rsg.rearrange(SWAP_4)) : rsg;
@@ -250,6 +285,15 @@ final class VectorPlaneKernels implements PlaneKernels {
         stats[base + SUM_DY] = sg;
         stats[base + SUM_DY_X] = sgd;
         stats[base + SUM_DY_SQ] = sgg;
+        chainX = D.length() >= 8 ? chainX.add(chainX.rearrange(D_SWAP_4)) : chainX;
+        chainX = D.length() >= 4 ? chainX.add(chainX.rearrange(D_SWAP_2)) : chainX;
+        stats[base + SUM_X_ERR] = CHAIN_ERROR_VARIANCE * chainX.add(chainX.rearrange(D_SWAP_1)).lane(0);
+        chainDy = D.length() >= 8 ? chainDy.add(chainDy.rearrange(D_SWAP_4)) : chainDy;
+        chainDy = D.length() >= 4 ? chainDy.add(chainDy.rearrange(D_SWAP_2)) : chainDy;
+        stats[base + SUM_DY_ERR] = CHAIN_ERROR_VARIANCE * chainDy.add(chainDy.rearrange(D_SWAP_1)).lane(0);
+        chainDyX = D.length() >= 8 ? chainDyX.add(chainDyX.rearrange(D_SWAP_4)) : chainDyX;
+        chainDyX = D.length() >= 4 ? chainDyX.add(chainDyX.rearrange(D_SWAP_2)) : chainDyX;
+        stats[base + SUM_DY_X_ERR] = CHAIN_ERROR_VARIANCE * chainDyX.add(chainDyX.rearrange(D_SWAP_1)).lane(0);
     }
 
     @Override
@@ -370,6 +414,7 @@ final class VectorPlaneKernels implements PlaneKernels {
             }
             stats[base + SUM_X] = s;
             stats[base + SUM_SQ] = q;
+            stats[base + SUM_X_ERR] = 0;
         }
 
         static void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
@@ -420,6 +465,9 @@ final class VectorPlaneKernels implements PlaneKernels {
             stats[base + SUM_DY] = sg;
             stats[base + SUM_DY_X] = sgd;
             stats[base + SUM_DY_SQ] = sgg;
+            stats[base + SUM_X_ERR] = 0;
+            stats[base + SUM_DY_ERR] = 0;
+            stats[base + SUM_DY_X_ERR] = 0;
         }
     }
 }
