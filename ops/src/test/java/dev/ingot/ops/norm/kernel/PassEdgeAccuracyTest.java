@@ -315,7 +315,7 @@ class PassEdgeAccuracyTest {
     void dbetaOfARampDyAroundASmallOffset() {
         int m = 100_000;
         Random r = new Random(380);
-        for (double offset : new double[] {1e-2, 1e-3}) {
+        for (double offset : new double[] {1e-2, 2.5e-3, 1e-3}) {
             float[] dy = new float[m];
             for (int i = 0; i < m; i++) {
                 dy[i] = (float) (offset + (2.0 * i / (m - 1) - 1));
