@@ -128,6 +128,12 @@ class RowNormAccuracyTest {
                 new Object[] {LayerNorm.AXIS, 0, InstanceNorm.EPS, eps}, false, false));
         c.add(new Case(BatchNorm.OP_TYPE, new long[] {4, 3, 6}, Layout.NCHW,
                 new Object[] {InstanceNorm.EPS, eps}, false, false));
+        // planes of 7x7: walked slab by slab, in memory order
+        c.add(new Case(BatchNorm.OP_TYPE, new long[] {6, 5, 7, 7}, Layout.NCHW,
+                new Object[] {InstanceNorm.EPS, eps}, true, true));
+        // LayerNorm rows long enough for several float blocks
+        c.add(new Case(LayerNorm.OP_TYPE, new long[] {3, 700}, Layout.NCHW,
+                new Object[] {LayerNorm.AXIS, -1, InstanceNorm.EPS, eps}, true, true));
         return c;
     }
 

@@ -40,6 +40,18 @@ public final class RowNormBackward extends RowPass {
     private final float[] dgammaFloat;
     private final float[] dbetaFloat;
     private final int[] rowsInFloat;
+    /** Walk in memory order: per row its float shift, per slab block and row the five sums, per row the write. */
+    private final float[] slabShift;
+    private final double[] slabSums;
+    private final float[] slabCoef;
+    private final double[] slabExact;
+    private final byte[] slabWrite;
+    private static final byte FAST = 0;
+    private static final byte IN_DOUBLE = 1;
+    private static final byte DONE = 2;
+    private static final int COEF = 6;
+    private final Parallel.Task slabSumsTask = this::slabSums;
+    private final Parallel.Task slabWriteTask = this::slabWrites;
     /** Contiguous runs with one parameter each: per block and run, sum(dy) and sum(dy * (x - shift)). */
     private final double[] runSums;
     private MemorySegment gamma;
@@ -66,6 +78,12 @@ public final class RowNormBackward extends RowPass {
         this.dgammaFloat = new float[floatPartials ? blocks * layout.params() : 0];
         this.dbetaFloat = new float[floatPartials ? blocks * layout.params() : 0];
         this.rowsInFloat = new int[blocks];
+        int slabRows = bySlabs ? layout.rows() : 0;
+        this.slabShift = new float[slabRows];
+        this.slabSums = new double[bySlabs ? slabBlocks * slabRows * SUMS : 0];
+        this.slabCoef = new float[slabRows * COEF];
+        this.slabExact = new double[slabRows * 4];
+        this.slabWrite = new byte[slabRows];
     }
 
     /**
@@ -97,7 +115,11 @@ public final class RowNormBackward extends RowPass {
         this.savedMean = savedMean;
         this.savedScale = savedScale;
         try {
-            forEachRow(parallel);
+            if (bySlabs && mode != Mode.FIXED) {
+                runBySlabs(parallel);
+            } else {
+                forEachRow(parallel);
+            }
         } finally {
             this.x = this.dy = this.dx = this.savedMean = this.savedScale = this.gamma = null;
         }
@@ -327,10 +349,7 @@ public final class RowNormBackward extends RowPass {
         }
         // sum g * (x - mean) = sum g * (x - shift) - (mean - shift) * sum g
         double sumGx = sgd - (mean - shift) * sg;
-        double centredG = centredMode ? sgg - sg * (sg / n) : sgg;
-        double k = invstd * (invstd * (sumGx / n));
-        // sum(dx^2) / invstd^2 = sum((g - meanG)^2) - 2 k sumGx + k^2 n variance; its part of sum(g^2)
-        double kept = sgg == 0 ? 1 : (centredG - 2 * k * sumGx + k * k * n * variance) / sgg;
+        double kept = keptOfRaw(n, sg, sumGx, sgg, variance, invstd, centredMode);
         if (runs.sumsInFloat() && !(kept >= MIN_KEPT)) {
             return false;
         }
@@ -346,9 +365,7 @@ public final class RowNormBackward extends RowPass {
                 dgammaPartials[paramBase + p] += (sumDyD - (mean - shift) * sumDy) * invstd;
             }
         }
-        boolean floatWrite = fastWriteFits(mean, invstd, variance) && sgg * invstd * invstd <= 0x1p200
-                && sgg <= 0x1p200 && kept >= MIN_KEPT && kept * sgg * invstd * invstd / n >= 0x1p-200;
-        if (!floatWrite) {
+        if (!floatWriteFits(n, mean, invstd, variance, sgg, kept)) {
             writeExact(b, r, mean, invstd, meanG, meanGxhat);
             return true;
         }
@@ -371,6 +388,131 @@ public final class RowNormBackward extends RowPass {
             flushFloatPartials(b);
         }
         return true;
+    }
+
+    /**
+     * The walk in memory order: the fast sums of every run (dy unscaled: one gamma per row), slab by slab, into
+     * per-slab-block partials; per row, the partials added in slab-block order and checked as in {@link #fastRow}
+     * (a row they cannot serve goes through the exact path alone), the parameter gradients taken from the sums;
+     * then the writes, slab by slab. Every row's parameter partials go to block 0.
+     */
+    private void runBySlabs(Parallel parallel) {
+        int rows = layout.rows();
+        boolean centredMode = mode == Mode.CENTRED;
+        for (int r = 0; r < rows; r++) {
+            slabShift[r] = !centredMode ? 0f
+                    : (float) (savedMean != null ? savedMean.getAtIndex(F32, r) : probeMean(x, r));
+        }
+        forEachSlabBlock(parallel, slabSumsTask);
+        for (int b = 0; b < blocks; b++) {
+            startBlock(b);
+        }
+        double n = layout.rowLength();
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            double q = 0;
+            double sumDy = 0;
+            double sumDyD = 0;
+            double sumDySq = 0;
+            for (int sb = 0; sb < slabBlocks; sb++) {
+                int at = (sb * rows + r) * SUMS;
+                s += slabSums[at];
+                q += slabSums[at + 1];
+                sumDy += slabSums[at + 2];
+                sumDyD += slabSums[at + 3];
+                sumDySq += slabSums[at + 4];
+            }
+            slabWrite[r] = DONE;
+            int p = layout.runParam(r, 0);
+            double gk = gammaValues[p];
+            double sg = gk * sumDy;
+            double sgd = gk * sumDyD;
+            double sgg = gk * gk * sumDySq;
+            float shift = slabShift[r];
+            if ((centredMode && !(s * s <= FAR_FROM_MEAN * n * q)) || (runs.sumsInFloat() && !(trustedSquares(q)
+                    && Math.abs(sg) + Math.abs(sgd) + sgg + sumDySq <= Float.MAX_VALUE * 0.5))) {
+                rowByKernels(0, r);
+                continue;
+            }
+            double mean = centredMode ? shift + s / n : 0;
+            double variance = centredMode ? Math.max((q - s * (s / n)) / n, 0.0) : q / n;
+            double invstd = 1.0 / Math.sqrt(variance + eps);
+            if (savedScale != null) {
+                invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
+            }
+            double sumGx = sgd - (mean - shift) * sg;
+            double kept = keptOfRaw(n, sg, sumGx, sgg, variance, invstd, centredMode);
+            if (runs.sumsInFloat() && !(kept >= MIN_KEPT)) {
+                rowByKernels(0, r);
+                continue;
+            }
+            dbetaPartials[p] += sumDy;
+            dgammaPartials[p] += (sumDyD - (mean - shift) * sumDy) * invstd;
+            double meanG = centredMode ? sg / n : 0;
+            double meanGxhat = sumGx * invstd / n;
+            if (floatWriteFits(n, mean, invstd, variance, sgg, kept)) {
+                int c = r * COEF;
+                float meanF = (float) mean;
+                slabCoef[c] = meanF;
+                slabCoef[c + 1] = (float) invstd;
+                slabCoef[c + 2] = (float) ((mean - meanF) * invstd);
+                slabCoef[c + 3] = (float) meanG;
+                slabCoef[c + 4] = (float) meanGxhat;
+                slabCoef[c + 5] = gammaFloats[p];
+                slabWrite[r] = FAST;
+            } else {
+                slabExact[r * 4] = mean;
+                slabExact[r * 4 + 1] = invstd;
+                slabExact[r * 4 + 2] = meanG;
+                slabExact[r * 4 + 3] = meanGxhat;
+                slabWrite[r] = IN_DOUBLE;
+            }
+        }
+        forEachSlabBlock(parallel, slabWriteTask);
+    }
+
+    private void slabSums(int from, int to) {
+        for (int sb = from; sb < to; sb++) {
+            slabBlockSums(sb, x, dy, true, slabShift, slabSums);
+        }
+    }
+
+    private void slabWrites(int from, int to) {
+        int rows = layout.rows();
+        long len = layout.runLength();
+        for (int sb = from; sb < to; sb++) {
+            for (int k = firstSlab(sb); k < firstSlab(sb + 1); k++) {
+                for (int r = 0; r < rows; r++) {
+                    long start = layout.runStart(r, k);
+                    if (slabWrite[r] == FAST) {
+                        int c = r * COEF;
+                        runs.fastGradInputRun(x, dy, dx, start, len, slabCoef[c], slabCoef[c + 1], slabCoef[c + 2],
+                                slabCoef[c + 3], slabCoef[c + 4], slabCoef[c + 5]);
+                    } else if (slabWrite[r] == IN_DOUBLE) {
+                        int e = r * 4;
+                        runs.gradInput(x, dy, dx, start, len, slabExact[e], slabExact[e + 1],
+                                gammaValues[layout.runParam(r, k)], slabExact[e + 2], slabExact[e + 3]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The part of its terms' raw size, sum(g^2), that dx keeps: sum(dx^2) / invstd^2 = sum((g - meanG)^2)
+     * - 2 k sumGx + k^2 n variance with k = invstd^2 sumGx / n (no meanG for RMS); 1 when g is all 0.
+     */
+    private static double keptOfRaw(double n, double sg, double sumGx, double sgg, double variance, double invstd,
+                                    boolean centredMode) {
+        double centredG = centredMode ? sgg - sg * (sg / n) : sgg;
+        double k = invstd * (invstd * (sumGx / n));
+        return sgg == 0 ? 1 : (centredG - 2 * k * sumGx + k * k * n * variance) / sgg;
+    }
+
+    /** Whether the fast write keeps every float it forms normal and finite and dx keeps enough of its terms. */
+    private boolean floatWriteFits(double n, double mean, double invstd, double variance, double sgg, double kept) {
+        return fastWriteFits(mean, invstd, variance) && sgg * invstd * invstd <= 0x1p200 && sgg <= 0x1p200
+                && kept >= MIN_KEPT && kept * sgg * invstd * invstd / n >= 0x1p-200;
     }
 
     /**

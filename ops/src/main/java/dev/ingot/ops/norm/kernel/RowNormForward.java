@@ -19,6 +19,16 @@ public final class RowNormForward extends RowPass {
     private final boolean centred;
     private final double[] mean;
     private final double[] variance;
+    /** Walk in memory order: per row its float shift, per slab block and row the two sums, per row how to write. */
+    private final float[] slabShift;
+    private final double[] slabSums;
+    private final float[] slabCoef;
+    private final byte[] slabWrite;
+    private static final byte FAST = 0;
+    private static final byte DONE = 1;
+    private static final int COEF = 5;
+    private final Parallel.Task slabSumsTask = this::slabSums;
+    private final Parallel.Task slabWriteTask = this::slabWrites;
     private MemorySegment x;
     private MemorySegment y;
     private MemorySegment gamma;
@@ -38,6 +48,11 @@ public final class RowNormForward extends RowPass {
         this.centred = centred;
         this.mean = new double[layout.rows()];
         this.variance = new double[layout.rows()];
+        int slabRows = bySlabs ? layout.rows() : 0;
+        this.slabShift = new float[slabRows];
+        this.slabSums = new double[bySlabs ? slabBlocks * slabRows * SUMS : 0];
+        this.slabCoef = new float[slabRows * COEF];
+        this.slabWrite = new byte[slabRows];
     }
 
     /**
@@ -59,7 +74,11 @@ public final class RowNormForward extends RowPass {
         this.gamma = gamma;
         this.beta = beta;
         try {
-            forEachRow(parallel);
+            if (bySlabs) {
+                runBySlabs(parallel);
+            } else {
+                forEachRow(parallel);
+            }
         } finally {
             this.x = this.y = this.gamma = this.beta = null;
         }
@@ -115,11 +134,83 @@ public final class RowNormForward extends RowPass {
         return variance[row];
     }
 
+    /**
+     * The walk in memory order: the fast sums of every run, slab by slab, into per-slab-block partials; per row,
+     * the partials added in slab-block order and checked (a row they cannot serve goes through the exact path
+     * alone); then the float writes, slab by slab.
+     */
+    private void runBySlabs(Parallel parallel) {
+        int rows = layout.rows();
+        for (int r = 0; r < rows; r++) {
+            slabShift[r] = centred ? (float) probeMean(x, r) : 0f;
+        }
+        forEachSlabBlock(parallel, slabSumsTask);
+        double n = layout.rowLength();
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            double q = 0;
+            for (int sb = 0; sb < slabBlocks; sb++) {
+                s += slabSums[(sb * rows + r) * SUMS];
+                q += slabSums[(sb * rows + r) * SUMS + 1];
+            }
+            slabWrite[r] = DONE;
+            if ((centred && !(s * s <= FAR_FROM_MEAN * n * q)) || (runs.sumsInFloat() && !trustedSquares(q))) {
+                exactRow(0, r);
+                continue;
+            }
+            double m = centred ? slabShift[r] + s / n : 0;
+            double v = centred ? Math.max((q - s * (s / n)) / n, 0.0) : q / n;
+            mean[r] = m;
+            variance[r] = v;
+            double invstd = 1.0 / Math.sqrt(v + eps);
+            if (!fastWriteFits(m, invstd, v)) {
+                write(r, m, invstd);
+                continue;
+            }
+            int c = r * COEF;
+            float meanF = (float) m;
+            slabCoef[c] = meanF;
+            slabCoef[c + 1] = (float) invstd;
+            slabCoef[c + 2] = (float) ((m - meanF) * invstd);
+            slabCoef[c + 3] = gammaFloats[layout.runParam(r, 0)];
+            slabCoef[c + 4] = betaFloats[layout.runParam(r, 0)];
+            slabWrite[r] = FAST;
+        }
+        forEachSlabBlock(parallel, slabWriteTask);
+    }
+
+    private void slabSums(int from, int to) {
+        for (int sb = from; sb < to; sb++) {
+            slabBlockSums(sb, x, null, false, slabShift, slabSums);
+        }
+    }
+
+    private void slabWrites(int from, int to) {
+        int rows = layout.rows();
+        long len = layout.runLength();
+        for (int sb = from; sb < to; sb++) {
+            for (int k = firstSlab(sb); k < firstSlab(sb + 1); k++) {
+                for (int r = 0; r < rows; r++) {
+                    if (slabWrite[r] == FAST) {
+                        int c = r * COEF;
+                        runs.fastNormalizeRun(x, y, layout.runStart(r, k), len, slabCoef[c], slabCoef[c + 1],
+                                slabCoef[c + 2], slabCoef[c + 3], slabCoef[c + 4]);
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     void row(int b, int r) {
         if (givenMean == null && useFastKernels() && fastRow(b, r)) {
             return;
         }
+        exactRow(b, r);
+    }
+
+    /** Row {@code r} in double: sums, statistics and write. */
+    private void exactRow(int b, int r) {
         double m;
         double v;
         if (givenMean != null) {

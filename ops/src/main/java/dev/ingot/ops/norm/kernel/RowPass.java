@@ -52,6 +52,15 @@ abstract class RowPass {
     /** Elements at the start of a row whose mean is the first centring shift. */
     private static final long PROBE = 64;
     private final Parallel.Task blockTask = this::blocksRange;
+    /** Runs shorter than this, when every row has one run in each slab, are walked slab by slab. */
+    static final long SLAB_RUN = 256;
+    /**
+     * Whether the rows are walked in memory order, slab by slab (see {@link #slabs}), rather than a row at a time:
+     * BatchNorm over NCHW with small planes, where a row's runs are short and far apart.
+     */
+    final boolean bySlabs;
+    /** Blocks of consecutive slabs for the walk in memory order; a number that depends only on the layout. */
+    final int slabBlocks;
 
     RowPass(RowLayout layout, KernelSet kernels) {
         this.layout = layout;
@@ -64,6 +73,83 @@ abstract class RowPass {
         this.gammaFloats = new float[layout.params()];
         this.betaFloats = new float[layout.params()];
         this.sums = new double[blocks * SUMS];
+        this.bySlabs = useFastKernels() && layout.paramStep() == 0 && layout.runs() > 1
+                && layout.rowsPerOuter() == layout.rows() && layout.innerStride() == layout.runLength()
+                && layout.runStep() == layout.rows() * layout.runLength() && layout.runLength() < SLAB_RUN;
+        this.slabBlocks = Math.min(layout.runs(), MAX_SLAB_BLOCKS);
+        int perSlabBlock = layout.rows() * SUMS * runs.lanesPerSum();
+        this.slabLanes = bySlabs && runs.lanesPerSum() > 0 && (long) slabBlocks * perSlabBlock <= MAX_LANE_FLOATS
+                ? new float[slabBlocks * perSlabBlock] : null;
+        long vectorsPerRun = Math.max(1, layout.runLength() / Math.max(1, runs.lanesPerSum()));
+        this.slabsPerFlush = (int) Math.max(1, TERMS_PER_LANE / vectorsPerRun);
+    }
+
+    /** Most blocks of slabs: two threads' worth of work with room to balance, few lane accumulators. */
+    private static final int MAX_SLAB_BLOCKS = 16;
+    /** Most floats of lane accumulators for the walk in memory order (beyond, each run reduces its own lanes). */
+    private static final long MAX_LANE_FLOATS = 1L << 23;
+    /** Terms a float lane accumulator takes before it is flushed into double. */
+    private static final int TERMS_PER_LANE = 16;
+    /**
+     * Per slab block and row, {@link #SUMS} float lane accumulators of the fast sums ({@link RunKernels#lanesPerSum}
+     * floats each), or null (the scalar kernels, or too many rows).
+     */
+    final float[] slabLanes;
+    /** Slabs after which the lane accumulators are flushed, so that each lane adds at most about 16 terms. */
+    final int slabsPerFlush;
+
+    /**
+     * Adds the fast sums of every run of slab block {@code sb} into {@code acc[(sb * rows + r) * SUMS ...]}: two
+     * sums ({@code grad} false: of x) or five ({@code grad} true: of x and dy, dy unscaled) per row, through lane
+     * accumulators where there are any.
+     */
+    final void slabBlockSums(int sb, MemorySegment x, MemorySegment dy, boolean grad, float[] shifts, double[] acc) {
+        int rows = layout.rows();
+        long len = layout.runLength();
+        int count = grad ? 5 : 2;
+        int laneStride = SUMS * runs.lanesPerSum();
+        int laneBase = sb * rows * laneStride;
+        java.util.Arrays.fill(acc, sb * rows * SUMS, (sb + 1) * rows * SUMS, 0.0);
+        if (slabLanes != null) {
+            java.util.Arrays.fill(slabLanes, laneBase, laneBase + rows * laneStride, 0f); // after a failed run too
+        }
+        int first = firstSlab(sb);
+        int end = firstSlab(sb + 1);
+        for (int k = first; k < end; k++) {
+            for (int r = 0; r < rows; r++) {
+                long start = layout.runStart(r, k);
+                int at = (sb * rows + r) * SUMS;
+                if (slabLanes == null) {
+                    if (grad) {
+                        runs.fastGradSums(x, dy, start, len, shifts[r], null, 0, acc, at);
+                    } else {
+                        runs.fastSums(x, start, len, shifts[r], acc, at);
+                    }
+                } else if (grad) {
+                    runs.fastGradSumsInto(x, dy, start, len, shifts[r], slabLanes, laneBase + r * laneStride, acc, at);
+                } else {
+                    runs.fastSumsInto(x, start, len, shifts[r], slabLanes, laneBase + r * laneStride, acc, at);
+                }
+            }
+            if (slabLanes != null && ((k - first + 1) % slabsPerFlush == 0 || k == end - 1)) {
+                for (int r = 0; r < rows; r++) {
+                    runs.flushLanes(slabLanes, laneBase + r * laneStride, count, acc, (sb * rows + r) * SUMS);
+                }
+            }
+        }
+    }
+
+    /**
+     * A <em>slab</em> is the k-th run of every row, which then lie one after another in memory (BatchNorm over
+     * NCHW: slab k is batch entry k). Runs {@code task} over every block of slabs on {@code parallel}.
+     */
+    final void forEachSlabBlock(Parallel parallel, Parallel.Task task) {
+        parallel.forRange(slabBlocks, 1, task);
+    }
+
+    /** The first slab of slab block {@code sb}. */
+    final int firstSlab(int sb) {
+        return (int) ((long) sb * layout.runs() / slabBlocks);
     }
 
     /** The mean of the first (up to {@value #PROBE}) elements of row {@code r}. */

@@ -36,6 +36,31 @@ public sealed interface RunKernels permits ScalarRunKernels, VectorRunKernels {
                       int gammaAt, double[] acc, int at);
 
     /**
+     * Floats per sum a caller keeps for {@link #fastSumsInto} and {@link #fastGradSumsInto}: the lanes of one
+     * vector, or 0 where the sums add in double.
+     */
+    int lanesPerSum();
+
+    /**
+     * {@link #fastSums} of a short run whose full vectors add into float lane accumulators kept by the caller,
+     * {@code lanes[laneAt ..]} (one vector per sum), and whose tail adds into {@code acc[at ..]}: many short runs
+     * of one row then cost one lane reduction ({@link #flushLanes}) rather than one each. The caller flushes before
+     * any lane holds more than about 16 terms.
+     */
+    void fastSumsInto(MemorySegment x, long offset, long count, float shift, float[] lanes, int laneAt, double[] acc,
+                      int at);
+
+    /** {@link #fastGradSums} without gamma, into lane accumulators as {@link #fastSumsInto}. */
+    void fastGradSumsInto(MemorySegment x, MemorySegment dy, long offset, long count, float shift, float[] lanes,
+                          int laneAt, double[] acc, int at);
+
+    /**
+     * Adds the lanes of each of the {@code sums} accumulators at {@code lanes[laneAt ..]}, in a fixed order, to
+     * {@code acc[at + i]}, and zeroes them.
+     */
+    void flushLanes(float[] lanes, int laneAt, int sums, double[] acc, int at);
+
+    /**
      * {@code y = ((x - mean) * invstd - corr) * gamma[p + j] + beta[p + j]} in float; {@code y} may be the memory
      * of x. {@code corr} is the float mean's rounding times invstd.
      */

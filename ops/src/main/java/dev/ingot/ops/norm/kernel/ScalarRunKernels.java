@@ -50,6 +50,28 @@ final class ScalarRunKernels implements RunKernels {
     }
 
     @Override
+    public int lanesPerSum() {
+        return 0;
+    }
+
+    @Override
+    public void fastSumsInto(MemorySegment x, long offset, long count, float shift, float[] lanes, int laneAt,
+                             double[] acc, int at) {
+        sums(x, offset, count, shift, acc, at);
+    }
+
+    @Override
+    public void fastGradSumsInto(MemorySegment x, MemorySegment dy, long offset, long count, float shift,
+                                 float[] lanes, int laneAt, double[] acc, int at) {
+        fastGradSums(x, dy, offset, count, shift, null, 0, acc, at);
+    }
+
+    @Override
+    public void flushLanes(float[] lanes, int laneAt, int sums, double[] acc, int at) {
+        // the sums went to acc in double
+    }
+
+    @Override
     public void fastNormalize(MemorySegment x, MemorySegment y, long offset, long count, float mean, float invstd,
                               float corr, float[] gamma, float[] beta, int p) {
         for (int j = 0; j < count; j++) {

@@ -186,6 +186,100 @@ final class VectorRunKernels implements RunKernels {
     }
 
     @Override
+    public int lanesPerSum() {
+        return FL_LANES;
+    }
+
+    @Override
+    public void fastSumsInto(MemorySegment x, long offset, long count, float shift, float[] lanes, int laneAt,
+                             double[] acc, int at) {
+        final FloatVector vShift = FloatVector.broadcast(FL, shift);
+        final long base = offset * Float.BYTES;
+        final int n = (int) count;
+        FloatVector sv = FloatVector.fromArray(FL, lanes, laneAt);
+        FloatVector qv = FloatVector.fromArray(FL, lanes, laneAt + FL_LANES);
+        int j = 0;
+        for (; j <= n - FL_LANES; j += FL_LANES) {
+            FloatVector d = FloatVector.fromMemorySegment(FL, x, base + (long) j * Float.BYTES, ORDER).sub(vShift);
+            sv = sv.add(d);
+            qv = FMA ? d.fma(d, qv) : qv.add(d.mul(d));
+        }
+        sv.intoArray(lanes, laneAt);
+        qv.intoArray(lanes, laneAt + FL_LANES);
+        double s = 0;
+        double q = 0;
+        for (; j < n; j++) {
+            double d = (double) x.get(F32, base + (long) j * Float.BYTES) - shift;
+            s += d;
+            q += d * d;
+        }
+        acc[at] += s;
+        acc[at + 1] += q;
+    }
+
+    @Override
+    public void fastGradSumsInto(MemorySegment x, MemorySegment dy, long offset, long count, float shift,
+                                 float[] lanes, int laneAt, double[] acc, int at) {
+        final FloatVector vShift = FloatVector.broadcast(FL, shift);
+        final long base = offset * Float.BYTES;
+        final int n = (int) count;
+        FloatVector sv = FloatVector.fromArray(FL, lanes, laneAt);
+        FloatVector qv = FloatVector.fromArray(FL, lanes, laneAt + FL_LANES);
+        FloatVector gv = FloatVector.fromArray(FL, lanes, laneAt + 2 * FL_LANES);
+        FloatVector pv = FloatVector.fromArray(FL, lanes, laneAt + 3 * FL_LANES);
+        FloatVector ggv = FloatVector.fromArray(FL, lanes, laneAt + 4 * FL_LANES);
+        int j = 0;
+        for (; j <= n - FL_LANES; j += FL_LANES) {
+            long byteAt = base + (long) j * Float.BYTES;
+            FloatVector d = FloatVector.fromMemorySegment(FL, x, byteAt, ORDER).sub(vShift);
+            FloatVector e = FloatVector.fromMemorySegment(FL, dy, byteAt, ORDER);
+            sv = sv.add(d);
+            qv = FMA ? d.fma(d, qv) : qv.add(d.mul(d));
+            gv = gv.add(e);
+            pv = FMA ? e.fma(d, pv) : pv.add(e.mul(d));
+            ggv = FMA ? e.fma(e, ggv) : ggv.add(e.mul(e));
+        }
+        sv.intoArray(lanes, laneAt);
+        qv.intoArray(lanes, laneAt + FL_LANES);
+        gv.intoArray(lanes, laneAt + 2 * FL_LANES);
+        pv.intoArray(lanes, laneAt + 3 * FL_LANES);
+        ggv.intoArray(lanes, laneAt + 4 * FL_LANES);
+        double s = 0;
+        double q = 0;
+        double sg = 0;
+        double sgd = 0;
+        double sgg = 0;
+        for (; j < n; j++) {
+            long byteAt = base + (long) j * Float.BYTES;
+            double d = (double) x.get(F32, byteAt) - shift;
+            double g = dy.get(F32, byteAt);
+            s += d;
+            q += d * d;
+            sg += g;
+            sgd += g * d;
+            sgg += g * g;
+        }
+        acc[at] += s;
+        acc[at + 1] += q;
+        acc[at + 2] += sg;
+        acc[at + 3] += sgd;
+        acc[at + 4] += sgg;
+    }
+
+    @Override
+    public void flushLanes(float[] lanes, int laneAt, int sums, double[] acc, int at) {
+        for (int i = 0; i < sums; i++) {
+            int from = laneAt + i * FL_LANES;
+            FloatVector v = FloatVector.fromArray(FL, lanes, from);
+            v = FL_LANES >= 16 ? v.add(v.rearrange(SWAP_8)) : v;
+            v = FL_LANES >= 8 ? v.add(v.rearrange(SWAP_4)) : v;
+            v = v.add(v.rearrange(SWAP_2));
+            acc[at + i] += v.add(v.rearrange(SWAP_1)).lane(0);
+            FloatVector.zero(FL).intoArray(lanes, from);
+        }
+    }
+
+    @Override
     public void fastNormalize(MemorySegment x, MemorySegment y, long offset, long count, float mean, float invstd,
                               float corr, float[] gamma, float[] beta, int p) {
         final FloatVector vMean = FloatVector.broadcast(FL, mean);

@@ -113,6 +113,30 @@ class RunKernelsTest {
                 VECTOR.fastSums(x, 3, count, 100.25f, f, 0);
                 assertEquals(e[0], f[0], 1e-6 * terms, "fastSums sum n=" + count);
                 assertEquals(e[1], f[1], 1e-6 * terms * 40, "fastSums squares n=" + count);
+                // lane accumulators: three runs into the same lanes, then one flush
+                double[] h = new double[5];
+                double[] k = new double[5];
+                float[] lanes = new float[5 * Math.max(1, VECTOR.lanesPerSum()) + 3];
+                for (int run = 0; run < 3; run++) {
+                    SCALAR.fastGradSumsInto(x, dy, 3, count, 100.25f, null, 0, h, 0);
+                    VECTOR.fastGradSumsInto(x, dy, 3, count, 100.25f, lanes, 3, k, 0);
+                }
+                VECTOR.flushLanes(lanes, 3, 5, k, 0);
+                for (int i = 0; i < 5; i++) {
+                    double scale = 3 * (i == 1 || i == 4 ? terms * 40 : terms);
+                    assertEquals(3 * c[i], h[i], 1e-9 * scale, "scalar lane sum " + i + " n=" + count);
+                    assertEquals(h[i], k[i], 1e-6 * scale, "lane sum " + i + " n=" + count);
+                }
+                for (int i = 3; i < lanes.length; i++) {
+                    assertEquals(0f, lanes[i], "lanes zeroed by the flush");
+                }
+                double[] h2 = new double[2];
+                double[] k2 = new double[2];
+                SCALAR.fastSumsInto(x, 3, count, 100.25f, null, 0, h2, 0);
+                VECTOR.fastSumsInto(x, 3, count, 100.25f, lanes, 3, k2, 0);
+                VECTOR.flushLanes(lanes, 3, 2, k2, 0);
+                assertEquals(h2[0], k2[0], 1e-6 * terms, "fastSumsInto sum n=" + count);
+                assertEquals(h2[1], k2[1], 1e-6 * terms * 40, "fastSumsInto squares n=" + count);
                 // writes: bitwise
                 MemorySegment y1 = arena.allocate((long) n * Float.BYTES);
                 MemorySegment y2 = arena.allocate((long) n * Float.BYTES);
