@@ -11,9 +11,10 @@ import java.util.function.LongSupplier;
  * allocation-site tracking. A value set here wins over the property.
  *
  * @param name             name used in messages, logs and JFR events; empty to let the allocator pick one
- * @param checked          checked mode: every chunk's segment gets its own scope that {@code free} closes, so a use
- *                         after free throws {@link IllegalStateException}; costs one shared-arena close (a thread
- *                         handshake, tens of microseconds) per free. Off (fast mode): a segment kept after
+ * @param checked          checked mode: every chunk's segment is scoped, so that a use after free never reads or
+ *                         writes memory that was handed out again: it throws {@link IllegalStateException} once the
+ *                         chunk's scope is closed, and until then reaches only the chunk's own memory, which waits
+ *                         in a quarantine meanwhile (see {@code checkBatch}). Off (fast mode): a segment kept after
  *                         {@code free} still reaches the pool's memory until its block goes back to the source, so a
  *                         write through it <b>silently lands in the chunk of whoever allocated that memory next</b>;
  *                         that is the price of fast mode. {@link #withSampledChecks(int)} catches such bugs in
@@ -34,8 +35,10 @@ import java.util.function.LongSupplier;
  * @param logger           where {@code close()} reports leaks (at WARNING); by default the
  *                         {@link System.Logger} named {@value #LOGGER_NAME}
  * @param checkInterval    sampled checks, when {@code checked} is off: one {@link EagerBufferAllocator} chunk in
- *                         this many (chosen at random) gets its own scope, as in checked mode, so a use after free
- *                         of that chunk throws; the others run as in fast mode. 0 (default) samples none, 1 all
+ *                         this many (chosen at random) is scoped as in checked mode (sharing a scope with
+ *                         {@code checkBatch - 1} other sampled chunks), so a use after free of that chunk throws
+ *                         and never reaches reused memory; the others run as in fast mode. 0 (default) samples
+ *                         none, 1 all
  * @param budget           the {@link MemoryBudget} every block the allocator reserves is charged to (and through it
  *                         every ancestor), or null for none (default)
  * @param listener         hears blocks reserved and returned and refusals ({@link AllocationListener#NONE} by
@@ -47,14 +50,30 @@ import java.util.function.LongSupplier;
  *                         half idle time), so that a pool that gets no more calls still returns its memory
  * @param clock            the idle policy's clock, in nanoseconds ({@link System#nanoTime()} by default; a fake one
  *                         in tests)
+ * @param checkBatch       how many checked chunks of an {@link EagerBufferAllocator} (checked mode, or the sampled
+ *                         ones) share one scope, so that one shared-arena close (a thread handshake, tens of
+ *                         microseconds) revokes them all. A freed chunk's {@code segment()} throws at once; a segment
+ *                         kept from it throws from the moment its batch's scope closes: once the batch is full
+ *                         ({@code checkBatch} chunks, or {@code checkBatch * minBlockSize} bytes) and all its chunks
+ *                         are freed, or at {@code flushChecks()}, {@code trim()}, {@code release} or {@code close()}.
+ *                         Until then the freed chunk's memory is quarantined (counted in
+ *                         {@link AllocatorStats#quarantined()}, reused by nobody), so such a segment can never reach
+ *                         memory handed out again. 1 gives every chunk its own scope, closed by its {@code free}
+ *                         (every use after free throws at once, at one handshake per free). Default
+ *                         {@value #DEFAULT_CHECK_BATCH}, or the system property {@value #CHECK_BATCH_PROPERTY}
  */
 public record AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                                long minBlockSize, long limit, long maxPooled, System.Logger logger,
                                int checkInterval, MemoryBudget budget, AllocationListener listener,
-                               long idleReturnNanos, boolean idleReturnThread, LongSupplier clock) {
+                               long idleReturnNanos, boolean idleReturnThread, LongSupplier clock,
+                               int checkBatch) {
 
     /** System property giving the default of {@link #checked()}. */
     public static final String CHECKED_PROPERTY = "ingot.allocator.checked";
+    /** System property giving the default of {@link #checkBatch()}. */
+    public static final String CHECK_BATCH_PROPERTY = "ingot.allocator.checkBatch";
+    /** Default {@link #checkBatch()}: one scope close per 32 checked chunks. */
+    public static final int DEFAULT_CHECK_BATCH = 32;
     /** System property giving the default of {@link #trackAllocations()}. */
     public static final String TRACK_PROPERTY = "ingot.allocator.trackAllocations";
     /** Default {@link #minBlockSize()}: 1 MiB, large enough that blocks are rare, small enough to trim often. */
@@ -98,6 +117,9 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         if (listener == null) {
             throw new IllegalArgumentException("listener: expected an AllocationListener (NONE for none), got null");
         }
+        if (checkBatch < 1) {
+            throw new IllegalArgumentException("checkBatch: expected a chunk count >= 1, got " + checkBatch);
+        }
         if (checkInterval < 0) {
             throw new IllegalArgumentException("checkInterval: expected 0 (none) or a count >= 1, got "
                     + checkInterval);
@@ -119,7 +141,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions(String name, boolean checked, boolean trackAllocations, int trackingInterval,
                             long minBlockSize, long limit, long maxPooled, System.Logger logger) {
         this(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled, logger, 0, null, AllocationListener.NONE,
-                Long.MAX_VALUE, false, SYSTEM_CLOCK);
+                Long.MAX_VALUE, false, SYSTEM_CLOCK, defaultCheckBatch());
     }
 
     /**
@@ -159,7 +181,13 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public static AllocatorOptions defaults() {
         return new AllocatorOptions("", Boolean.getBoolean(CHECKED_PROPERTY), Boolean.getBoolean(TRACK_PROPERTY), 1,
                 DEFAULT_MIN_BLOCK_SIZE, Long.MAX_VALUE, Long.MAX_VALUE, System.getLogger(LOGGER_NAME), 0, null,
-                AllocationListener.NONE, Long.MAX_VALUE, false, SYSTEM_CLOCK);
+                AllocationListener.NONE, Long.MAX_VALUE, false, SYSTEM_CLOCK,
+                defaultCheckBatch());
+    }
+
+    /** {@link #checkBatch()} as the system property {@value #CHECK_BATCH_PROPERTY} sets it, else the default. */
+    private static int defaultCheckBatch() {
+        return Integer.getInteger(CHECK_BATCH_PROPERTY, DEFAULT_CHECK_BATCH);
     }
 
     /**
@@ -171,7 +199,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withName(String newName) {
         return new AllocatorOptions(newName, checked, trackAllocations, trackingInterval, minBlockSize,
                 limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -183,7 +211,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withChecked(boolean newChecked) {
         return new AllocatorOptions(name, newChecked, trackAllocations, trackingInterval, minBlockSize,
                 limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -195,7 +223,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withTrackAllocations(boolean newTrack) {
         return new AllocatorOptions(name, checked, newTrack, trackingInterval, minBlockSize, limit, maxPooled, logger,
                 checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -207,7 +235,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withTrackingInterval(int newInterval) {
         return new AllocatorOptions(name, checked, trackAllocations, newInterval, minBlockSize, limit, maxPooled,
                 logger, checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -219,7 +247,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withMinBlockSize(long newMinBlockSize) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, newMinBlockSize,
                 limit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -231,7 +259,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withLimit(long newLimit) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
                 newLimit, maxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -243,7 +271,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withMaxPooled(long newMaxPooled) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
                 limit, newMaxPooled, logger, checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -255,7 +283,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withLogger(System.Logger newLogger) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize,
                 limit, maxPooled, newLogger, checkInterval, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -268,7 +296,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withSampledChecks(int n) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
                 logger, n, budget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -280,7 +308,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withBudget(MemoryBudget newBudget) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
                 logger, checkInterval, newBudget, listener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -293,7 +321,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
     public AllocatorOptions withListener(AllocationListener newListener) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
                 logger, checkInterval, budget, newListener, idleReturnNanos,
-                idleReturnThread, clock);
+                idleReturnThread, clock, checkBatch);
     }
 
     /**
@@ -311,7 +339,7 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
         }
         long nanos = idle.compareTo(Duration.ofNanos(Long.MAX_VALUE - 1)) >= 0 ? Long.MAX_VALUE - 1 : idle.toNanos();
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval, budget, listener, nanos, backgroundThread, clock);
+                logger, checkInterval, budget, listener, nanos, backgroundThread, clock, checkBatch);
     }
 
     /**
@@ -323,6 +351,19 @@ public record AllocatorOptions(String name, boolean checked, boolean trackAlloca
      */
     public AllocatorOptions withClock(LongSupplier nanoClock) {
         return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
-                logger, checkInterval, budget, listener, idleReturnNanos, idleReturnThread, nanoClock);
+                logger, checkInterval, budget, listener, idleReturnNanos, idleReturnThread, nanoClock, checkBatch);
+    }
+
+    /**
+     * A copy whose checked chunks (checked mode, or the sampled ones) share one scope per {@code n} chunks (see
+     * {@link #checkBatch()}); 1 gives each its own scope, closed by its {@code free}.
+     *
+     * @param n chunks per shared scope, at least 1
+     * @return the copy
+     * @throws IllegalArgumentException when {@code n} is less than 1
+     */
+    public AllocatorOptions withCheckBatch(int n) {
+        return new AllocatorOptions(name, checked, trackAllocations, trackingInterval, minBlockSize, limit, maxPooled,
+                logger, checkInterval, budget, listener, idleReturnNanos, idleReturnThread, clock, n);
     }
 }

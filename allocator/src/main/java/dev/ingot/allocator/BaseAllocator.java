@@ -47,6 +47,11 @@ abstract sealed class BaseAllocator implements BufferAllocator permits EagerBuff
     /** Free bytes held for reuse (under the lock). */
     abstract long pooledBytes();
 
+    /** Bytes of freed chunks not yet reusable, waiting for their checking scope to close (under the lock). */
+    long quarantined() {
+        return 0;
+    }
+
     /** Allocations that shared memory with an earlier chunk (under the lock). */
     abstract long reuses();
 
@@ -90,7 +95,7 @@ abstract sealed class BaseAllocator implements BufferAllocator permits EagerBuff
     public AllocatorStats stats() {
         synchronized (lock()) {
             return new AllocatorStats(live.bytes(), pooledBytes(), supply.reserved(), peakInUse, allocations,
-                    reuses());
+                    reuses(), quarantined());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.ingot.allocator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,7 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * to a free list for reuse.
  *
  * <p>Policy. The free list is ordered by size and searched best fit (the smallest piece that holds the chunk and
- * its alignment padding); the rest of a split piece stays free. Chunk footprints are rounded up to 64 bytes. A
+ * its alignment padding); the rest of a split piece stays free (a chunk that will be quarantined after its free,
+ * one in a scope batch, is carved from the piece's end, so that the fast chunks keep their places while it waits).
+ * Chunk footprints are rounded up to 64 bytes. A
  * freed chunk is merged at once with free neighbours in the same block (MNN merges only when a whole block is
  * free), so a block that empties becomes one piece again. A new block is at least
  * {@link AllocatorOptions#minBlockSize()} bytes. Free memory stays pooled for reuse up to
@@ -38,8 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safety. Every method may be called from any thread. State changes are serialized by one internal lock;
  * a critical section is a few tree operations (O(log n) in the number of free pieces; a request aligned above 64
  * bytes may also skip pieces whose padding does not fit), plus the slice of the chunk's segment. A fast-mode free
- * is one critical section. A checked-mode free closes the chunk's scope (a thread handshake) between two short
- * critical sections, before the memory can be handed out again; {@code release(true)} and {@code close()} close
+ * is one critical section, and so is a checked-mode free, which puts the chunk's memory in its scope batch's
+ * quarantine (see {@link AllocatorOptions#checkBatch()}); the free that empties a full batch closes the batch's
+ * scope (one thread handshake for the whole batch) between two short critical sections, before the memory can be
+ * handed out again. A chunk with a scope of its own (a batch of one, or placed in a planning round) closes it the
+ * same way at its free or at the round's end. {@code release(true)} and {@code close()} close
  * scopes under the lock and then, without it, let allocators built on the revoked chunks (child sources) close
  * theirs; only then do the blocks go back to the source, so no scope ever reaches memory that was given back.
  *
@@ -78,6 +84,14 @@ public final class EagerBufferAllocator extends BaseAllocator {
     private final ScheduledFuture<?> idleChecks;
     private long nextBlockId;
     private long reuses;
+    /** The scope batch new checked chunks join, or null until one is needed (see {@link ScopeBatch}). */
+    private ScopeBatch openBatch;
+    /** Every batch whose scope is not closed and quarantine not released yet, the open one included. */
+    private final Set<ScopeBatch> batches = new LinkedHashSet<>();
+    /** Bytes of the spans waiting in the batches' quarantines. */
+    private long quarantinedBytes;
+    /** Allocations left before the next sampled one (sampled checks), drawn at random with mean checkInterval. */
+    private int untilSample;
 
     /** An allocator on {@link SegmentSource#arena()} with {@link AllocatorOptions#defaults()}. */
     public EagerBufferAllocator() {
@@ -102,6 +116,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
     public EagerBufferAllocator(SegmentSource source, AllocatorOptions options) {
         super(source, options, "eager", INSTANCES);
         this.groups = new PlanningGroups(name);
+        this.untilSample = options.checkInterval() > 1 ? sampleGap(options.checkInterval()) : 0;
         source.onBlockLost(this::blockLost);
         this.idle = new IdleBlocks(options.idleReturnNanos(), options.clock());
         this.idleChecks = idle.enabled() && options.idleReturnThread()
@@ -159,7 +174,8 @@ public final class EagerBufferAllocator extends BaseAllocator {
     public void free(MemoryChunk chunk) {
         checkOwned(chunk);
         Span span;
-        Arena scope;
+        Arena scope = null;
+        ScopeBatch closing = null;
         synchronized (lock) {
             if (chunk.isFreed()) {
                 throw new IllegalStateException("double free of " + chunk);
@@ -172,24 +188,134 @@ public final class EagerBufferAllocator extends BaseAllocator {
             span = chunk.span();
             chunk.placement = null;
             round.freed(span.size);
-            if (round.isOpen()) {
+            ScopeBatch batch = chunk.batch();
+            if (batch != null) {
+                // Revoked now; its memory waits out of every free list until the batch's scope is closed.
+                chunk.revoke("it was freed");
+                closing = quarantine(batch, span);
+                if (closing == null && idle.due()) {
+                    returnIdleBlocks();
+                }
+            } else if (round.isOpen()) {
                 // Reusable by the round's later allocations, but the chunk keeps its segment until the round ends.
                 round.keep(chunk, span.block);
                 returnMemory(span);
                 return;
-            }
-            scope = chunk.revoke("it was freed");
-            if (scope == null) {
-                returnMemory(span); // fast mode: nothing to close, one critical section
-                if (idle.due()) {
-                    returnIdleBlocks();
+            } else {
+                scope = chunk.revoke("it was freed");
+                if (scope == null) {
+                    returnMemory(span); // fast mode: nothing to close, one critical section
+                    if (idle.due()) {
+                        returnIdleBlocks();
+                    }
+                    return;
                 }
-                return;
             }
         }
-        // The chunk's own scope closes before its memory can be handed out again, and outside the lock.
-        scope.close();
+        if (closing != null) {
+            closeAndRelease(closing); // the batch's last chunk: one close revokes them all
+            return;
+        }
+        if (scope != null) {
+            // The chunk's own scope closes before its memory can be handed out again, and outside the lock.
+            scope.close();
+            synchronized (lock) {
+                returnMemory(span);
+            }
+        }
+    }
+
+    /**
+     * Closes the scope that checked chunks share now, whether or not it is full, so that every segment kept from a
+     * freed one throws from now on, and hands their quarantined memory back to the free list. A batch some of whose
+     * chunks are still live keeps its scope (it cannot be closed under them): it closes when its last chunk is
+     * freed. Costs one thread handshake when there was something to close; nothing in fast mode.
+     *
+     * @throws IllegalStateException when the allocator is closed
+     */
+    public void flushChecks() {
+        List<ScopeBatch> closable;
         synchronized (lock) {
+            ensureOpen();
+            sealOpenBatch();
+            closable = closableBatches();
+        }
+        for (ScopeBatch batch : closable) {
+            closeAndRelease(batch); // waits for a close in flight on another thread
+        }
+    }
+
+    /** The batches whose scopes may be closed now (under the lock). */
+    private List<ScopeBatch> closableBatches() {
+        List<ScopeBatch> closable = List.of();
+        for (ScopeBatch batch : batches) {
+            if (batch.closable()) {
+                if (closable.isEmpty()) {
+                    closable = new ArrayList<>();
+                }
+                closable.add(batch);
+            }
+        }
+        return closable;
+    }
+
+    /**
+     * Bytes of freed checked chunks waiting for their batch's scope to close (see
+     * {@link AllocatorOptions#checkBatch()}); 0 in fast mode.
+     *
+     * @return bytes in quarantine
+     */
+    public long quarantinedBytes() {
+        synchronized (lock) {
+            return quarantinedBytes;
+        }
+    }
+
+    /** Puts a freed batch chunk's span in quarantine; returns the batch when this free made it closable. */
+    private ScopeBatch quarantine(ScopeBatch batch, Span span) {
+        if (batch.isClosed()) {
+            span.batch = null; // its scope was closed early (a lost block): nothing can reach the memory any more
+            returnMemory(span);
+            return null;
+        }
+        span.quarantined = true;
+        quarantinedBytes += span.size;
+        return batch.quarantine(span) ? batch : null;
+    }
+
+    /** Seals the open batch (under the lock); returns it when it may be closed at once, else null. */
+    private ScopeBatch sealOpenBatch() {
+        ScopeBatch batch = openBatch;
+        if (batch == null) {
+            return null;
+        }
+        openBatch = null;
+        return batch.seal() ? batch : null;
+    }
+
+    /** Closes a closable batch's scope without the lock, then gives its quarantine back to the free list. */
+    private void closeAndRelease(ScopeBatch batch) {
+        if (batch == null) {
+            return;
+        }
+        batch.close();
+        synchronized (lock) {
+            releaseQuarantine(batch);
+        }
+    }
+
+    /** Under the lock, once the batch's scope is closed: its quarantined spans become free memory again. */
+    private void releaseQuarantine(ScopeBatch batch) {
+        if (!batches.remove(batch)) {
+            return; // released already (a flush or a refusal closed it before the closing thread did)
+        }
+        for (Span span : batch.drainQuarantine()) {
+            if (span.block.returned || !span.quarantined) {
+                continue; // its block went away meanwhile (release(true), close, a lost block)
+            }
+            span.quarantined = false;
+            span.batch = null;
+            quarantinedBytes -= span.size;
             returnMemory(span);
         }
     }
@@ -200,13 +326,17 @@ public final class EagerBufferAllocator extends BaseAllocator {
             takeBack("release(true) took its memory back");
             return;
         }
+        flushChecks();
         synchronized (lock) {
             ensureOpen();
             returnWhollyFreeBlocks(0);
         }
     }
 
-    /** Gives every wholly free block back to the source: the same as {@code release(false)}. */
+    /**
+     * Gives every wholly free block back to the source: the same as {@code release(false)}, which first closes the
+     * checked chunks' open scope batch ({@link #flushChecks()}) so that their quarantined memory counts as free.
+     */
     public void trim() {
         release(false);
     }
@@ -218,6 +348,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
      * @throws IllegalStateException when the allocator is closed
      */
     public void trimIdle() {
+        flushChecks();
         synchronized (lock) {
             ensureOpen();
             returnIdleBlocks();
@@ -225,6 +356,17 @@ public final class EagerBufferAllocator extends BaseAllocator {
     }
 
     private void trimIdleQuietly() {
+        List<ScopeBatch> closable;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            sealOpenBatch();
+            closable = closableBatches();
+        }
+        for (ScopeBatch batch : closable) {
+            closeAndRelease(batch);
+        }
         synchronized (lock) {
             if (!closed) {
                 returnIdleBlocks();
@@ -253,6 +395,11 @@ public final class EagerBufferAllocator extends BaseAllocator {
     }
 
     @Override
+    long quarantined() {
+        return quarantinedBytes;
+    }
+
+    @Override
     long reuses() {
         return reuses;
     }
@@ -269,6 +416,12 @@ public final class EagerBufferAllocator extends BaseAllocator {
         revokeAll(why, after);
         round.end(why, after);
         after.closeScopes();
+        for (ScopeBatch batch : batches) {
+            batch.close(); // waits for a close in flight: no batch scope may outlive the memory
+        }
+        batches.clear();
+        openBatch = null;
+        quarantinedBytes = 0;
         List<Block> leaving = detachAllBlocks();
         return () -> {
             for (Block block : leaving) {
@@ -431,7 +584,11 @@ public final class EagerBufferAllocator extends BaseAllocator {
         FreeList list = piece.list;
         Block block = piece.block;
         list.remove(piece);
-        long padding = piece.padding(alignment);
+        boolean checks = checksThisChunk();
+        boolean batched = checks && !round.isOpen() && options.checkBatch() > 1;
+        // A batched chunk's memory will wait in quarantine after its free: carved from the end of the piece, it
+        // leaves the piece's start, where the next fast chunk goes, where it was.
+        long padding = batched ? piece.paddingAtEnd(footprint, alignment) : piece.padding(alignment);
         if (padding > 0) {
             Span before = spares.take(block, piece.offset, padding);
             piece.linkBefore(before);
@@ -450,13 +607,42 @@ public final class EagerBufferAllocator extends BaseAllocator {
         block.liveChunks++;
         round.placed(footprint);
         chunk.placement = piece;
-        if (checksThisChunk()) {
+        if (!checks) {
+            chunk.back(piece.slice(chunk.size()), null);
+        } else if (!batched) {
+            // A round's chunk keeps its memory until the round ends while later ones reuse it: a scope of its own,
+            // closed when the round ends.
             Arena scope = Arena.ofShared();
             chunk.back(block.memory.asSlice(offset, chunk.size()).reinterpret(scope, null), scope);
         } else {
-            chunk.back(piece.slice(chunk.size()), null);
+            ScopeBatch batch = openBatch();
+            chunk.backInBatch(block.memory.asSlice(offset, chunk.size()).reinterpret(batch.scope, null), batch);
+            piece.batch = batch;
+            batch.join(footprint);
+            if (batch.isSealed()) {
+                openBatch = null; // full: it closes once its last chunk is freed
+            }
         }
         counted(chunk);
+    }
+
+    /** The batch new checked chunks join, opened when there is none. */
+    private ScopeBatch openBatch() {
+        ScopeBatch batch = openBatch;
+        if (batch == null) {
+            int chunks = options.checkBatch();
+            long bytes = Math.multiplyHigh(chunks, options.minBlockSize()) != 0 ? Long.MAX_VALUE
+                    : chunks * options.minBlockSize();
+            batch = new ScopeBatch(chunks, bytes);
+            openBatch = batch;
+            batches.add(batch);
+        }
+        return batch;
+    }
+
+    /** Allocations until the next sampled one: uniform in [1, 2n - 1], so one in n on average. */
+    private static int sampleGap(int interval) {
+        return 1 + ThreadLocalRandom.current().nextInt((int) Math.min(Integer.MAX_VALUE, 2L * interval - 1));
     }
 
     /** Checked mode: every chunk; sampled checks: one in {@code checkInterval}, at random; fast mode: none. */
@@ -465,7 +651,15 @@ public final class EagerBufferAllocator extends BaseAllocator {
             return true;
         }
         int interval = options.checkInterval();
-        return interval == 1 || (interval > 1 && ThreadLocalRandom.current().nextInt(interval) == 0);
+        if (interval <= 1) {
+            return interval == 1;
+        }
+        // A countdown with random gaps (uniform in [1, 2n - 1], mean n) costs one decrement per allocation.
+        if (--untilSample > 0) {
+            return false;
+        }
+        untilSample = sampleGap(interval);
+        return true;
     }
 
     /**
@@ -483,6 +677,13 @@ public final class EagerBufferAllocator extends BaseAllocator {
             size = exact;
         }
         if (memory == null) {
+            sealOpenBatch();
+            for (ScopeBatch closing : closableBatches()) {
+                // Quarantined memory counts against the limit: close its scope here, under the lock (a refusal
+                // is rare), rather than refuse while memory waits to be reused.
+                closing.close();
+                releaseQuarantine(closing);
+            }
             returnWhollyFreeBlocks(0);
             memory = supply.tryReserve(exact, MAX_ALIGNMENT);
             size = exact;
@@ -618,15 +819,46 @@ public final class EagerBufferAllocator extends BaseAllocator {
             for (MemoryChunk chunk : live.removeIf(c -> c.span().block == block)) {
                 chunk.placement = null;
                 chunk.revoke("its parent allocator took the block back", true, after);
+                ScopeBatch batch = chunk.batch();
+                if (batch != null) {
+                    batch.lost();
+                }
             }
             round.dropBlock(block, "its parent allocator took the block back", after);
             after.closeScopes();
+            closeBatchesIn(block);
             block.removeFreePieces();
             block.returned = true;
             blocks.remove(block);
             supply.forget(block.memory);
         }
         after.run();
+    }
+
+    /**
+     * Closes, under the lock, the scope of every batch with a chunk (live or quarantined) in a block that is going
+     * away, so that no segment keeps reaching it. Chunks of those batches in other blocks lose access too, although
+     * live: a scope cannot be closed for some of its segments only (a child source loses its blocks when its parent
+     * takes everything back, so they are about to go as well). Their quarantined memory elsewhere is free again.
+     */
+    private void closeBatchesIn(Block block) {
+        Set<ScopeBatch> hit = new LinkedHashSet<>();
+        for (Span span = block.first; span != null; span = span.next) {
+            if (span.batch != null) {
+                hit.add(span.batch);
+            }
+            if (span.quarantined) {
+                span.quarantined = false;
+                quarantinedBytes -= span.size;
+            }
+        }
+        for (ScopeBatch batch : hit) {
+            batch.close();
+            if (batch == openBatch) {
+                openBatch = null;
+            }
+            releaseQuarantine(batch);
+        }
     }
 
     private void revokeAll(String why, AfterUnlock after) {
@@ -646,6 +878,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
             shared.checkInvariants();
             long freeInShared = 0;
             long freeAnywhere = 0;
+            long quarantinedInSpans = 0;
             for (Block block : blocks) {
                 if (block.returned || block.first == null || block.first.prev != null) {
                     throw new IllegalStateException("block " + block.id + " is returned or has no first span");
@@ -653,6 +886,12 @@ public final class EagerBufferAllocator extends BaseAllocator {
                 long expectedOffset = 0;
                 int used = 0;
                 for (Span span = block.first; span != null; span = span.next) {
+                    if (span.quarantined) {
+                        quarantinedInSpans += span.size;
+                        if (span.isFree() || span.batch == null) {
+                            throw new IllegalStateException(span + " is quarantined but free or in no batch");
+                        }
+                    }
                     if (span.block != block || span.offset != expectedOffset || span.size <= 0
                             || (span.next != null && span.next.prev != span)) {
                         throw new IllegalStateException(span + " does not tile block " + block.id);
@@ -674,6 +913,10 @@ public final class EagerBufferAllocator extends BaseAllocator {
                     throw new IllegalStateException("block " + block.id + " spans end at " + expectedOffset + " of "
                             + block.size() + " bytes and hold " + used + " chunks; it counts " + block.liveChunks);
                 }
+            }
+            if (quarantinedInSpans != quarantinedBytes) {
+                throw new IllegalStateException("quarantined spans hold " + quarantinedInSpans + " bytes; the pool counts "
+                        + quarantinedBytes);
             }
             if (freeInShared != shared.bytes() || freeAnywhere != pooledBytes()) {
                 throw new IllegalStateException("free spans hold " + freeInShared + " shared / " + freeAnywhere

@@ -13,7 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code release(true)} or {@code close}. A {@link DeferBufferAllocator} chunk gets memory only when its allocator
  * applies its plan, and keeps it (even after {@code free}, which during planning only ends its lifetime) until
  * {@code reset()}, {@code release(true)} or {@code close()}. Outside that window {@link #segment()} throws
- * {@link IllegalStateException}; in checked mode so does any access through a segment obtained earlier.
+ * {@link IllegalStateException}; in checked mode so does any access through a segment obtained earlier, once the
+ * chunk's scope is closed (at once with a check batch of one, else when its batch closes: see
+ * {@link AllocatorOptions#checkBatch()}); until then such an access reaches only the chunk's own quarantined
+ * memory, never memory handed out again.
  *
  * <p>A chunk object is never reused: once freed it stays freed, so a stale handle is always detected.
  *
@@ -66,8 +69,10 @@ public final class MemoryChunk {
     /** Parts of a chunk used only with tracking, checked mode or a child source. Guarded by the owner's lock. */
     private static final class Extras {
         Throwable allocationSite;
-        /** The chunk's own scope in checked mode. */
+        /** The chunk's own scope (checked chunks placed in a planning round, or batches of one), else null. */
         Arena scope;
+        /** The batch whose scope the chunk shares (checked chunks outside planning rounds), else null. */
+        ScopeBatch batch;
         /** Told when the chunk's memory is taken back without a free: an allocator built on the chunk. */
         Runnable lossListener;
     }
@@ -204,6 +209,18 @@ public final class MemoryChunk {
             extras().scope = chunkScope;
         }
         SEGMENT.setRelease(this, memory);
+    }
+
+    /** Gives the chunk memory whose scope it shares with the other members of {@code scopeBatch}. */
+    void backInBatch(MemorySegment memory, ScopeBatch scopeBatch) {
+        extras().batch = scopeBatch;
+        SEGMENT.setRelease(this, memory);
+    }
+
+    /** The batch whose scope the chunk shares, or null. Guarded by the owner's lock. */
+    ScopeBatch batch() {
+        Extras current = extras;
+        return current == null ? null : current.batch;
     }
 
     /**

@@ -21,6 +21,10 @@ final class Span implements Placement {
     Span left;
     Span right;
     int priority;
+    /** The scope batch of the checked chunk held here (live or quarantined), else null. */
+    ScopeBatch batch;
+    /** Held by a freed checked chunk whose batch's scope is not closed yet: neither free nor reusable. */
+    boolean quarantined;
     /**
      * The last fast-mode slice made for a chunk here, handed out again when a chunk of the same size lands at the
      * same offset (the usual case when a workload repeats its shapes). Sharing it with a freed chunk's holder is
@@ -41,6 +45,15 @@ final class Span implements Placement {
     long padding(long alignment) {
         long address = block.address() + offset;
         return Sizes.alignUp(address, alignment) - address;
+    }
+
+    /**
+     * Bytes to skip from the span's start so that a chunk of {@code footprint} bytes, aligned to {@code alignment},
+     * sits as close to the span's end as it can; the span must hold it ({@link #fits}).
+     */
+    long paddingAtEnd(long footprint, long alignment) {
+        long start = block.address() + offset;
+        return ((start + size - footprint) & -alignment) - start;
     }
 
     /** True when a chunk of {@code footprint} bytes, aligned to {@code alignment}, fits in the span. */

@@ -34,6 +34,8 @@ final class SpanCache {
         span.block = null;
         span.forgetSlice();
         span.list = null;
+        span.batch = null;
+        span.quarantined = false;
         span.prev = null;
         span.left = null;
         span.right = null;

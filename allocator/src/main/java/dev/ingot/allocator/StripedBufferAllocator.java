@@ -156,6 +156,13 @@ public final class StripedBufferAllocator implements BufferAllocator {
         release(false);
     }
 
+    /** Closes every arena's open scope batch of checked chunks, as {@link EagerBufferAllocator#flushChecks()}. */
+    public void flushChecks() {
+        for (EagerBufferAllocator arena : arenas) {
+            arena.flushChecks();
+        }
+    }
+
     @Override
     public void beginRound() {
         for (EagerBufferAllocator arena : arenas) {
@@ -228,6 +235,7 @@ public final class StripedBufferAllocator implements BufferAllocator {
         long peak = 0;
         long allocations = 0;
         long reuses = 0;
+        long quarantined = 0;
         for (EagerBufferAllocator arena : arenas) {
             AllocatorStats s = arena.stats();
             inUse += s.inUse();
@@ -236,8 +244,9 @@ public final class StripedBufferAllocator implements BufferAllocator {
             peak += s.peakInUse();
             allocations += s.allocations();
             reuses += s.reuses();
+            quarantined += s.quarantined();
         }
-        return new AllocatorStats(inUse, pooled, reserved, peak, allocations, reuses);
+        return new AllocatorStats(inUse, pooled, reserved, peak, allocations, reuses, quarantined);
     }
 
     /** The arenas' refusals added up (a refusal by the shared budget is counted by the arena that asked). */

@@ -31,16 +31,27 @@
  * {@code IllegalStateException}, in every mode.
  * <ul>
  *   <li>Checked mode ({@code -Dingot.allocator.checked=true}, or {@code AllocatorOptions.withChecked(true)}): each
- *       eager chunk's segment has a shared scope of its own that {@code free} closes, so any access through a
- *       segment kept after {@code free} throws {@code IllegalStateException}, from any thread. Cost: one shared-arena
- *       creation per allocation and one close (a thread handshake, tens of microseconds) per free.</li>
+ *       eager chunk's segment is scoped, and a use after free through it <b>never reads or writes memory that was
+ *       handed out again</b>. Chunks share a scope in batches of {@code AllocatorOptions.checkBatch()} (32 by
+ *       default), so one shared-arena close (a thread handshake, tens of microseconds) serves a whole batch. A
+ *       freed chunk's memory waits in a quarantine, reused by nobody, until its batch's scope is closed: when the
+ *       batch is full and all its chunks are freed, or at {@code flushChecks()}, {@code trim()},
+ *       {@code release} or {@code close()} (a limit refusal closes it first too). Until then a segment kept after
+ *       {@code free} still reaches the chunk's own quarantined memory; from then on, any access through it throws
+ *       {@code IllegalStateException}, from any thread. {@code withCheckBatch(1)} gives each chunk its own scope,
+ *       closed by its {@code free} (the use after free throws at once; one handshake per free). A batch holds at
+ *       most {@code checkBatch} chunks and {@code checkBatch * minBlockSize} bytes; one whose chunks are not all
+ *       freed keeps its freed chunks' memory quarantined until they are, so the quarantine never exceeds that
+ *       bound per batch with a live chunk, plus the open batch. Chunks placed inside a planning round keep scopes
+ *       of their own, closed when the round ends.</li>
  *   <li>Fast mode (the default outside tests): a chunk's segment is a slice of its block. Cost: one slice. A
  *       segment kept after {@code free} still reaches the pool's memory until the block goes back to its source
  *       (from then on access throws): <b>a write through it silently lands in the chunk of whoever allocated that
  *       memory next.</b> That is the documented price of fast mode.</li>
- *   <li>Sampled checks ({@code AllocatorOptions.withSampledChecks(n)}): one chunk in n, at random, gets a scope
- *       of its own as in checked mode, the rest run fast. A bug that keeps segments after {@code free} shows up
- *       as an {@code IllegalStateException} on the sampled chunks, at a fraction of checked mode's cost.</li>
+ *   <li>Sampled checks ({@code AllocatorOptions.withSampledChecks(n)}): one chunk in n, at random, is scoped as
+ *       in checked mode (batched the same way), the rest run fast. A bug that keeps segments after {@code free}
+ *       shows up as an {@code IllegalStateException} on the sampled chunks once their batch closes, at a fraction
+ *       of checked mode's cost, and a sampled chunk's use after free never reaches reused memory.</li>
  * </ul>
  * Allocation sites are recorded only when tracking is on ({@code -Dingot.allocator.trackAllocations=true} or
  * {@code AllocatorOptions.withTrackAllocations(true)}): a stack capture per allocation is too dear to leave on in

@@ -33,6 +33,8 @@ class AllocatorOptionsTest {
         assertEquals(new AllocatorOptions("n", !base.checked(), !base.trackAllocations(), 7, 4096, 1 << 20, 8192,
                 logger), changed);
         assertSame(logger, changed.logger());
+        assertEquals(5, base.withCheckBatch(5).checkBatch());
+        assertEquals(base, base.withCheckBatch(5).withCheckBatch(base.checkBatch()));
     }
 
     @Test
@@ -56,6 +58,8 @@ class AllocatorOptionsTest {
                 .startsWith("minBlockSize:"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withTrackingInterval(0)).getMessage()
                 .startsWith("trackingInterval:"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withCheckBatch(0)).getMessage()
+                .startsWith("checkBatch:"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withLimit(-1)).getMessage()
                 .startsWith("limit:"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> base.withMaxPooled(-1)).getMessage()

@@ -260,7 +260,9 @@ class EagerBufferAllocatorTest {
 
     @Test
     void checkedModeTurnsUseAfterFreeIntoAnException() {
-        try (EagerBufferAllocator allocator = allocator()) {
+        // A batch of one closes the chunk's scope at free (batches: CheckBatchTest).
+        try (EagerBufferAllocator allocator = new EagerBufferAllocator(SegmentSource.arena(),
+                AllocatorOptions.defaults().withChecked(true).withCheckBatch(1).withMinBlockSize(BLOCK))) {
             MemoryChunk chunk = allocator.alloc(64);
             MemorySegment kept = chunk.segment();
             allocator.free(chunk);
@@ -419,7 +421,7 @@ class EagerBufferAllocatorTest {
     @Test
     void sampledChecksCatchAUseAfterFreeOnTheSampledChunks() {
         try (EagerBufferAllocator pool = new EagerBufferAllocator(SegmentSource.arena(),
-                AllocatorOptions.defaults().withChecked(false).withSampledChecks(4))) {
+                AllocatorOptions.defaults().withChecked(false).withSampledChecks(4).withCheckBatch(1))) {
             int caught = 0;
             int chunks = 200;
             for (int i = 0; i < chunks; i++) {
@@ -436,7 +438,7 @@ class EagerBufferAllocatorTest {
             assertTrue(caught > 0 && caught < chunks, caught + " of " + chunks + " uses after free caught");
         }
         try (EagerBufferAllocator everyChunk = new EagerBufferAllocator(SegmentSource.arena(),
-                AllocatorOptions.defaults().withChecked(false).withSampledChecks(1))) {
+                AllocatorOptions.defaults().withChecked(false).withSampledChecks(1).withCheckBatch(1))) {
             MemoryChunk chunk = everyChunk.alloc(256);
             MemorySegment kept = chunk.segment();
             everyChunk.free(chunk);

@@ -36,8 +36,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Waiting</b> is bounded: an acquire that finds no free pipeline and no room for a new one waits, up to its
  * timeout, for one to be given back, and then throws {@link PipelinePoolTimeoutException} (also when the waiting
- * thread is interrupted; its interrupt status is kept). A freed pipeline goes to a waiter of its shape; waiters
- * are not ordered among themselves (run admission, {@link dev.ingot.runtime.parallel.RunAdmission}, is FIFO).
+ * thread is interrupted; its interrupt status is kept). Waiters of one shape are served in arrival order: a
+ * pipeline given back goes straight to the longest waiter of its shape (no later caller can take it first), and
+ * room for a new pipeline goes to the first waiter of a shape. Waiters of different shapes are not ordered among
+ * themselves (run admission, {@link dev.ingot.runtime.parallel.RunAdmission}, is FIFO across all runs).
  *
  * <p><b>Ownership.</b> While leased, the pipeline is held by the acquiring thread ({@code Pipeline.isHeldByCurrentThread()}):
  * another thread's run, or its use through the ingot API of a tensor the pipeline owns, throws
@@ -62,7 +64,6 @@ public final class PipelinePool implements AutoCloseable {
     private final boolean warmUp;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition givenBack = lock.newCondition();
     // guarded by lock
     private final Map<Shape, ShapeSlot> slots = new HashMap<>();
     private int pipelines;
@@ -138,68 +139,88 @@ public final class PipelinePool implements AutoCloseable {
         RuntimeException obstacle = null;
         while (true) {
             List<Pipeline> toClose = new ArrayList<>(0);
-            ShapeSlot slot;
-            Lease lease = null;
+            Grant grant;
             lock.lock();
             try {
-                slot = waitForPipelineOrRoom(shape, deadline, timeout, obstacle, toClose);
-                if (slot.idle.isEmpty()) {
-                    slot.planned++; // room was made: plan outside the lock
-                    pipelines++;
-                } else {
-                    lease = slot.idle.pollLast(); // the most recently used: warmest caches
-                    lend(lease);
-                }
+                // after a failed plan the caller keeps its turn: it was served already
+                grant = waitForPipelineOrRoom(shape, deadline, timeout, obstacle, obstacle != null, toClose);
             } finally {
                 lock.unlock();
                 closeAll(toClose);
             }
-            if (lease != null) {
-                return lease.take();
+            if (grant.lease != null) {
+                return grant.lease.take();
             }
             try {
-                return plan(slot);
+                return plan(grant.slot);
             } catch (AllocationLimitException e) {
                 obstacle = e; // room is made (or waited for) on the next round
             }
         }
     }
 
+    /** What an acquire got under the lock: a lent pipeline, or room (counted in the slot) to plan one. */
+    private record Grant(ShapeSlot slot, Lease lease) {
+    }
+
     /**
-     * Under the lock: returns the shape's slot once it has an idle pipeline or room for a new one, evicting idle
-     * pipelines of other shapes to make room, or waits for a pipeline to come back until the deadline.
+     * Under the lock: waits for this caller's turn among the waiters of its shape (arrival order), then returns an
+     * idle pipeline (lent) or room for a new one (counted), evicting idle pipelines of other shapes to make room;
+     * a pipeline given back while the caller waits is handed to it directly. Throws at the deadline.
+     *
+     * @param retry true when this caller planned and hit the memory limit: it waits at the head of the queue
      */
-    private ShapeSlot waitForPipelineOrRoom(Shape shape, long deadline, long timeout, RuntimeException obstacle,
-                                           List<Pipeline> toClose) {
-        boolean waited = false;
+    private Grant waitForPipelineOrRoom(Shape shape, long deadline, long timeout, RuntimeException obstacle,
+                                        boolean retry, List<Pipeline> toClose) {
+        Waiter me = null;
         while (true) {
-            ensureOpen();
+            if (me != null && me.lease != null) {
+                return new Grant(me.slot, me.lease); // handed over by giveBack, lent already
+            }
+            if (closed) {
+                if (me != null) {
+                    leaveQueue(me);
+                }
+                ensureOpen();
+            }
             long now = System.nanoTime();
             evictIdleShapes(now, toClose);
-            ShapeSlot slot = slots.get(shape);
-            if (slot == null) {
-                slot = new ShapeSlot(shape);
-                slots.put(shape, slot);
-            }
+            ShapeSlot slot = me != null ? me.slot : slots.computeIfAbsent(shape, ShapeSlot::new);
             slot.lastUsed = now;
-            if (!slot.idle.isEmpty()) {
-                return slot;
+            boolean myTurn = me != null ? slot.waiters.peekFirst() == me : retry || slot.waiters.isEmpty();
+            if (myTurn) {
+                if (!slot.idle.isEmpty()) {
+                    Lease lease = slot.idle.pollLast(); // the most recently used: warmest caches
+                    lend(lease);
+                    leaveQueue(me);
+                    return new Grant(slot, lease);
+                }
+                boolean underLimit = obstacle == null && pipelines < maxPipelines;
+                if (slot.planned < maxPerShape && (underLimit || evictOneIdle(slot, toClose))) {
+                    slot.planned++; // room was made: plan outside the lock
+                    pipelines++;
+                    leaveQueue(me);
+                    return new Grant(slot, null);
+                }
+                if (obstacle != null && leased == 0 && !anyPlanning()) {
+                    leaveQueue(me);
+                    dropIfEmpty(slot);
+                    throw obstacle; // nothing to evict and nothing will come back: it can never fit
+                }
             }
-            boolean underLimit = obstacle == null && pipelines < maxPipelines;
-            if (slot.planned < maxPerShape && (underLimit || evictOneIdle(slot, toClose))) {
-                return slot;
-            }
-            if (obstacle != null && leased == 0 && !anyPlanning()) {
-                dropIfEmpty(slot);
-                throw obstacle; // nothing to evict and nothing will come back: it can never fit
-            }
-            if (!waited) {
+            if (me == null) {
+                me = new Waiter(slot, lock.newCondition());
+                if (retry) {
+                    slot.waiters.addFirst(me);
+                } else {
+                    slot.waiters.addLast(me);
+                }
                 waits++;
-                waited = true;
             }
             long left = deadline - now;
             if (left <= 0) {
                 timeouts++;
+                leaveQueue(me);
                 dropIfEmpty(slot);
                 throw new PipelinePoolTimeoutException("no pipeline for shape " + shape + " became free within "
                         + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms: " + leased
@@ -207,15 +228,45 @@ public final class PipelinePool implements AutoCloseable {
                         + " in all)", obstacle);
             }
             try {
-                givenBack.awaitNanos(left);
+                me.turn.awaitNanos(left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                if (me.lease != null) {
+                    return new Grant(me.slot, me.lease); // served before the interrupt: keep it
+                }
                 timeouts++;
+                leaveQueue(me);
                 dropIfEmpty(slot);
                 throw new PipelinePoolTimeoutException("interrupted while waiting for a pipeline for shape " + shape,
                         obstacle);
             }
             obstacle = null; // something came back: try again
+        }
+    }
+
+    /**
+     * Under the lock: removes a waiter from its shape's queue (if still there) and wakes the next one, which may
+     * be served now (more room, another idle pipeline) or not (it waits again).
+     */
+    private void leaveQueue(Waiter waiter) {
+        if (waiter == null) {
+            return;
+        }
+        ShapeSlot slot = waiter.slot;
+        boolean wasHead = slot.waiters.peekFirst() == waiter;
+        slot.waiters.remove(waiter);
+        if (wasHead && !slot.waiters.isEmpty()) {
+            slot.waiters.peekFirst().turn.signal();
+        }
+    }
+
+    /** Under the lock: wakes the first waiter of every shape (room was freed or an idle pipeline may be evicted). */
+    private void wakeHeads() {
+        for (ShapeSlot slot : slots.values()) {
+            Waiter head = slot.waiters.peekFirst();
+            if (head != null) {
+                head.turn.signal();
+            }
         }
     }
 
@@ -239,7 +290,7 @@ public final class PipelinePool implements AutoCloseable {
                 slot.planned--;
                 pipelines--;
                 dropIfEmpty(slot);
-                givenBack.signalAll(); // the room is free again
+                wakeHeads(); // the room is free again
             } finally {
                 lock.unlock();
             }
@@ -273,14 +324,21 @@ public final class PipelinePool implements AutoCloseable {
             leased--;
             slot.lastUsed = System.nanoTime();
             close = closed || !keep;
-            if (close) {
-                slot.planned--;
-                pipelines--;
-                dropIfEmpty(slot);
+            Waiter next = close ? null : slot.waiters.pollFirst();
+            if (next != null) {
+                lend(lease); // straight to the longest waiter of the shape: no later caller can take it first
+                next.lease = lease;
+                next.turn.signal();
             } else {
-                slot.idle.addLast(lease);
+                if (close) {
+                    slot.planned--;
+                    pipelines--;
+                    dropIfEmpty(slot);
+                } else {
+                    slot.idle.addLast(lease);
+                }
+                wakeHeads(); // room, or an idle pipeline another shape's waiter may evict
             }
-            givenBack.signalAll();
         } finally {
             lock.unlock();
         }
@@ -353,8 +411,10 @@ public final class PipelinePool implements AutoCloseable {
                     slot.planned--;
                     pipelines--;
                 }
+                for (Waiter waiter : slot.waiters) {
+                    waiter.turn.signal(); // they throw: the pool is closed
+                }
             }
-            givenBack.signalAll();
         } finally {
             lock.unlock();
         }
@@ -391,7 +451,7 @@ public final class PipelinePool implements AutoCloseable {
         var it = slots.values().iterator();
         while (it.hasNext()) {
             ShapeSlot slot = it.next();
-            if (slot.idle.size() == slot.planned && now - slot.lastUsed >= idleNanos) {
+            if (slot.idle.size() == slot.planned && slot.waiters.isEmpty() && now - slot.lastUsed >= idleNanos) {
                 while (!slot.idle.isEmpty()) {
                     toClose.add(slot.idle.pollFirst().pipeline);
                     slot.planned--;
@@ -413,7 +473,7 @@ public final class PipelinePool implements AutoCloseable {
     }
 
     private void dropIfEmpty(ShapeSlot slot) {
-        if (slot.planned == 0 && slots.get(slot.shape) == slot) {
+        if (slot.planned == 0 && slot.waiters.isEmpty() && slots.get(slot.shape) == slot) {
             slots.remove(slot.shape);
         }
     }
@@ -437,12 +497,27 @@ public final class PipelinePool implements AutoCloseable {
         /** Idle pipelines, oldest first. */
         final ArrayDeque<Lease> idle = new ArrayDeque<>();
         /** Pipelines of this shape: idle, leased, or being planned. */
+        /** Acquires waiting for a pipeline of this shape, in arrival order. */
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
         int planned;
         int leased;
         long lastUsed;
 
         ShapeSlot(Shape shape) {
             this.shape = shape;
+        }
+    }
+
+    /** One waiting acquire: its own condition, so a give-back wakes exactly the waiter it serves. */
+    private static final class Waiter {
+        final ShapeSlot slot;
+        final Condition turn;
+        /** The pipeline handed to it by a give-back (lent already); guarded by the pool's lock. */
+        Lease lease;
+
+        Waiter(ShapeSlot slot, Condition turn) {
+            this.slot = slot;
+            this.turn = turn;
         }
     }
 

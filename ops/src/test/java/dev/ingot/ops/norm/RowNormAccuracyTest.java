@@ -85,11 +85,6 @@ class RowNormAccuracyTest {
             return Arrays.copyOfRange(dims, (int) (axis < 0 ? axis + dims.length : axis), dims.length);
         }
 
-        /** GroupNorm with one channel per group runs InstanceNorm's kernels. */
-        boolean instancePath() {
-            return op.equals(GroupNorm.OP_TYPE) && Attributes.of(attributes).getLong(GroupNorm.GROUPS, 0) == dims[1];
-        }
-
         long params() {
             if (op.equals(GroupNorm.OP_TYPE) || op.equals(BatchNorm.OP_TYPE)) {
                 return dims[1];
@@ -133,6 +128,12 @@ class RowNormAccuracyTest {
                 new Object[] {LayerNorm.AXIS, 0, InstanceNorm.EPS, eps}, false, false));
         c.add(new Case(BatchNorm.OP_TYPE, new long[] {4, 3, 6}, Layout.NCHW,
                 new Object[] {InstanceNorm.EPS, eps}, false, false));
+        // planes of 7x7: walked slab by slab, in memory order
+        c.add(new Case(BatchNorm.OP_TYPE, new long[] {6, 5, 7, 7}, Layout.NCHW,
+                new Object[] {InstanceNorm.EPS, eps}, true, true));
+        // LayerNorm rows long enough for several float blocks
+        c.add(new Case(LayerNorm.OP_TYPE, new long[] {3, 700}, Layout.NCHW,
+                new Object[] {LayerNorm.AXIS, -1, InstanceNorm.EPS, eps}, true, true));
         return c;
     }
 
@@ -197,20 +198,12 @@ class RowNormAccuracyTest {
     /** Forward and gradient of every case on inputs drawn by {@code xOf} and {@code dyOf}. */
     private static void check(String label, double eps, DoubleUnaryOperator xOf, DoubleUnaryOperator dyOf,
                               long seed) {
-        check(label, eps, xOf, dyOf, seed, true);
-    }
-
-    private static void check(String label, double eps, DoubleUnaryOperator xOf, DoubleUnaryOperator dyOf,
-                              long seed, boolean instancePath) {
-        check(label, cases(eps), eps, xOf, dyOf, seed, instancePath);
+        check(label, cases(eps), eps, xOf, dyOf, seed);
     }
 
     private static void check(String label, List<Case> cases, double eps, DoubleUnaryOperator xOf,
-                              DoubleUnaryOperator dyOf, long seed, boolean instancePath) {
+                              DoubleUnaryOperator dyOf, long seed) {
         for (Case k : cases) {
-            if (!instancePath && k.instancePath()) {
-                continue;
-            }
             SplittableRandom r = new SplittableRandom(seed);
             long n = count(k.dims());
             long p = k.params();
@@ -309,9 +302,15 @@ class RowNormAccuracyTest {
 
     @Test
     void dyWithALargeCommonComponent() {
-        // InstanceNorm's vector kernels sum dy * (x - mean) in float blocks, which a common component of 1e4 in dy
-        // costs about 1e-3 of dx (InstanceNormGrad's own accuracy, outside these kernels): G = C is left out here
-        check("dy 1e4 + u", 1e-5, u -> u, u -> 1e4 + u, 5, false);
+        check("dy 1e4 + u", 1e-5, u -> u, u -> 1e4 + u, 5);
+        // G = C runs InstanceNorm's kernels: planes long enough for their float-lane block sums, in both layouts
+        double eps = 1e-5;
+        List<Case> perChannel = new ArrayList<>();
+        for (Layout layout : new Layout[] {Layout.NCHW, Layout.CHANNELS_LAST}) {
+            perChannel.add(new Case(GroupNorm.OP_TYPE, new long[] {2, 5, 40, 41}, layout,
+                    new Object[] {GroupNorm.GROUPS, 5, InstanceNorm.EPS, eps}, true, true));
+        }
+        check("dy 1e4 + u, G = C", perChannel, eps, u -> u, u -> 1e4 + u, 5);
     }
 
     @Test
@@ -331,7 +330,7 @@ class RowNormAccuracyTest {
                         InstanceNorm.EPS, eps}, true, false),
                 new Case(BatchNorm.OP_TYPE, new long[] {2, 3}, Layout.NCHW, e, true, true),
                 new Case(BatchNorm.OP_TYPE, new long[] {1, 3, 1, 1}, Layout.CHANNELS_LAST, e, false, true));
-        check("tiny groups", tiny, eps, u -> 5 + u, u -> u, 6, true);
+        check("tiny groups", tiny, eps, u -> 5 + u, u -> u, 6);
     }
 
     @Test
@@ -344,7 +343,7 @@ class RowNormAccuracyTest {
                         new Object[] {LayerNorm.AXIS, -1, InstanceNorm.EPS, eps}, false, true),
                 new Case(BatchNorm.OP_TYPE, new long[] {4, 1, 500, 500}, Layout.CHANNELS_LAST,
                         new Object[] {InstanceNorm.EPS, eps}, true, false));
-        check("1e6 elements", huge, eps, u -> 1e3 + 0.1 * u, u -> u, 7, true);
+        check("1e6 elements", huge, eps, u -> 1e3 + 0.1 * u, u -> u, 7);
     }
 
     @Test

@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * at once when the executor's admitted runs have all ended ({@link RunAdmission}): between the calls of one
  * pipeline run a helper waits, between requests of a sparse stream it does not.
  *
+ * <p>A call that starts while every helper is queued or running elsewhere gets fewer than it wanted; it registers
+ * itself as short of helpers, and a helper that comes free joins it before it waits for a hand-off or gives its
+ * thread back ({@link ParallelExecutor#callShortOfHelpers()}), so no helper that frees up during such a call is
+ * lost to it.
+ *
  * <p>The {@link #mailbox} is the helper's whole state: {@link #FREE} (neither queued nor running: may be forked),
  * {@link #IDLE} (running and waiting for a hand-off), or the job it was given (queued, or running that job).
  * Every transition is one atomic step, so a hand-off either reaches the helper or fails and the caller forks
@@ -88,6 +93,12 @@ final class Helper extends ForkJoinTask<Void> {
         }
     }
 
+    /** True while the helper is queued or running a job: neither free nor waiting (for tests). */
+    boolean isBusy() {
+        Job job = mailbox.get();
+        return job != FREE && job != IDLE;
+    }
+
     /** True while the helper waits for a hand-off (for tests and diagnostics). */
     boolean isIdle() {
         return mailbox.get() == IDLE;
@@ -118,6 +129,11 @@ final class Helper extends ForkJoinTask<Void> {
      */
     private Job awaitHandOff() {
         if (spinNanos == 0) {
+            Job shortCall = executor.callShortOfHelpers();
+            if (shortCall != null) {
+                mailbox.set(shortCall); // the mailbox still holds the finished job: only this helper changes it
+                return shortCall;
+            }
             mailbox.set(FREE);
             return null;
         }
@@ -128,7 +144,12 @@ final class Helper extends ForkJoinTask<Void> {
             if (next != IDLE) {
                 return next;
             }
-            if (++spins % CHECK_EVERY == 0) {
+            if (spins++ % CHECK_EVERY == 0) {
+                // A call that found every helper busy when it started waits for one that comes free: join it.
+                Job shortCall = executor.callShortOfHelpers();
+                if (shortCall != null) {
+                    return mailbox.compareAndSet(IDLE, shortCall) ? shortCall : mailbox.get();
+                }
                 long waited = System.nanoTime() - start;
                 if (waited >= spinNanos || stopWaiting()) {
                     // a hand-off may still win the race: then help that job

@@ -125,6 +125,15 @@ final class Job {
         }
     }
 
+    /**
+     * True while the call is open, has ranges nobody claimed yet and room for another helper: a free helper may
+     * join it (see {@link ParallelExecutor#callShortOfHelpers()}).
+     */
+    boolean wantsHelp() {
+        int s = state.get();
+        return (s & CLOSED) == 0 && s < maxHelpers && nextRange.get() < ranges;
+    }
+
     private void leave() {
         int s = state.decrementAndGet();
         if (s == CLOSED) {

@@ -83,6 +83,11 @@ public final class ParallelExecutor implements AutoCloseable {
     private final long spinNanos;
     private final LongAdder backlogged = new LongAdder();
     private final LongAdder forks = new LongAdder();
+    /**
+     * Calls in progress that got fewer helpers than they wanted (every helper was queued or running elsewhere):
+     * while it is above 0, a helper that comes free looks for such a call before it waits or gives its thread back.
+     */
+    private final AtomicInteger shortOfHelpers = new AtomicInteger();
     private final RunAdmission admission;
     /** Bumped when the last admitted run leaves: helpers that helped an earlier call stop waiting for a next one. */
     private volatile long idleEpoch;
@@ -252,10 +257,24 @@ public final class ParallelExecutor implements AutoCloseable {
         job.start(body, count, grain, ranges, idleEpoch, helpersWanted);
         int engaged = handOff(job, helpersWanted);
         if (engaged < helpersWanted) {
-            fork(job, helpersWanted - engaged);
+            engaged += fork(job, helpersWanted - engaged);
+        }
+        boolean shortOf = engaged < helpersWanted;
+        if (shortOf) {
+            // Every helper was queued or running elsewhere. From the increment on, a helper that comes free looks
+            // for this call; one that came free before it is found by the second hand-off or fork. Without this
+            // the call would run without the helpers that free up while it runs (a lost wake-up).
+            shortOfHelpers.incrementAndGet();
+            engaged += handOff(job, helpersWanted - engaged);
+            if (engaged < helpersWanted) {
+                fork(job, helpersWanted - engaged);
+            }
         }
         job.work();
         Throwable failure = job.finish(spinNanos);
+        if (shortOf) {
+            shortOfHelpers.decrementAndGet();
+        }
         int failedFrom = job.failedFrom();
         int failedTo = job.failedTo();
         jobTaken.set(job.slot, 0);
@@ -282,7 +301,7 @@ public final class ParallelExecutor implements AutoCloseable {
      * Forks up to {@code wanted} helpers that are neither queued nor running, pointed at {@code job}. Fewer when
      * they are all busy (more would only wait in line) or the pool shut down.
      */
-    private void fork(Job job, int wanted) {
+    private int fork(Job job, int wanted) {
         Thread current = Thread.currentThread();
         boolean inPool = current instanceof ForkJoinWorkerThread worker && worker.getPool() == pool;
         int forked = 0;
@@ -294,11 +313,12 @@ public final class ParallelExecutor implements AutoCloseable {
             if (inPool) {
                 helper.fork();
             } else if (!submit(helper)) {
-                return;
+                return forked;
             }
             forked++;
             forks.increment();
         }
+        return forked;
     }
 
     private static void runSerially(int count, int grain, int ranges, RangeTask body) {
@@ -335,6 +355,38 @@ public final class ParallelExecutor implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * An open call short of helpers that a free helper could join, or null. Cheap when there is none (one read);
+     * helpers call it when they come free and while they wait.
+     */
+    Job callShortOfHelpers() {
+        if (shortOfHelpers.get() == 0) {
+            return null;
+        }
+        for (Job job : jobs) {
+            if (job.wantsHelp()) {
+                return job;
+            }
+        }
+        return null;
+    }
+
+    /** Helpers neither free nor waiting: queued in the pool or running a job (for tests). */
+    int busyHelpers() {
+        int busy = 0;
+        for (Helper helper : helpers) {
+            if (helper.isBusy()) {
+                busy++;
+            }
+        }
+        return busy;
+    }
+
+    /** The fixed number of helper tasks (for tests). */
+    int helperCount() {
+        return helpers.length;
     }
 
     /** Helpers forked to the pool since creation, as opposed to handed a job while waiting (for tests). */

@@ -15,17 +15,20 @@ import java.lang.foreign.MemorySegment;
  * Not thread-safe: one {@code run} at a time; {@code run} allocates nothing. {@code y} may be the memory of x.
  */
 public final class RowNormForward extends RowPass {
-    /**
-     * A row centred on the mean of its first elements is summed once when that shift is within half a standard
-     * deviation of the row's mean ({@code sum^2 <= n * sumSq / 5}): the squares then grow by at most a quarter, as
-     * accurate as centring on the mean itself; otherwise it is summed again centred on its mean.
-     */
-    private static final double FAR_FROM_MEAN = 0.2;
-
     private final double eps;
     private final boolean centred;
     private final double[] mean;
     private final double[] variance;
+    /** Walk in memory order: per row its float shift, per slab block and row the two sums, per row how to write. */
+    private final float[] slabShift;
+    private final double[] slabSums;
+    private final float[] slabCoef;
+    private final byte[] slabWrite;
+    private static final byte FAST = 0;
+    private static final byte DONE = 1;
+    private static final int COEF = 5;
+    private final Parallel.Task slabSumsTask = this::slabSums;
+    private final Parallel.Task slabWriteTask = this::slabWrites;
     private MemorySegment x;
     private MemorySegment y;
     private MemorySegment gamma;
@@ -45,6 +48,11 @@ public final class RowNormForward extends RowPass {
         this.centred = centred;
         this.mean = new double[layout.rows()];
         this.variance = new double[layout.rows()];
+        int slabRows = bySlabs ? layout.rows() : 0;
+        this.slabShift = new float[slabRows];
+        this.slabSums = new double[bySlabs ? slabBlocks * slabRows * SUMS : 0];
+        this.slabCoef = new float[slabRows * COEF];
+        this.slabWrite = new byte[slabRows];
     }
 
     /**
@@ -66,7 +74,11 @@ public final class RowNormForward extends RowPass {
         this.gamma = gamma;
         this.beta = beta;
         try {
-            forEachRow(parallel);
+            if (bySlabs) {
+                runBySlabs(parallel);
+            } else {
+                forEachRow(parallel);
+            }
         } finally {
             this.x = this.y = this.gamma = this.beta = null;
         }
@@ -122,8 +134,83 @@ public final class RowNormForward extends RowPass {
         return variance[row];
     }
 
+    /**
+     * The walk in memory order: the fast sums of every run, slab by slab, into per-slab-block partials; per row,
+     * the partials added in slab-block order and checked (a row they cannot serve goes through the exact path
+     * alone); then the float writes, slab by slab.
+     */
+    private void runBySlabs(Parallel parallel) {
+        int rows = layout.rows();
+        for (int r = 0; r < rows; r++) {
+            slabShift[r] = centred ? (float) probeMean(x, r) : 0f;
+        }
+        forEachSlabBlock(parallel, slabSumsTask);
+        double n = layout.rowLength();
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            double q = 0;
+            for (int sb = 0; sb < slabBlocks; sb++) {
+                s += slabSums[(sb * rows + r) * SUMS];
+                q += slabSums[(sb * rows + r) * SUMS + 1];
+            }
+            slabWrite[r] = DONE;
+            if ((centred && !(s * s <= FAR_FROM_MEAN * n * q)) || (runs.sumsInFloat() && !trustedSquares(q))) {
+                exactRow(0, r);
+                continue;
+            }
+            double m = centred ? slabShift[r] + s / n : 0;
+            double v = centred ? Math.max((q - s * (s / n)) / n, 0.0) : q / n;
+            mean[r] = m;
+            variance[r] = v;
+            double invstd = 1.0 / Math.sqrt(v + eps);
+            if (!fastWriteFits(m, invstd, v)) {
+                write(r, m, invstd);
+                continue;
+            }
+            int c = r * COEF;
+            float meanF = (float) m;
+            slabCoef[c] = meanF;
+            slabCoef[c + 1] = (float) invstd;
+            slabCoef[c + 2] = (float) ((m - meanF) * invstd);
+            slabCoef[c + 3] = gammaFloats[layout.runParam(r, 0)];
+            slabCoef[c + 4] = betaFloats[layout.runParam(r, 0)];
+            slabWrite[r] = FAST;
+        }
+        forEachSlabBlock(parallel, slabWriteTask);
+    }
+
+    private void slabSums(int from, int to) {
+        for (int sb = from; sb < to; sb++) {
+            slabBlockSums(sb, x, null, false, slabShift, slabSums);
+        }
+    }
+
+    private void slabWrites(int from, int to) {
+        int rows = layout.rows();
+        long len = layout.runLength();
+        for (int sb = from; sb < to; sb++) {
+            for (int k = firstSlab(sb); k < firstSlab(sb + 1); k++) {
+                for (int r = 0; r < rows; r++) {
+                    if (slabWrite[r] == FAST) {
+                        int c = r * COEF;
+                        runs.fastNormalizeRun(x, y, layout.runStart(r, k), len, slabCoef[c], slabCoef[c + 1],
+                                slabCoef[c + 2], slabCoef[c + 3], slabCoef[c + 4]);
+                    }
+                }
+            }
+        }
+    }
+
     @Override
     void row(int b, int r) {
+        if (givenMean == null && useFastKernels() && fastRow(b, r)) {
+            return;
+        }
+        exactRow(b, r);
+    }
+
+    /** Row {@code r} in double: sums, statistics and write. */
+    private void exactRow(int b, int r) {
         double m;
         double v;
         if (givenMean != null) {
@@ -152,6 +239,72 @@ public final class RowNormForward extends RowPass {
         }
         double invstd = 1.0 / Math.sqrt(v + eps);
         write(r, m, invstd);
+    }
+
+    /**
+     * Row {@code r} through the fast kernels: sums centred on the first elements' mean rounded to float (again on
+     * the row's mean when that was far off), checked, then the float write. Returns false, having written nothing,
+     * when the sums cannot be trusted (overflow, subnormal squares, NaN, a mean too far above the spread for a
+     * float shift): the exact path then does the row.
+     */
+    private boolean fastRow(int b, int r) {
+        int at = b * SUMS;
+        double n = layout.rowLength();
+        float shift = centred ? (float) probeMean(x, r) : 0f;
+        fastSums(r, shift, at);
+        double s = sums[at];
+        double q = sums[at + 1];
+        if (centred && !(s * s <= FAR_FROM_MEAN * n * q)) {
+            shift = (float) (shift + s / n);
+            fastSums(r, shift, at);
+            s = sums[at];
+            q = sums[at + 1];
+            if (!(s * s <= FAR_FROM_MEAN * n * q)) {
+                return false;
+            }
+        }
+        if (runs.sumsInFloat() && !trustedSquares(q)) {
+            return false;
+        }
+        double m;
+        double v;
+        if (centred) {
+            m = shift + s / n;
+            v = Math.max((q - s * (s / n)) / n, 0.0);
+        } else {
+            m = 0;
+            v = q / n;
+        }
+        mean[r] = m;
+        variance[r] = v;
+        double invstd = 1.0 / Math.sqrt(v + eps);
+        if (!fastWriteFits(m, invstd, v)) {
+            write(r, m, invstd);
+            return true;
+        }
+        float meanF = (float) m;
+        float invF = (float) invstd;
+        float corr = (float) ((m - meanF) * invstd);
+        long len = layout.runLength();
+        for (int k = 0; k < layout.runs(); k++) {
+            long start = layout.runStart(r, k);
+            int p = layout.runParam(r, k);
+            if (layout.paramStep() == 0) {
+                runs.fastNormalizeRun(x, y, start, len, meanF, invF, corr, gammaFloats[p], betaFloats[p]);
+            } else {
+                runs.fastNormalize(x, y, start, len, meanF, invF, corr, gammaFloats, betaFloats, p);
+            }
+        }
+        return true;
+    }
+
+    /** sum(x - shift) and sum((x - shift)^2) over row {@code r} by the fast kernels, into {@code sums[at, at + 1]}. */
+    private void fastSums(int r, float shift, int at) {
+        sums[at] = 0;
+        sums[at + 1] = 0;
+        for (int k = 0; k < layout.runs(); k++) {
+            runs.fastSums(x, layout.runStart(r, k), layout.runLength(), shift, sums, at);
+        }
     }
 
     private void write(int r, double m, double invstd) {

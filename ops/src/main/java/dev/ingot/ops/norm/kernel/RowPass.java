@@ -29,14 +29,38 @@ abstract class RowPass {
     /** gamma and beta as doubles (1 and 0 when absent), copied once per run. */
     final double[] gammaValues;
     final double[] betaValues;
+    /** gamma and beta as floats (1 and 0 when absent), for the fast kernels. */
+    final float[] gammaFloats;
+    final float[] betaFloats;
+    /**
+     * Whether every nonzero gamma and beta lies within 2^-60 .. 2^60, so that the fast writes' products stay normal
+     * and finite (set by {@link #loadParams}).
+     */
+    boolean paramsInFloatRange;
     /** Per block, {@link #SUMS} running sums of the row in progress (a block's rows run on one thread). */
     final double[] sums;
-    static final int SUMS = 4;
+    static final int SUMS = 5;
+    /**
+     * The fast sums of a row centred on a shift more than about half a standard deviation from its mean
+     * ({@code sum^2 > n * sumSq / 5}) lose digits to the shift: such a row is summed again.
+     */
+    static final double FAR_FROM_MEAN = 0.2;
+    /** The largest |mean - (float) mean| * invstd the fast writes take: the float terms they cancel stay small. */
+    static final double MAX_MEAN_ROUNDING = 4;
     /** Runs of one row shorter than this go through the plain loops: a kernel call per few elements costs more. */
     static final long MIN_KERNEL_RUN = 16;
     /** Elements at the start of a row whose mean is the first centring shift. */
     private static final long PROBE = 64;
     private final Parallel.Task blockTask = this::blocksRange;
+    /** Runs shorter than this, when every row has one run in each slab, are walked slab by slab. */
+    static final long SLAB_RUN = 256;
+    /**
+     * Whether the rows are walked in memory order, slab by slab (see {@link #slabs}), rather than a row at a time:
+     * BatchNorm over NCHW with small planes, where a row's runs are short and far apart.
+     */
+    final boolean bySlabs;
+    /** Blocks of consecutive slabs for the walk in memory order; a number that depends only on the layout. */
+    final int slabBlocks;
 
     RowPass(RowLayout layout, KernelSet kernels) {
         this.layout = layout;
@@ -46,7 +70,86 @@ abstract class RowPass {
         this.blocks = (int) Math.min(Math.min(layout.rows(), MAX_BLOCKS), byParams);
         this.gammaValues = new double[layout.params()];
         this.betaValues = new double[layout.params()];
+        this.gammaFloats = new float[layout.params()];
+        this.betaFloats = new float[layout.params()];
         this.sums = new double[blocks * SUMS];
+        this.bySlabs = useFastKernels() && layout.paramStep() == 0 && layout.runs() > 1
+                && layout.rowsPerOuter() == layout.rows() && layout.innerStride() == layout.runLength()
+                && layout.runStep() == layout.rows() * layout.runLength() && layout.runLength() < SLAB_RUN;
+        this.slabBlocks = Math.min(layout.runs(), MAX_SLAB_BLOCKS);
+        int perSlabBlock = layout.rows() * SUMS * runs.lanesPerSum();
+        this.slabLanes = bySlabs && runs.lanesPerSum() > 0 && (long) slabBlocks * perSlabBlock <= MAX_LANE_FLOATS
+                ? new float[slabBlocks * perSlabBlock] : null;
+        long vectorsPerRun = Math.max(1, layout.runLength() / Math.max(1, runs.lanesPerSum()));
+        this.slabsPerFlush = (int) Math.max(1, TERMS_PER_LANE / vectorsPerRun);
+    }
+
+    /** Most blocks of slabs: two threads' worth of work with room to balance, few lane accumulators. */
+    private static final int MAX_SLAB_BLOCKS = 16;
+    /** Most floats of lane accumulators for the walk in memory order (beyond, each run reduces its own lanes). */
+    private static final long MAX_LANE_FLOATS = 1L << 23;
+    /** Terms a float lane accumulator takes before it is flushed into double. */
+    private static final int TERMS_PER_LANE = 16;
+    /**
+     * Per slab block and row, {@link #SUMS} float lane accumulators of the fast sums ({@link RunKernels#lanesPerSum}
+     * floats each), or null (the scalar kernels, or too many rows).
+     */
+    final float[] slabLanes;
+    /** Slabs after which the lane accumulators are flushed, so that each lane adds at most about 16 terms. */
+    final int slabsPerFlush;
+
+    /**
+     * Adds the fast sums of every run of slab block {@code sb} into {@code acc[(sb * rows + r) * SUMS ...]}: two
+     * sums ({@code grad} false: of x) or five ({@code grad} true: of x and dy, dy unscaled) per row, through lane
+     * accumulators where there are any.
+     */
+    final void slabBlockSums(int sb, MemorySegment x, MemorySegment dy, boolean grad, float[] shifts, double[] acc) {
+        int rows = layout.rows();
+        long len = layout.runLength();
+        int count = grad ? 5 : 2;
+        int laneStride = SUMS * runs.lanesPerSum();
+        int laneBase = sb * rows * laneStride;
+        java.util.Arrays.fill(acc, sb * rows * SUMS, (sb + 1) * rows * SUMS, 0.0);
+        if (slabLanes != null) {
+            java.util.Arrays.fill(slabLanes, laneBase, laneBase + rows * laneStride, 0f); // after a failed run too
+        }
+        int first = firstSlab(sb);
+        int end = firstSlab(sb + 1);
+        for (int k = first; k < end; k++) {
+            for (int r = 0; r < rows; r++) {
+                long start = layout.runStart(r, k);
+                int at = (sb * rows + r) * SUMS;
+                if (slabLanes == null) {
+                    if (grad) {
+                        runs.fastGradSums(x, dy, start, len, shifts[r], null, 0, acc, at);
+                    } else {
+                        runs.fastSums(x, start, len, shifts[r], acc, at);
+                    }
+                } else if (grad) {
+                    runs.fastGradSumsInto(x, dy, start, len, shifts[r], slabLanes, laneBase + r * laneStride, acc, at);
+                } else {
+                    runs.fastSumsInto(x, start, len, shifts[r], slabLanes, laneBase + r * laneStride, acc, at);
+                }
+            }
+            if (slabLanes != null && ((k - first + 1) % slabsPerFlush == 0 || k == end - 1)) {
+                for (int r = 0; r < rows; r++) {
+                    runs.flushLanes(slabLanes, laneBase + r * laneStride, count, acc, (sb * rows + r) * SUMS);
+                }
+            }
+        }
+    }
+
+    /**
+     * A <em>slab</em> is the k-th run of every row, which then lie one after another in memory (BatchNorm over
+     * NCHW: slab k is batch entry k). Runs {@code task} over every block of slabs on {@code parallel}.
+     */
+    final void forEachSlabBlock(Parallel parallel, Parallel.Task task) {
+        parallel.forRange(slabBlocks, 1, task);
+    }
+
+    /** The first slab of slab block {@code sb}. */
+    final int firstSlab(int sb) {
+        return (int) ((long) sb * layout.runs() / slabBlocks);
     }
 
     /** The mean of the first (up to {@value #PROBE}) elements of row {@code r}. */
@@ -58,6 +161,11 @@ abstract class RowPass {
             s += x.getAtIndex(F32, start + j * layout.stride());
         }
         return s / count;
+    }
+
+    /** Whether the rows go through the fast run kernels (which take runs of at most 2^30 elements). */
+    final boolean useFastKernels() {
+        return useKernels() && layout.runLength() <= 1L << 30;
     }
 
     /** Whether row {@code r}'s runs go through the run kernels. */
@@ -115,10 +223,38 @@ abstract class RowPass {
 
     /** Copies the parameters (or 1 and 0) into {@link #gammaValues} and {@link #betaValues}. */
     final void loadParams(MemorySegment gamma, MemorySegment beta) {
+        boolean inRange = true;
         for (int p = 0; p < gammaValues.length; p++) {
-            gammaValues[p] = gamma == null ? 1.0 : gamma.getAtIndex(F32, p);
-            betaValues[p] = beta == null ? 0.0 : beta.getAtIndex(F32, p);
+            float g = gamma == null ? 1.0f : gamma.getAtIndex(F32, p);
+            float b = beta == null ? 0.0f : beta.getAtIndex(F32, p);
+            gammaFloats[p] = g;
+            betaFloats[p] = b;
+            gammaValues[p] = g;
+            betaValues[p] = b;
+            inRange &= inFloatRange(g) && inFloatRange(b);
         }
+        paramsInFloatRange = inRange;
+    }
+
+    private static boolean inFloatRange(float v) {
+        float a = Math.abs(v);
+        return a == 0 || (a >= 0x1p-60f && a <= 0x1p60f);
+    }
+
+    /**
+     * Whether the fast writes keep every float they form normal and finite for a row with this invstd, mean and
+     * variance: invstd and the mean's rounding times invstd moderate, and the parameters in range.
+     */
+    final boolean fastWriteFits(double mean, double invstd, double variance) {
+        double invSq = invstd * invstd;
+        return paramsInFloatRange && invSq >= 0x1p-200 && invSq <= 0x1p200
+                && layout.rowLength() * variance * invSq <= 0x1p100
+                && Math.abs(mean - (float) mean) * invstd <= MAX_MEAN_ROUNDING;
+    }
+
+    /** Whether a row's fast sum of squares {@code sumSq} can be trusted: no overflow, no subnormal terms. */
+    static boolean trustedSquares(double sumSq) {
+        return sumSq >= 0x1p-100 && sumSq <= Float.MAX_VALUE * 0.5;
     }
 
     /** Runs {@link #row} over every row, block by block, on {@code parallel}. */
@@ -134,7 +270,12 @@ abstract class RowPass {
             for (int r = first; r < end; r++) {
                 row(b, r);
             }
+            endBlock(b);
         }
+    }
+
+    /** Called after the last row of block {@code b}, on the thread that ran it. */
+    void endBlock(int b) {
     }
 
     private int firstRow(int block) {

@@ -16,6 +16,103 @@ final class ScalarRunKernels implements RunKernels {
     }
 
     @Override
+    public boolean sumsInFloat() {
+        return false;
+    }
+
+    @Override
+    public void fastSums(MemorySegment x, long offset, long count, float shift, double[] acc, int at) {
+        sums(x, offset, count, shift, acc, at);
+    }
+
+    @Override
+    public void fastGradSums(MemorySegment x, MemorySegment dy, long offset, long count, float shift, float[] gamma,
+                             int gammaAt, double[] acc, int at) {
+        double s = 0;
+        double sq = 0;
+        double sg = 0;
+        double sgd = 0;
+        double sgg = 0;
+        for (int j = 0; j < count; j++) {
+            double d = (double) x.getAtIndex(F32, offset + j) - shift;
+            double g = (double) dy.getAtIndex(F32, offset + j) * (gamma == null ? 1.0f : gamma[gammaAt + j]);
+            s += d;
+            sq += d * d;
+            sg += g;
+            sgd += g * d;
+            sgg += g * g;
+        }
+        acc[at] += s;
+        acc[at + 1] += sq;
+        acc[at + 2] += sg;
+        acc[at + 3] += sgd;
+        acc[at + 4] += sgg;
+    }
+
+    @Override
+    public int lanesPerSum() {
+        return 0;
+    }
+
+    @Override
+    public void fastSumsInto(MemorySegment x, long offset, long count, float shift, float[] lanes, int laneAt,
+                             double[] acc, int at) {
+        sums(x, offset, count, shift, acc, at);
+    }
+
+    @Override
+    public void fastGradSumsInto(MemorySegment x, MemorySegment dy, long offset, long count, float shift,
+                                 float[] lanes, int laneAt, double[] acc, int at) {
+        fastGradSums(x, dy, offset, count, shift, null, 0, acc, at);
+    }
+
+    @Override
+    public void flushLanes(float[] lanes, int laneAt, int sums, double[] acc, int at) {
+        // the sums went to acc in double
+    }
+
+    @Override
+    public void fastNormalize(MemorySegment x, MemorySegment y, long offset, long count, float mean, float invstd,
+                              float corr, float[] gamma, float[] beta, int p) {
+        for (int j = 0; j < count; j++) {
+            float t = (x.getAtIndex(F32, offset + j) - mean) * invstd - corr;
+            y.setAtIndex(F32, offset + j, t * gamma[p + j] + beta[p + j]);
+        }
+    }
+
+    @Override
+    public void fastNormalizeRun(MemorySegment x, MemorySegment y, long offset, long count, float mean,
+                                 float invstd, float corr, float gamma, float beta) {
+        for (long i = offset; i < offset + count; i++) {
+            float t = (x.getAtIndex(F32, i) - mean) * invstd - corr;
+            y.setAtIndex(F32, i, t * gamma + beta);
+        }
+    }
+
+    @Override
+    public void fastGradInputRun(MemorySegment x, MemorySegment dy, MemorySegment dx, long offset, long count,
+                                 float mean, float invstd, float corr, float meanG, float meanGxhat, float gamma) {
+        for (long i = offset; i < offset + count; i++) {
+            float xhat = (x.getAtIndex(F32, i) - mean) * invstd - corr;
+            float g = dy.getAtIndex(F32, i) * gamma;
+            dx.setAtIndex(F32, i, (g - (xhat * meanGxhat + meanG)) * invstd);
+        }
+    }
+
+    @Override
+    public void fastGradInput(MemorySegment x, MemorySegment dy, MemorySegment dx, long offset, long count,
+                              float mean, float invstd, float corr, float meanG, float meanGxhat, float[] gamma,
+                              int p, float[] dgamma, float[] dbeta, int at) {
+        for (int j = 0; j < count; j++) {
+            float d = dy.getAtIndex(F32, offset + j);
+            float xhat = (x.getAtIndex(F32, offset + j) - mean) * invstd - corr;
+            dgamma[at + j] += d * xhat;
+            dbeta[at + j] += d;
+            dx.setAtIndex(F32, offset + j, (d * gamma[p + j] - (xhat * meanGxhat + meanG)) * invstd);
+        }
+    }
+
+    @Override
     public void sums(MemorySegment x, long offset, long count, double shift, double[] acc, int at) {
         double s = 0;
         double sq = 0;
