@@ -58,15 +58,32 @@ public interface SegmentSource extends AutoCloseable {
     }
 
     /**
-     * Off-heap blocks, each from its own shared {@link java.lang.foreign.Arena}, closed when the block is given
-     * back, so released memory really returns to the operating system. One arena per block keeps the arena close
-     * (a thread handshake, tens of microseconds) off the allocation path: it happens once per block, and blocks are
-     * large and rarely returned. Memory is zeroed when reserved.
+     * Off-heap blocks, zeroed. Policy: a block of 1 MiB or more (the default block size) is mapped with
+     * {@code mmap} and unmapped with {@code munmap} when given back (Linux on x86-64 or AArch64, through FFM
+     * downcalls), so its pages leave the process at once, whatever the C library's allocator would keep; at that
+     * size the two system calls cost little next to the page faults of filling it. Smaller blocks, and all blocks
+     * where mmap cannot be used (the reason is logged once at INFO), come from a shared
+     * {@link java.lang.foreign.Arena} each (malloc), closed when the block is given back; whether their pages leave
+     * the process then is the C library's choice. Either way a block has a scope of its own, closed when it is given
+     * back (a thread handshake, tens of microseconds, once per block: blocks are large and rarely returned), so a
+     * segment of a returned block throws instead of reaching memory that is gone.
      *
      * @return the source
      */
     static SegmentSource arena() {
         return new ArenaSource();
+    }
+
+    /**
+     * Off-heap blocks, every one mapped with {@code mmap} and unmapped with {@code munmap} when given back, whatever
+     * its size (see {@link #arena()}, which maps only blocks of 1 MiB or more). Pages are zero until written.
+     *
+     * @return the source
+     * @throws UnsupportedOperationException where mmap cannot be used (not Linux on x86-64 or AArch64, or native
+     *                                       access not granted to this module), naming the reason
+     */
+    static SegmentSource mmap() {
+        return new MmapSource();
     }
 
     /**

@@ -22,7 +22,8 @@ import java.util.List;
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar dev.ingot.bench.IdleReturnHarness [burstMiB] [idleSeconds]}
  * (defaults 1024 and 5). Linux only (reads {@code /proc/self/status}). A harness, not a test: numbers depend on
- * the machine and the C library's allocator.
+ * the machine. The pool's 8 MiB blocks come from {@code SegmentSource.arena()}, which maps blocks of 1 MiB or more
+ * with mmap, so returned blocks leave the process whatever the C library's allocator keeps.
  */
 public final class IdleReturnHarness {
 

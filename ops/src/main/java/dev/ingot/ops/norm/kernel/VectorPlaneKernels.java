@@ -2,10 +2,13 @@ package dev.ingot.ops.norm.kernel;
 
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X_ERR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -57,6 +60,10 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static final int TERMS_PER_LANE = 16;
     /** Elements per float block: two accumulators per sum, {@value #TERMS_PER_LANE} terms each per lane. */
     static final int BLOCK = 2 * TERMS_PER_LANE * LANES;
+    /** The rounding error of {@link #gradSums}: one chain of {@code BLOCK / LANES} terms per lane and sum. */
+    private static final ErrorModel GRAD_ERRORS = new ErrorModel(BLOCK / LANES);
+    /** The rounding error of {@link #centredSums}: two chains of {@value #TERMS_PER_LANE} terms, then their sum. */
+    private static final ErrorModel CENTRED_ERRORS = new ErrorModel(TERMS_PER_LANE + 2);
     /** Below this (about 2^-100) a sum of float squares may hold subnormal terms: redo the unit in double. */
     private static final double SMALLEST_TRUSTED_SQUARES = 0x1p-100;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -99,6 +106,7 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static boolean trustedSquares(double sumSq) {
         return sumSq >= SMALLEST_TRUSTED_SQUARES && sumSq <= Float.MAX_VALUE * 0.5;
     }
+
 
     @Override
     public double sum(MemorySegment x, long offset, long count) {
@@ -145,7 +153,8 @@ final class VectorPlaneKernels implements PlaneKernels {
     public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
-        double s = 0, q = 0;
+        // each block's lane sums are widened and added in double lanes (see ErrorModel for what they tell)
+        DoubleVector ds = DoubleVector.zero(D), dq = DoubleVector.zero(D);
         final long end = offset + count;
         long i = offset;
         while (end - i >= 2L * LANES) {
@@ -160,16 +169,20 @@ final class VectorPlaneKernels implements PlaneKernels {
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
             FloatVector rs = s0.add(s1);
-            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
-            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
-            rs = rs.add(rs.rearrange(SWAP_2));
-            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
+            ds = ds.add((DoubleVector) rs.castShape(D, 0)).add((DoubleVector) rs.castShape(D, 1));
             FloatVector rq = q0.add(q1);
-            rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
-            rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
-            rq = rq.add(rq.rearrange(SWAP_2));
-            q += rq.add(rq.rearrange(SWAP_1)).lane(0);
+            dq = dq.add((DoubleVector) rq.castShape(D, 0)).add((DoubleVector) rq.castShape(D, 1));
         }
+        DoubleVector lanes = ds.mul(ds);
+        ds = D.length() >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
+        ds = D.length() >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
+        double s = ds.add(ds.rearrange(D_SWAP_1)).lane(0);
+        dq = D.length() >= 8 ? dq.add(dq.rearrange(D_SWAP_4)) : dq;
+        dq = D.length() >= 4 ? dq.add(dq.rearrange(D_SWAP_2)) : dq;
+        double q = dq.add(dq.rearrange(D_SWAP_1)).lane(0);
+        lanes = D.length() >= 8 ? lanes.add(lanes.rearrange(D_SWAP_4)) : lanes;
+        lanes = D.length() >= 4 ? lanes.add(lanes.rearrange(D_SWAP_2)) : lanes;
+        double laneSquares = lanes.add(lanes.rearrange(D_SWAP_1)).lane(0);
         for (; i < end; i++) {
             double d = (double) x.getAtIndex(F32, i) - shift; // in double: float - float would round
             s += d;
@@ -182,6 +195,7 @@ final class VectorPlaneKernels implements PlaneKernels {
         }
         stats[base + SUM_X] = s;
         stats[base + SUM_SQ] = q;
+        stats[base + SUM_X_ERR] = CENTRED_ERRORS.variance(q, laneSquares);
     }
 
     @Override
@@ -189,7 +203,9 @@ final class VectorPlaneKernels implements PlaneKernels {
                          double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
-        double s = 0, q = 0, sg = 0, sgd = 0, sgg = 0;
+        // each block's lane sums are widened and added in double lanes (see ErrorModel for what they tell)
+        DoubleVector ds = DoubleVector.zero(D), dq = DoubleVector.zero(D), dg = DoubleVector.zero(D);
+        DoubleVector dp = DoubleVector.zero(D), dgg = DoubleVector.zero(D);
         long i = 0;
         while (count - i >= LANES) {
             // one accumulator per sum: five are independent already, and more would not stay in registers
@@ -204,33 +220,44 @@ final class VectorPlaneKernels implements PlaneKernels {
                 pv = FMA ? e.fma(d, pv) : pv.add(e.mul(d));
                 ggv = FMA ? e.fma(e, ggv) : ggv.add(e.mul(e));
             }
-            FloatVector rs = sv;
-            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
-            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
-            rs = rs.add(rs.rearrange(SWAP_2));
-            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
-            FloatVector rq = qv;
-            rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
-            rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
-            rq = rq.add(rq.rearrange(SWAP_2));
-            q += rq.add(rq.rearrange(SWAP_1)).lane(0);
-            // sum(dy) and sum(dy * (x - shift)) cancel (dx, dgamma): their lanes are added in double
-            FloatVector rsg = gv;
-            rsg = LANES >= 16 ? rsg.add(rsg.rearrange(SWAP_8)) : rsg;
-            rsg = LANES >= 8 ? rsg.add(rsg.rearrange(SWAP_4)) : rsg;
-            rsg = rsg.add(rsg.rearrange(SWAP_2));
-            sg += rsg.add(rsg.rearrange(SWAP_1)).lane(0);
-            FloatVector rsgd = pv;
-            rsgd = LANES >= 16 ? rsgd.add(rsgd.rearrange(SWAP_8)) : rsgd;
-            rsgd = LANES >= 8 ? rsgd.add(rsgd.rearrange(SWAP_4)) : rsgd;
-            rsgd = rsgd.add(rsgd.rearrange(SWAP_2));
-            sgd += rsgd.add(rsgd.rearrange(SWAP_1)).lane(0);
-            FloatVector rsgg = ggv;
-            rsgg = LANES >= 16 ? rsgg.add(rsgg.rearrange(SWAP_8)) : rsgg;
-            rsgg = LANES >= 8 ? rsgg.add(rsgg.rearrange(SWAP_4)) : rsgg;
-            rsgg = rsgg.add(rsgg.rearrange(SWAP_2));
-            sgg += rsgg.add(rsgg.rearrange(SWAP_1)).lane(0);
+            DoubleVector lo = (DoubleVector) sv.castShape(D, 0), hi = (DoubleVector) sv.castShape(D, 1);
+            ds = ds.add(lo).add(hi);
+            lo = (DoubleVector) qv.castShape(D, 0);
+            hi = (DoubleVector) qv.castShape(D, 1);
+            dq = dq.add(lo).add(hi);
+            lo = (DoubleVector) gv.castShape(D, 0);
+            hi = (DoubleVector) gv.castShape(D, 1);
+            dg = dg.add(lo).add(hi);
+            lo = (DoubleVector) pv.castShape(D, 0);
+            hi = (DoubleVector) pv.castShape(D, 1);
+            dp = dp.add(lo).add(hi);
+            lo = (DoubleVector) ggv.castShape(D, 0);
+            hi = (DoubleVector) ggv.castShape(D, 1);
+            dgg = dgg.add(lo).add(hi);
         }
+        // squared lane sums, before the lanes are added: see ErrorModel
+        DoubleVector laneDy = dg.mul(dg), laneDyX = dp.mul(dp);
+        ds = D.length() >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
+        ds = D.length() >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
+        double s = ds.add(ds.rearrange(D_SWAP_1)).lane(0);
+        dq = D.length() >= 8 ? dq.add(dq.rearrange(D_SWAP_4)) : dq;
+        dq = D.length() >= 4 ? dq.add(dq.rearrange(D_SWAP_2)) : dq;
+        double q = dq.add(dq.rearrange(D_SWAP_1)).lane(0);
+        dg = D.length() >= 8 ? dg.add(dg.rearrange(D_SWAP_4)) : dg;
+        dg = D.length() >= 4 ? dg.add(dg.rearrange(D_SWAP_2)) : dg;
+        double sg = dg.add(dg.rearrange(D_SWAP_1)).lane(0);
+        dp = D.length() >= 8 ? dp.add(dp.rearrange(D_SWAP_4)) : dp;
+        dp = D.length() >= 4 ? dp.add(dp.rearrange(D_SWAP_2)) : dp;
+        double sgd = dp.add(dp.rearrange(D_SWAP_1)).lane(0);
+        dgg = D.length() >= 8 ? dgg.add(dgg.rearrange(D_SWAP_4)) : dgg;
+        dgg = D.length() >= 4 ? dgg.add(dgg.rearrange(D_SWAP_2)) : dgg;
+        double sgg = dgg.add(dgg.rearrange(D_SWAP_1)).lane(0);
+        laneDy = D.length() >= 8 ? laneDy.add(laneDy.rearrange(D_SWAP_4)) : laneDy;
+        laneDy = D.length() >= 4 ? laneDy.add(laneDy.rearrange(D_SWAP_2)) : laneDy;
+        double lanesDy = laneDy.add(laneDy.rearrange(D_SWAP_1)).lane(0);
+        laneDyX = D.length() >= 8 ? laneDyX.add(laneDyX.rearrange(D_SWAP_4)) : laneDyX;
+        laneDyX = D.length() >= 4 ? laneDyX.add(laneDyX.rearrange(D_SWAP_2)) : laneDyX;
+        double lanesDyX = laneDyX.add(laneDyX.rearrange(D_SWAP_1)).lane(0);
         for (; i < count; i++) {
             double d = (double) x.getAtIndex(F32, xOffset + i) - shift;
             double g = dy.getAtIndex(F32, dyOffset + i);
@@ -250,6 +277,9 @@ final class VectorPlaneKernels implements PlaneKernels {
         stats[base + SUM_DY] = sg;
         stats[base + SUM_DY_X] = sgd;
         stats[base + SUM_DY_SQ] = sgg;
+        stats[base + SUM_X_ERR] = GRAD_ERRORS.variance(q, 0);
+        stats[base + SUM_DY_ERR] = GRAD_ERRORS.variance(sgg, lanesDy);
+        stats[base + SUM_DY_X_ERR] = GRAD_ERRORS.variance(0, lanesDyX);
     }
 
     @Override
@@ -370,6 +400,7 @@ final class VectorPlaneKernels implements PlaneKernels {
             }
             stats[base + SUM_X] = s;
             stats[base + SUM_SQ] = q;
+            stats[base + SUM_X_ERR] = 0;
         }
 
         static void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
@@ -420,6 +451,9 @@ final class VectorPlaneKernels implements PlaneKernels {
             stats[base + SUM_DY] = sg;
             stats[base + SUM_DY_X] = sgd;
             stats[base + SUM_DY_SQ] = sgg;
+            stats[base + SUM_X_ERR] = 0;
+            stats[base + SUM_DY_ERR] = 0;
+            stats[base + SUM_DY_X_ERR] = 0;
         }
     }
 }
