@@ -86,6 +86,8 @@ def jmh_medians(java, jar, pattern, shape, threads, quick, ignore_lock=False):
             name = entry["benchmark"].rsplit(".", 2)[-2] + "." + entry["benchmark"].rsplit(".", 1)[-1]
             raw = [score for fork in entry["primaryMetric"]["rawData"] for score in fork]
             medians[name] = statistics.median(raw)
+            medians[name + ".min"] = min(raw)
+            medians[name + ".max"] = max(raw)
         return medians
 
 
@@ -113,11 +115,17 @@ def op_torch_times(op, shape, threads, tuned, seconds):
 
 
 def compare_op(args, java, jar, seconds):
-    """One table for GroupNorm, LayerNorm, BatchNorm or RMSNorm: torch as is and tuned, ingot's JMH medians."""
-    header = ("shape", "thr", "torch bwd us", "torch tuned", "ingot bwd us", "vs tuned", "GB/s", "% triad",
-              "torch tuned fwd us", "ingot fwd us", "fwd speed-up")
+    """One table for GroupNorm, LayerNorm, BatchNorm or RMSNorm: torch as is and tuned, ingot's JMH medians.
+
+    Spreads: [10th-90th percentile] of PyTorch's calls, [min-max] of ingot's JMH iterations. GB/s is the
+    backward's effective bandwidth (12 bytes per element: x and dy read, dx written); "% triad" is the time of
+    StreamBench.triad over the same number of floats divided by the backward's (100% = the triad's speed).
+    """
+    header = ("shape", "thr", "torch bwd us", "torch tuned bwd us", "ingot bwd us", "vs tuned", "GB/s",
+              "triad us", "% triad", "torch tuned fwd us", "ingot fwd us", "fwd speed-up")
     bench = OP_BENCH[args.op]
     shapes = args.shapes.split(",") if args.shapes else OP_SHAPES[args.op]
+    load_before = f"{os.getloadavg()[0]:.2f}"
     rows = []
     for shape in shapes:
         for threads in [int(t) for t in args.threads.split(",")]:
@@ -126,16 +134,19 @@ def compare_op(args, java, jar, seconds):
             tuned = op_torch_times(args.op, shape, threads, True, seconds)
             ingot = jmh_medians(java, jar, bench, shape, threads, args.quick, args.ignore_jmh_lock)
             plain = shape.split(":")[0]
-            triad = jmh_medians(java, jar, "StreamBench", plain, threads, args.quick,
-                                args.ignore_jmh_lock)["StreamBench.triad"]
+            stream = jmh_medians(java, jar, "StreamBench", plain, threads, args.quick, args.ignore_jmh_lock)
+            triad = stream["StreamBench.triad"]
             backward = ingot[bench + ".backward"]
             forward = ingot[bench + ".forward"]
             gbps = elements(plain) * BYTES_PER_ELEMENT / (backward * 1e-6) / 1e9
-            rows.append((shape, threads, f"{as_is['backward_us']:.1f}", f"{tuned['backward_us']:.1f}",
-                         f"{backward:.1f}", f"{tuned['backward_us'] / backward:.2f}x", f"{gbps:.1f}",
-                         f"{100 * triad / backward:.0f}%", f"{tuned['forward_us']:.1f}", f"{forward:.1f}",
-                         f"{tuned['forward_us'] / forward:.2f}x"))
+            torch_spread = lambda t, kind: f"{t[kind + '_us']:.0f} [{t[kind + '_p10_us']:.0f}-{t[kind + '_p90_us']:.0f}]"
+            ingot_spread = lambda name: f"{ingot[name]:.0f} [{ingot[name + '.min']:.0f}-{ingot[name + '.max']:.0f}]"
+            rows.append((shape, threads, f"{as_is['backward_us']:.0f}", torch_spread(tuned, "backward"),
+                         ingot_spread(bench + ".backward"), f"{tuned['backward_us'] / backward:.2f}x", f"{gbps:.1f}",
+                         f"{triad:.0f}", f"{100 * triad / backward:.0f}%", torch_spread(tuned, "forward"),
+                         ingot_spread(bench + ".forward"), f"{tuned['forward_us'] / forward:.2f}x"))
     print_table(header, rows)
+    print(f"load average before / after: {load_before} / {os.getloadavg()[0]:.2f}")
 
 
 def elements(shape):

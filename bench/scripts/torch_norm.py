@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times PyTorch's CPU GroupNorm, LayerNorm, BatchNorm (training) or RMSNorm forward and autograd backward.
 
-Prints one JSON line: {"op": ..., "shape": ..., "threads": ..., "forward_us": median, "backward_us": median}.
+Prints one JSON line: {"op": ..., "shape": ..., "threads": ..., "forward_us": median, "backward_us": median, and
+the 10th and 90th percentiles as forward_p10_us, forward_p90_us, backward_p10_us, backward_p90_us}.
 Shapes as the JMH benchmarks write them: "8x256x32x32:g32" (GroupNorm, 32 groups), "4096x1024" (LayerNorm and
 RMSNorm over the last dimension), "32x64x56x56" (BatchNorm). torch 1.13 has no F.rms_norm: RMSNorm is timed as the
 torch ops x * rsqrt(mean(x^2) + eps) * weight, which is what models ran on it.
@@ -16,7 +17,8 @@ import torch
 import torch.nn.functional as F
 
 
-def median_us(fn, min_seconds, min_runs):
+def timings_us(fn, min_seconds, min_runs):
+    """Median, 10th and 90th percentile of the call's time, in microseconds."""
     for _ in range(3):
         fn()
     samples = []
@@ -25,7 +27,9 @@ def median_us(fn, min_seconds, min_runs):
         t0 = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1e6
+    samples.sort()
+    pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))] * 1e6
+    return statistics.median(samples) * 1e6, pick(0.1), pick(0.9)
 
 
 def main():
@@ -70,9 +74,11 @@ def main():
     def backward():
         torch.autograd.grad(y, params, dy, retain_graph=True)
 
+    fwd = timings_us(forward, args.seconds, 5)
+    bwd = timings_us(backward, args.seconds, 5)
     print(json.dumps({"op": args.op, "shape": args.shape, "threads": args.threads, "torch": torch.__version__,
-                      "forward_us": median_us(forward, args.seconds, 5),
-                      "backward_us": median_us(backward, args.seconds, 5)}))
+                      "forward_us": fwd[0], "forward_p10_us": fwd[1], "forward_p90_us": fwd[2],
+                      "backward_us": bwd[0], "backward_p10_us": bwd[1], "backward_p90_us": bwd[2]}))
 
 
 if __name__ == "__main__":

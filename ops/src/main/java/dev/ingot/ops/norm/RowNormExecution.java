@@ -117,7 +117,7 @@ final class RowNormExecution implements Execution {
             instance = new ForwardPass(geo, eps, Kernels.selected());
             rows = null;
         } else {
-            rows = new RowNormForward(layout, eps, kind.centred, Kernels.selected());
+            rows = new RowNormForward(layout, eps, kind.centred, Kernels.selected(), kind.paramOrder(x, axis));
             instance = null;
         }
         planned = x;

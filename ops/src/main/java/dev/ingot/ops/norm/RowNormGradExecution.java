@@ -114,7 +114,7 @@ final class RowNormGradExecution implements Execution {
         } else {
             RowNormBackward.Mode mode = !training ? RowNormBackward.Mode.FIXED
                     : kind.centred ? RowNormBackward.Mode.CENTRED : RowNormBackward.Mode.RMS;
-            rows = new RowNormBackward(layout, eps, mode, Kernels.selected());
+            rows = new RowNormBackward(layout, eps, mode, Kernels.selected(), kind.paramOrder(x, axis));
             instance = null;
         }
         planned = x;

@@ -93,15 +93,50 @@ enum RowNormKind {
             }
             return 1;
         }
-        if (x.layout() != Layout.NCHW) {
-            throw check.fail(name, "layout NCHW (dense row-major)", x.layout());
+        if (x.layout() != Layout.NCHW && x.layout() != Layout.CHANNELS_LAST) {
+            throw check.fail(name, "layout NCHW or CHANNELS_LAST", x.layout());
         }
         int rank = s.rank();
         if (axis < -rank || axis >= rank) {
             throw check.fail("attribute " + LayerNorm.AXIS, "an int in [" + -rank + ", " + (rank - 1) + "] for "
                     + s, axis);
         }
-        return (int) (axis < 0 ? axis + rank : axis);
+        int first = (int) (axis < 0 ? axis + rank : axis);
+        if (x.layout() == Layout.CHANNELS_LAST && first > 1 && rank > 2) {
+            // the rows would interleave with the channels: (n, c) rows of a channels-last x are strided by C
+            throw check.fail(name, "NCHW, or CHANNELS_LAST only when the normalized dims include C (axis <= 1)",
+                    "CHANNELS_LAST with axis " + axis + " of " + s);
+        }
+        return first;
+    }
+
+    /**
+     * For LayerNorm / RMSNorm over a channels-last x (normalized dims [C, spatial...] or all of them): per element
+     * of a row in memory order ([spatial..., C] per batch entry), the index of its parameter in [C, spatial...]
+     * order; null where the two orders agree (NCHW, the per-channel kinds, rank 2, C or spatial of 1).
+     */
+    int[] paramOrder(TensorType x, int axis) {
+        Shape s = x.shape();
+        if (perChannel() || x.layout() != Layout.CHANNELS_LAST || s.rank() <= 2 || s.dim(1) == 1
+                || x.spatialSize() == 1) {
+            return null;
+        }
+        long params = 1;
+        for (int i = axis; i < s.rank(); i++) {
+            params *= s.dim(i);
+        }
+        int c = Math.toIntExact(s.dim(1));
+        long spatial = x.spatialSize();
+        long perEntry = c * spatial;
+        int[] order = new int[Math.toIntExact(params)];
+        for (int j = 0; j < order.length; j++) {
+            long n = j / perEntry;
+            long rem = j % perEntry;
+            long at = rem / c;
+            long ch = rem % c;
+            order[j] = Math.toIntExact(n * perEntry + ch * spatial + at);
+        }
+        return order;
     }
 
     /** The shape of gamma / beta. */

@@ -128,6 +128,13 @@ class RowNormAccuracyTest {
                 new Object[] {LayerNorm.AXIS, 0, InstanceNorm.EPS, eps}, false, false));
         c.add(new Case(BatchNorm.OP_TYPE, new long[] {4, 3, 6}, Layout.NCHW,
                 new Object[] {InstanceNorm.EPS, eps}, false, false));
+        // channels-last LayerNorm / RMSNorm over [C, H, W] or everything: rows in memory order, gamma permuted
+        c.add(new Case(LayerNorm.OP_TYPE, new long[] {2, 3, 4, 6}, Layout.CHANNELS_LAST,
+                new Object[] {LayerNorm.AXIS, 1, InstanceNorm.EPS, eps}, true, true));
+        c.add(new Case(LayerNorm.OP_TYPE, new long[] {2, 5, 4, 4}, Layout.CHANNELS_LAST,
+                new Object[] {LayerNorm.AXIS, 0, InstanceNorm.EPS, eps}, true, false));
+        c.add(new Case(RmsNorm.OP_TYPE, new long[] {3, 4, 5}, Layout.CHANNELS_LAST,
+                new Object[] {LayerNorm.AXIS, 1, InstanceNorm.EPS, eps}, true, false));
         // planes of 7x7: walked slab by slab, in memory order
         c.add(new Case(BatchNorm.OP_TYPE, new long[] {6, 5, 7, 7}, Layout.NCHW,
                 new Object[] {InstanceNorm.EPS, eps}, true, true));

@@ -55,7 +55,14 @@ class RowNormValidationTest {
         refused(LayerNorm.OP_TYPE, "input gamma", Attributes.of(LayerNorm.AXIS, 2, InstanceNorm.GAMMA, true), x,
                 zeros(3));
         Tensor cl = Tensor.copyOf(new float[54], Shape.of(2, 3, 3, 3), Layout.CHANNELS_LAST);
+        // channels-last rows over trailing dims that leave C out would interleave with the channels: refused
         refused(RmsNorm.OP_TYPE, "input x", Attributes.empty(), cl);
+        refused(LayerNorm.OP_TYPE, "input x", Attributes.of(LayerNorm.AXIS, 2), cl);
+        refused(LayerNorm.GRAD_OP_TYPE, "input x", Attributes.of(LayerNorm.AXIS, -2), cl, cl,
+                zeros(2, 3), zeros(2, 3));
+        Tensor packed = Tensor.copyOf(new float[54], Shape.of(2, 3, 3, 3), Layout.NC4HW4);
+        refused(LayerNorm.OP_TYPE, "input x", Attributes.of(LayerNorm.AXIS, 1), packed);
+        packed.close();
         refused(BatchNorm.OP_TYPE, "inputs", Attributes.of(BatchNorm.TRAINING, false), x);
         refused(BatchNorm.OP_TYPE, "attribute momentum", Attributes.of(BatchNorm.MOMENTUM, 1.5), x);
         refused(BatchNorm.OP_TYPE, "input x", Attributes.of(BatchNorm.RUNNING_STATS, true), zeros(1, 6),

@@ -35,9 +35,10 @@ class ScratchAndFailureTest {
     @Test
     void scratchBytesAreExactForTheIssuesShape() {
         NormGeometry g = NormGeometry.of(1, 1 << 25, 1, false, NormGeometry.DEFAULT_CHUNK_ELEMENTS);
-        // stats: 6 doubles per unit (one unit per plane); coefficients: 4 (forward) or 8 (backward) per instance
-        assertEquals((1L << 25) * (6 + 4) * 8, ForwardPass.scratchBytes(g));
-        assertEquals((1L << 25) * (6 + 8) * 8, BackwardPass.scratchBytes(g));
+        // stats: 9 doubles per unit (one unit per plane); coefficients: 4 (forward) or 8 (backward) per instance;
+        // error estimates: 1 (forward) or 2 (backward) per instance; the backward's 3 per channel
+        assertEquals((1L << 25) * (9 + 4 + 1) * 8, ForwardPass.scratchBytes(g));
+        assertEquals((1L << 25) * (9 + 8 + 2 + 3) * 8, BackwardPass.scratchBytes(g));
         NormGeometry rows = NormGeometry.of(2, 3, 1000, true, NormGeometry.DEFAULT_CHUNK_ELEMENTS);
         assertEquals(((long) rows.statsLength() + 6 * (4 + 3)) * 8, ForwardPass.scratchBytes(rows));
     }

@@ -51,6 +51,14 @@ public final class BackwardPass extends UnitSchedule {
      * that rounding as given would grow it past 1e-6 of dx.
      */
     private static final int SAVED_INVSTD_ULPS = 8;
+    /**
+     * The part of the largest |dgamma| (or |dbeta|) over the channels that a channel's rounding error may reach
+     * before its instances are summed again in double; below 1e-6 by what the output's own float rounding and the
+     * invstd's error add.
+     */
+    private static final double PARAMETER_TOLERANCE = 8e-7;
+    /** Standard deviations of the estimated rounding error that must fit under {@link #PARAMETER_TOLERANCE}. */
+    static final double ERROR_SIGMAS = 3;
 
     private final double eps;
     private final PlaneKernels plane;
@@ -67,6 +75,17 @@ public final class BackwardPass extends UnitSchedule {
     private final double[] rowMeanDy;
     private final double[] rowA;
     private final double[] rowB;
+    /**
+     * Per instance, the estimated variance of the rounding error of its dbeta and dgamma terms (S and invstd * D),
+     * from the float-lane sums (0 where they were added in double).
+     */
+    private final double[] errDbeta;
+    private final double[] errDgamma;
+    /** Per channel: whether its instances are summed again in double for dgamma and dbeta. */
+    private final boolean[] resum;
+    /** Per channel, the mean and variance of an instance summed again (one slot per channel: tasks own channels). */
+    private final double[] meanScratch;
+    private final Parallel.Task resumTask = this::resumChannels;
 
     private static final int MEAN = 0;
     private static final int VAR = 1;
@@ -93,7 +112,9 @@ public final class BackwardPass extends UnitSchedule {
      * @return the bytes
      */
     public static long scratchBytes(NormGeometry geo) {
-        return geo.scratchBytes(FIELDS, 4);
+        // the two error estimates per NCHW instance; per channel a flag (counted as a double), a mean and a variance
+        long bytes = geo.scratchBytes(FIELDS + (geo.channelsLast() ? 0 : 2), 4);
+        return bytes == Long.MAX_VALUE ? bytes : bytes + 3L * geo.channels() * Double.BYTES;
     }
 
     /**
@@ -122,6 +143,11 @@ public final class BackwardPass extends UnitSchedule {
         this.rowMeanDy = new double[rowsLength];
         this.rowA = new double[rowsLength];
         this.rowB = new double[rowsLength];
+        int errLength = geo.channelsLast() ? 0 : n;
+        this.errDbeta = new double[errLength];
+        this.errDgamma = new double[errLength];
+        this.resum = new boolean[geo.channelsLast() ? 0 : geo.channels()];
+        this.meanScratch = new double[geo.channelsLast() ? 0 : 2 * geo.channels()];
     }
 
     /**
@@ -144,6 +170,10 @@ public final class BackwardPass extends UnitSchedule {
         this.dx = dx;
         try {
             schedule(parallel);
+            if ((dgamma != null || dbeta != null) && !geo.channelsLast()
+                    && plane.sumsInFloat(geo.unitSize(0)) && !sameMemory(dy, dx)) {
+                resumWhereUncertain(dgamma != null, dbeta != null, parallel);
+            }
         } finally {
             this.x = this.dy = this.savedMean = this.savedInvstd = this.gamma = this.dx = null;
         }
@@ -155,14 +185,84 @@ public final class BackwardPass extends UnitSchedule {
         }
     }
 
+    /** Whether an output is written over an input (in place), without allocating. */
+    static boolean sameMemory(MemorySegment a, MemorySegment b) {
+        return a.address() == b.address() && a.isNative() && b.isNative()
+                || a.address() == b.address() && !a.isNative() && a.heapBase().equals(b.heapBase());
+    }
+
     private void sumOverBatch(int field, MemorySegment out) {
+        for (int c = 0; c < geo.channels(); c++) {
+            out.setAtIndex(F32, c, (float) sumOverBatch(c, field));
+        }
+    }
+
+    private double sumOverBatch(int c, int field) {
         int channels = geo.channels();
+        double s = 0;
+        for (int n = 0; n < geo.batch(); n++) {
+            s += coef[(n * channels + c) * FIELDS + field];
+        }
+        return s;
+    }
+
+    /**
+     * dgamma and dbeta within {@link #PARAMETER_TOLERANCE} of their norm: where the estimated rounding error of a
+     * channel's float-lane sums (statistical; {@link #ERROR_SIGMAS} standard deviations) exceeds that part of the
+     * largest |dgamma| or |dbeta| over the channels, every instance of the channel is summed again in double. That is
+     * where the sums cancel far more than random terms do (dy nearly centred, or uncorrelated with x), and where
+     * planes are few enough that a channel's own sum may by chance be small. Needs dy as it was: not in place.
+     */
+    private void resumWhereUncertain(boolean dgammaWanted, boolean dbetaWanted, Parallel parallel) {
+        int channels = geo.channels();
+        double largestDgamma = 0, largestDbeta = 0;
         for (int c = 0; c < channels; c++) {
-            double s = 0;
-            for (int n = 0; n < geo.batch(); n++) {
-                s += coef[(n * channels + c) * FIELDS + field];
+            // a channel spoiled by a NaN or an infinity does not count, and is left as it is below
+            largestDgamma = largestFinite(largestDgamma, sumOverBatch(c, DGAMMA));
+            largestDbeta = largestFinite(largestDbeta, sumOverBatch(c, DBETA));
+        }
+        double dgammaLimit = PARAMETER_TOLERANCE * largestDgamma / ERROR_SIGMAS;
+        double dbetaLimit = PARAMETER_TOLERANCE * largestDbeta / ERROR_SIGMAS;
+        boolean any = false;
+        for (int c = 0; c < channels; c++) {
+            double varDgamma = 0, varDbeta = 0;
+            for (int n = 0, i = c; n < geo.batch(); n++, i += channels) {
+                varDgamma += errDgamma[i];
+                varDbeta += errDbeta[i];
             }
-            out.setAtIndex(F32, c, (float) s);
+            resum[c] = Double.isFinite(sumOverBatch(c, DGAMMA)) && Double.isFinite(sumOverBatch(c, DBETA))
+                    && (dgammaWanted && varDgamma > dgammaLimit * dgammaLimit
+                        || dbetaWanted && varDbeta > dbetaLimit * dbetaLimit);
+            any |= resum[c];
+        }
+        if (any) {
+            parallel.forRange(channels, 1, resumTask);
+        }
+    }
+
+    /** The larger of {@code largest} and |v|, where v is finite. */
+    static double largestFinite(double largest, double v) {
+        return Double.isFinite(v) ? Math.max(largest, Math.abs(v)) : largest;
+    }
+
+    private void resumChannels(int from, int to) {
+        int channels = geo.channels();
+        for (int c = from; c < to; c++) {
+            if (!resum[c]) {
+                continue;
+            }
+            for (int i = c; i < geo.instances(); i += channels) {
+                for (int k = 0; k < unitsPerGroup; k++) {
+                    plane.gradSumsInDouble(x, geo.unitStart(i, k), dy, geo.unitStart(i, k), geo.unitSize(k), stats,
+                            Moments.statsBase(unitsPerGroup, 1, i, k));
+                }
+                int at = i * FIELDS;
+                double invstd = invstd(i, coef[at + VAR]);
+                // centred on the mean of these sums: D moves by -S times the first mean's error
+                double offset = Moments.meanAndVariance(geo, unitsPerGroup, stats, i, 0, meanScratch, 2 * c, 2 * c + 1);
+                coef[at + DGAMMA] = invstd * Moments.sumDyCentred(geo, unitsPerGroup, stats, i, 0, offset);
+                coef[at + DBETA] = Moments.sumDy(geo, unitsPerGroup, stats, i, 0);
+            }
         }
     }
 
@@ -197,12 +297,12 @@ public final class BackwardPass extends UnitSchedule {
         boolean planes = !geo.channelsLast();
         double mean, variance, invstd, sumDy, sumDyX, sumDySq = 0, kept = 1;
         for (boolean again = planes && plane.sumsInFloat(geo.unitSize(0)); ; again = false) {
-            Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
+            double offset = Moments.meanAndVariance(geo, unitsPerGroup, stats, g, cc, coef, at + MEAN, at + VAR);
             mean = coef[at + MEAN];
             variance = coef[at + VAR];
             invstd = invstd(i, variance);
             sumDy = Moments.sumDy(geo, unitsPerGroup, stats, g, cc);
-            sumDyX = Moments.sumDyCentred(geo, unitsPerGroup, stats, g, cc, mean);
+            sumDyX = Moments.sumDyCentred(geo, unitsPerGroup, stats, g, cc, offset);
             if (planes) {
                 sumDySq = sumDySq(g);
                 kept = keptFraction(m, sumDy, sumDyX, sumDySq, variance, invstd);
@@ -226,6 +326,9 @@ public final class BackwardPass extends UnitSchedule {
         coef[at + B] = b;
         coef[at + DGAMMA] = invstd * sumDyX;
         coef[at + DBETA] = sumDy;
+        if (planes) {
+            recordErrors(g, mean, invstd, sumDy);
+        }
         coef[at + FLOAT_WRITE] = planes && m >= MIN_FLOAT_WRITE
                 && mayWriteInFloat(m, sumDy, sumDySq, variance, kept, scale, b) ? 1 : 0;
         if (!planes) {
@@ -240,6 +343,26 @@ public final class BackwardPass extends UnitSchedule {
     private double invstd(int i, double variance) {
         double invstd = 1.0 / Math.sqrt(variance + eps);
         return savedInvstd == null ? invstd : refineSaved(savedInvstd.getAtIndex(F32, i), invstd);
+    }
+
+    /**
+     * The error variances of NCHW instance {@code g}'s dbeta and dgamma terms, from its units' (independent, so
+     * their variances add): S = sum of the units' SUM_DY, D = sum of SUM_DY_X + (shift - mean) * SUM_DY.
+     */
+    private void recordErrors(int g, double mean, double invstd, double sumDy) {
+        double varS = 0, varD = 0, varSumX = 0;
+        for (int k = 0; k < unitsPerGroup; k++) {
+            int base = Moments.statsBase(unitsPerGroup, 1, g, k);
+            double offset = stats[base + StatsLayout.SHIFT] - mean;
+            varS += stats[base + StatsLayout.SUM_DY_ERR];
+            varD += stats[base + StatsLayout.SUM_DY_X_ERR] + offset * offset * stats[base + StatsLayout.SUM_DY_ERR];
+            varSumX += stats[base + StatsLayout.SUM_X_ERR];
+        }
+        // D moves by -S times the mean's error, which is sum(x - shift)'s over M
+        double m = geo.spatial();
+        varD += sumDy * sumDy * (varSumX / (m * m));
+        errDbeta[g] = varS;
+        errDgamma[g] = invstd * invstd * varD;
     }
 
     /** sum(dy^2) over NCHW instance {@code g}. */

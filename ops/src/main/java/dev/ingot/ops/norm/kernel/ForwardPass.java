@@ -34,6 +34,11 @@ public final class ForwardPass extends UnitSchedule {
     private final double[] rowMean;
     private final double[] rowScale;
     private final double[] rowBias;
+    /** Per NCHW instance, the estimated variance of its mean's rounding error (0 where summed in double). */
+    private final double[] errMean;
+    private final Parallel.Task resumTask = this::resumMeans;
+    /** The largest |mean| over the instances, less than which a mean's error must stay (see {@link #resumMeans}). */
+    private double meanLimit;
 
     /**
      * Elements at the start of a unit whose mean serves as the first centring shift. When the unit's mean turns out
@@ -43,6 +48,11 @@ public final class ForwardPass extends UnitSchedule {
      */
     private static final long PROBE_ELEMENTS = 64;
     private static final double FAR_FROM_MEAN = 0.2;
+
+    /** The part of the largest |mean| a saved mean's rounding error may reach (see {@link #resumMeans}). */
+    private static final double MEAN_TOLERANCE = 8e-7;
+    /** Instances per task when means are summed again: most are skipped at a glance. */
+    private static final int RESUM_GRAIN = 256;
 
     private static final int MEAN = 0;
     private static final int VAR = 1;
@@ -64,7 +74,7 @@ public final class ForwardPass extends UnitSchedule {
      * @return the bytes
      */
     public static long scratchBytes(NormGeometry geo) {
-        return geo.scratchBytes(FIELDS, 3);
+        return geo.scratchBytes(FIELDS + (geo.channelsLast() ? 0 : 1), 3);
     }
 
     /**
@@ -92,6 +102,7 @@ public final class ForwardPass extends UnitSchedule {
         this.rowMean = new double[rowsLength];
         this.rowScale = new double[rowsLength];
         this.rowBias = new double[rowsLength];
+        this.errMean = new double[geo.channelsLast() ? 0 : n];
     }
 
     /**
@@ -108,6 +119,18 @@ public final class ForwardPass extends UnitSchedule {
         this.invstdOut = invstdOut;
         try {
             schedule(parallel);
+            if (!geo.channelsLast() && plane.sumsInFloat(geo.unitSize(0)) && !BackwardPass.sameMemory(x, y)) {
+                double largest = 0, largestErr = 0;
+                for (int i = 0; i < geo.instances(); i++) {
+                    // a mean spoiled by a NaN or an infinity does not count, and is left as it is
+                    largest = BackwardPass.largestFinite(largest, coef[i * FIELDS + MEAN]);
+                    largestErr = Double.isFinite(coef[i * FIELDS + MEAN]) ? Math.max(largestErr, errMean[i]) : largestErr;
+                }
+                meanLimit = MEAN_TOLERANCE * largest / BackwardPass.ERROR_SIGMAS;
+                if (largestErr > meanLimit * meanLimit) {
+                    parallel.forRange(geo.instances(), RESUM_GRAIN, resumTask);
+                }
+            }
         } finally {
             this.x = this.gamma = this.beta = this.y = this.meanOut = this.invstdOut = null;
         }
@@ -193,6 +216,28 @@ public final class ForwardPass extends UnitSchedule {
         return Math.scalb(Math.rint(Math.scalb(mean, -e)), e);
     }
 
+    /**
+     * The saved means within {@link #MEAN_TOLERANCE} of the largest: an instance whose mean's estimated rounding error
+     * (from its float-lane sums, {@link BackwardPass#ERROR_SIGMAS} standard deviations) exceeds that is summed again
+     * in double and its saved mean written again. That is where the mean is far below the spread of x (by chance,
+     * on ordinary zero-mean planes, when the instances are few). y and invstd keep the first sums: their error
+     * is relative to the spread, not to the mean. Needs x as it was: not when y is written over x.
+     */
+    private void resumMeans(int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!(errMean[i] > meanLimit * meanLimit) || !Double.isFinite(coef[i * FIELDS + MEAN])) {
+                continue;
+            }
+            for (int k = 0; k < unitsPerGroup; k++) {
+                plane.centredSumsInDouble(x, geo.unitStart(i, k), geo.unitSize(k), stats,
+                        Moments.statsBase(unitsPerGroup, 1, i, k));
+            }
+            int at = i * FIELDS;
+            Moments.meanAndVariance(geo, unitsPerGroup, stats, i, 0, coef, at + MEAN, at + VAR);
+            meanOut.setAtIndex(F32, i, (float) coef[at + MEAN]);
+        }
+    }
+
     /** Also writes the instance's saved mean and invstd. */
     @Override
     void mergeInstance(int g, int cc, int i) {
@@ -204,7 +249,14 @@ public final class ForwardPass extends UnitSchedule {
         coef[at + BIAS] = beta == null ? 0.0 : beta.getAtIndex(F32, c);
         meanOut.setAtIndex(F32, i, (float) coef[at + MEAN]);
         invstdOut.setAtIndex(F32, i, (float) invstd);
-        if (geo.channelsLast()) {
+        if (!geo.channelsLast()) {
+            double varSum = 0;
+            for (int k = 0; k < unitsPerGroup; k++) {
+                varSum += stats[Moments.statsBase(unitsPerGroup, 1, g, k) + StatsLayout.SUM_X_ERR];
+            }
+            double m = geo.spatial();
+            errMean[i] = varSum / (m * m);
+        } else {
             rowMean[i] = coef[at + MEAN];
             rowScale[i] = coef[at + SCALE];
             rowBias[i] = coef[at + BIAS];

@@ -21,16 +21,21 @@ final class Moments {
     /**
      * Writes the mean and biased variance of instance channel {@code channel} of group {@code group} into
      * {@code out[meanAt]} and {@code out[varAt]}. NaN propagates; the variance is never negative otherwise.
+     *
+     * @return the mean less the first unit's shift, to full double precision however far the mean is from 0 (the
+     *         mean itself is rounded to a double of its own size): see {@link #sumDyCentred}
      */
-    static void meanAndVariance(NormGeometry geo, int units, double[] stats, int group, int channel,
-                                double[] out, int meanAt, int varAt) {
+    static double meanAndVariance(NormGeometry geo, int units, double[] stats, int group, int channel,
+                                  double[] out, int meanAt, int varAt) {
         final int ch = geo.unitChannels();
+        final double shift0 = stats[statsBase(units, ch, group, 0) + channel + SHIFT * ch];
         double count = 0, m = 0, m2 = 0;
         for (int k = 0; k < units; k++) {
             int base = statsBase(units, ch, group, k) + channel;
             double n = geo.unitSize(k);
             double sum = stats[base + SUM_X * ch];
-            double unitMean = stats[base + SHIFT * ch] + sum / n;
+            // relative to the first shift: shifts are close, so their difference is exact
+            double unitMean = (stats[base + SHIFT * ch] - shift0) + sum / n;
             double unitM2 = stats[base + SUM_SQ * ch] - sum * (sum / n);
             if (k == 0) {
                 count = n;
@@ -44,8 +49,9 @@ final class Moments {
                 count = total;
             }
         }
-        out[meanAt] = m;
+        out[meanAt] = shift0 + m;
         out[varAt] = Math.max(m2 / count, 0.0); // Math.max keeps NaN
+        return m;
     }
 
     /** Returns sum(dy) over the instance. */
@@ -58,13 +64,21 @@ final class Moments {
         return s;
     }
 
-    /** Returns sum(dy * (x - mean)) over the instance, moving each unit's sum from its shift to {@code mean}. */
-    static double sumDyCentred(NormGeometry geo, int units, double[] stats, int group, int channel, double mean) {
+    /**
+     * Returns sum(dy * (x - mean)) over the instance, moving each unit's sum from its shift to the mean, given as
+     * {@code meanOffset}, its distance from the first unit's shift ({@link #meanAndVariance}'s result). Not the
+     * mean itself: where the mean is far from 0 and dy nearly constant, the mean's rounding to double, times sum(dy),
+     * could be a part in a million of this sum.
+     */
+    static double sumDyCentred(NormGeometry geo, int units, double[] stats, int group, int channel,
+                               double meanOffset) {
         final int ch = geo.unitChannels();
+        final double shift0 = stats[statsBase(units, ch, group, 0) + channel + SHIFT * ch];
         double s = 0;
         for (int k = 0; k < units; k++) {
             int base = statsBase(units, ch, group, k) + channel;
-            s += stats[base + SUM_DY_X * ch] + (stats[base + SHIFT * ch] - mean) * stats[base + SUM_DY * ch];
+            double toMean = (stats[base + SHIFT * ch] - shift0) - meanOffset;
+            s += stats[base + SUM_DY_X * ch] + toMean * stats[base + SUM_DY * ch];
         }
         return s;
     }

@@ -20,8 +20,11 @@ public record NormGeometry(int batch, int channels, long spatial, boolean channe
     /** Smallest channels-last unit, in rows; bounds the per-unit scratch to a sixteenth of the input. */
     static final long MIN_ROWS = 64;
 
-    /** Doubles of per-instance scratch a pass may keep in one array (the backward pass keeps eight). */
-    static final int SCRATCH_PER_INSTANCE = 8;
+    /**
+     * Doubles of per-instance scratch a pass may keep in one array: the partial sums of an NCHW plane of one unit
+     * ({@link StatsLayout#FIELDS}), more than the backward pass's eight coefficients.
+     */
+    static final int SCRATCH_PER_INSTANCE = StatsLayout.FIELDS;
     /** Most instances (N*C) a geometry may have, so that every pass's per-instance scratch fits one array. */
     public static final int MAX_INSTANCES = Integer.MAX_VALUE / SCRATCH_PER_INSTANCE;
 

@@ -18,7 +18,8 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
     /**
      * Reads {@code shift = stats[base + SHIFT]} and writes {@code stats[base + SUM_X] = sum(x - shift)} and
      * {@code stats[base + SUM_SQ] = sum((x - shift)^2)}. An implementation may round the shift (to float) first;
-     * it then writes the shift it used back to {@code SHIFT}.
+     * it then writes the shift it used back to {@code SHIFT}. {@code SUM_X_ERR} gets the estimated variance of
+     * {@code SUM_X}'s rounding error: 0 where it is added in double.
      */
     void centredSums(MemorySegment x, long offset, long count, double[] stats, int base);
 
@@ -31,7 +32,9 @@ public sealed interface PlaneKernels permits ScalarPlaneKernels, VectorPlaneKern
     /**
      * Reads {@code shift = stats[base + SHIFT]} and writes the five sums {@code SUM_X}, {@code SUM_SQ},
      * {@code SUM_DY}, {@code SUM_DY_X} (sum of dy * (x - shift)) and {@code SUM_DY_SQ}; the shift may be rounded
-     * as in {@link #centredSums}.
+     * as in {@link #centredSums}. {@code SUM_X_ERR}, {@code SUM_DY_ERR} and {@code SUM_DY_X_ERR} get the estimated
+     * variances of the rounding errors of {@code SUM_X}, {@code SUM_DY} and {@code SUM_DY_X}: 0 where they are
+     * added in double.
      */
     void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
                   double[] stats, int base);

@@ -68,7 +68,19 @@ public final class RowNormBackward extends RowPass {
      * @param kernels the kernels (see {@link Kernels}); their run kernels serve contiguous runs
      */
     public RowNormBackward(RowLayout layout, double eps, Mode mode, KernelSet kernels) {
-        super(layout, kernels);
+        this(layout, eps, mode, kernels, null);
+    }
+
+    /**
+     * @param layout     where the rows lie
+     * @param eps        added to the variance; finite and positive
+     * @param mode       how the statistics depend on x
+     * @param kernels    the kernels (see {@link Kernels}); their run kernels serve contiguous runs
+     * @param paramOrder per element of a row in memory order, the index of its parameter; null for the identity
+     *                   (see {@link RowNormForward#RowNormForward(RowLayout, double, boolean, KernelSet, int[])})
+     */
+    public RowNormBackward(RowLayout layout, double eps, Mode mode, KernelSet kernels, int[] paramOrder) {
+        super(layout, kernels, paramOrder);
         this.eps = eps;
         this.mode = mode;
         this.runSums = new double[useKernels() && layout.paramStep() == 0 ? blocks * layout.runs() * 2 : 0];
@@ -243,7 +255,7 @@ public final class RowNormBackward extends RowPass {
                 sums[at + 2] = sg + gammaValues[p] * sums[at + 2];
                 sums[at + 3] = sgd + gammaValues[p] * sums[at + 3];
             } else {
-                runs.gradSums(x, dy, start, len, shift, gamma, p, sums, at);
+                runs.gradSums(x, dy, start, len, shift, gammaSegment, p, sums, at);
             }
         }
         double mean;
@@ -282,7 +294,7 @@ public final class RowNormBackward extends RowPass {
                 dgammaPartials[paramBase + p] += (sumDyD - (mean - shift) * sumDy) * invstd;
                 runs.gradInput(x, dy, dx, start, len, mean, invstd, gammaValues[p], meanG, meanGxhat);
             } else {
-                runs.gradInputEach(x, dy, dx, start, len, mean, invstd, gamma, p, meanG, meanGxhat,
+                runs.gradInputEach(x, dy, dx, start, len, mean, invstd, gammaSegment, p, meanG, meanGxhat,
                         dgammaPartials, dbetaPartials, paramBase + p);
             }
         }
@@ -528,7 +540,7 @@ public final class RowNormBackward extends RowPass {
             if (layout.paramStep() == 0) {
                 runs.gradInput(x, dy, dx, start, len, mean, invstd, gammaValues[p], meanG, meanGxhat);
             } else {
-                runs.gradInputEach(x, dy, dx, start, len, mean, invstd, gamma, p, meanG, meanGxhat,
+                runs.gradInputEach(x, dy, dx, start, len, mean, invstd, gammaSegment, p, meanG, meanGxhat,
                         dgammaPartials, dbetaPartials, paramBase + p);
             }
         }

@@ -43,7 +43,22 @@ public final class RowNormForward extends RowPass {
      * @param kernels the kernels (see {@link Kernels}); their run kernels serve contiguous runs
      */
     public RowNormForward(RowLayout layout, double eps, boolean centred, KernelSet kernels) {
-        super(layout, kernels);
+        this(layout, eps, centred, kernels, null);
+    }
+
+    /**
+     * A forward whose per-element parameters are not in the rows' memory order: LayerNorm / RMSNorm over a
+     * channels-last x whose normalized dims include C, where a row holds its elements as [spatial..., C] while
+     * gamma and beta are [C, spatial...].
+     *
+     * @param layout     where the rows lie (per-element parameters)
+     * @param eps        added to the variance (or mean square); finite and positive
+     * @param centred    false for RMSNorm
+     * @param kernels    the kernels
+     * @param paramOrder per element of a row in memory order, the index of its parameter; null for the identity
+     */
+    public RowNormForward(RowLayout layout, double eps, boolean centred, KernelSet kernels, int[] paramOrder) {
+        super(layout, kernels, paramOrder);
         this.eps = eps;
         this.centred = centred;
         this.mean = new double[layout.rows()];
@@ -316,7 +331,7 @@ public final class RowNormForward extends RowPass {
                 if (layout.paramStep() == 0) {
                     runs.normalize(x, y, at, len, m, invstd * gammaValues[p], betaValues[p]);
                 } else {
-                    runs.normalizeEach(x, y, at, len, m, invstd, gamma, beta, p);
+                    runs.normalizeEach(x, y, at, len, m, invstd, gammaSegment, betaSegment, p);
                 }
             }
             return;

@@ -62,7 +62,21 @@ abstract class RowPass {
     /** Blocks of consecutive slabs for the walk in memory order; a number that depends only on the layout. */
     final int slabBlocks;
 
-    RowPass(RowLayout layout, KernelSet kernels) {
+    /**
+     * Where each parameter sits: element j of a row (in memory order) uses parameter {@code paramOrder[j]}, or
+     * null when that is j itself (channels-last LayerNorm keeps C innermost while gamma is [C, spatial...]).
+     */
+    private final int[] paramOrder;
+    /** {@link #gammaFloats} and {@link #betaFloats} as segments, for the exact kernels. */
+    final MemorySegment gammaSegment;
+    final MemorySegment betaSegment;
+
+    RowPass(RowLayout layout, KernelSet kernels, int[] paramOrder) {
+        if (paramOrder != null && (paramOrder.length != layout.params() || layout.paramStep() != 1)) {
+            throw new IllegalArgumentException("paramOrder: expected " + layout.params()
+                    + " entries for per-element parameters, got " + paramOrder.length);
+        }
+        this.paramOrder = paramOrder;
         this.layout = layout;
         this.runs = kernels.runs();
         this.contiguous = layout.stride() == 1;
@@ -72,6 +86,8 @@ abstract class RowPass {
         this.betaValues = new double[layout.params()];
         this.gammaFloats = new float[layout.params()];
         this.betaFloats = new float[layout.params()];
+        this.gammaSegment = MemorySegment.ofArray(gammaFloats);
+        this.betaSegment = MemorySegment.ofArray(betaFloats);
         this.sums = new double[blocks * SUMS];
         this.bySlabs = useFastKernels() && layout.paramStep() == 0 && layout.runs() > 1
                 && layout.rowsPerOuter() == layout.rows() && layout.innerStride() == layout.runLength()
@@ -225,8 +241,9 @@ abstract class RowPass {
     final void loadParams(MemorySegment gamma, MemorySegment beta) {
         boolean inRange = true;
         for (int p = 0; p < gammaValues.length; p++) {
-            float g = gamma == null ? 1.0f : gamma.getAtIndex(F32, p);
-            float b = beta == null ? 0.0f : beta.getAtIndex(F32, p);
+            int at = paramOrder == null ? p : paramOrder[p];
+            float g = gamma == null ? 1.0f : gamma.getAtIndex(F32, at);
+            float b = beta == null ? 0.0f : beta.getAtIndex(F32, at);
             gammaFloats[p] = g;
             betaFloats[p] = b;
             gammaValues[p] = g;
@@ -297,7 +314,7 @@ abstract class RowPass {
             for (int b = 0; b < blocks; b++) {
                 s += partials[b * params + p];
             }
-            out.setAtIndex(F32, p, (float) s);
+            out.setAtIndex(F32, paramOrder == null ? p : paramOrder[p], (float) s);
         }
     }
 

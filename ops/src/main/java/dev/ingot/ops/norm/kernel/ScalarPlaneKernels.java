@@ -2,10 +2,13 @@ package dev.ingot.ops.norm.kernel;
 
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X_ERR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -49,6 +52,7 @@ final class ScalarPlaneKernels implements PlaneKernels {
         }
         stats[base + SUM_X] = sum;
         stats[base + SUM_SQ] = sq;
+        stats[base + SUM_X_ERR] = 0;
     }
 
     @Override
@@ -70,6 +74,9 @@ final class ScalarPlaneKernels implements PlaneKernels {
         stats[base + SUM_DY] = sumDy;
         stats[base + SUM_DY_X] = sumDyX;
         stats[base + SUM_DY_SQ] = sumDySq;
+        stats[base + SUM_X_ERR] = 0;
+        stats[base + SUM_DY_ERR] = 0;
+        stats[base + SUM_DY_X_ERR] = 0;
     }
 
     @Override

@@ -23,8 +23,17 @@ public final class StatsLayout {
      * {@link PlaneKernels#gradInputFloat}).
      */
     public static final int SUM_DY_SQ = 5;
+    /**
+     * The variance of the rounding error of {@code SUM_DY}, as the plane kernels that add in float lanes estimate it
+     * (0 where the sum is in double): it tells whether dbeta may take that sum (see {@link BackwardPass}).
+     */
+    public static final int SUM_DY_ERR = 6;
+    /** The same for {@code SUM_DY_X}, which dgamma takes. */
+    public static final int SUM_DY_X_ERR = 7;
+    /** The same for {@code SUM_X}, which the forward's saved mean takes. */
+    public static final int SUM_X_ERR = 8;
     /** Number of fields per channel. */
-    public static final int FIELDS = 6;
+    public static final int FIELDS = 9;
 
     private StatsLayout() {
     }

@@ -2,10 +2,13 @@ package dev.ingot.ops.norm.kernel;
 
 import static dev.ingot.ops.norm.kernel.StatsLayout.SHIFT;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_DY_X_ERR;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_SQ;
 import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X;
+import static dev.ingot.ops.norm.kernel.StatsLayout.SUM_X_ERR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -13,6 +16,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -57,6 +61,10 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static final int TERMS_PER_LANE = 16;
     /** Elements per float block: two accumulators per sum, {@value #TERMS_PER_LANE} terms each per lane. */
     static final int BLOCK = 2 * TERMS_PER_LANE * LANES;
+    /** The rounding error of {@link #gradSums}: one chain of {@code BLOCK / LANES} terms per lane and sum. */
+    private static final ErrorModel GRAD_ERRORS = new ErrorModel(BLOCK / LANES, LANES);
+    /** The rounding error of {@link #centredSums}: two chains of {@value #TERMS_PER_LANE} terms, then their sum. */
+    private static final ErrorModel CENTRED_ERRORS = new ErrorModel(TERMS_PER_LANE + 2, LANES);
     /** Below this (about 2^-100) a sum of float squares may hold subnormal terms: redo the unit in double. */
     private static final double SMALLEST_TRUSTED_SQUARES = 0x1p-100;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -66,6 +74,10 @@ final class VectorPlaneKernels implements PlaneKernels {
      * and compiled code, which would make results depend on JIT state.
      */
     private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    /** Lane i with lane i + LANES / 2 and back: the first level of a tree, for two trees at once. */
+    private static final VectorShuffle<Float> SWAP_HALF = swap(LANES / 2);
+    /** The upper half of the lanes. */
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, -1L << (LANES / 2));
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
@@ -99,6 +111,7 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static boolean trustedSquares(double sumSq) {
         return sumSq >= SMALLEST_TRUSTED_SQUARES && sumSq <= Float.MAX_VALUE * 0.5;
     }
+
 
     @Override
     public double sum(MemorySegment x, long offset, long count) {
@@ -146,6 +159,7 @@ final class VectorPlaneKernels implements PlaneKernels {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
         double s = 0, q = 0;
+        double blocks = 0; // the squared block sums (see ErrorModel)
         final long end = offset + count;
         long i = offset;
         while (end - i >= 2L * LANES) {
@@ -160,15 +174,16 @@ final class VectorPlaneKernels implements PlaneKernels {
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
             FloatVector rs = s0.add(s1);
-            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
-            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
-            rs = rs.add(rs.rearrange(SWAP_2));
-            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
             FloatVector rq = q0.add(q1);
-            rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
-            rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
-            rq = rq.add(rq.rearrange(SWAP_2));
-            q += rq.add(rq.rearrange(SWAP_1)).lane(0);
+            // both lane trees in one: the sum's lanes in the lower half, the squares' in the upper
+            FloatVector sq = rs.blend(rq, UPPER_HALF).add(rq.blend(rs, UPPER_HALF).rearrange(SWAP_HALF));
+            sq = LANES >= 16 ? sq.add(sq.rearrange(SWAP_4)) : sq;
+            sq = LANES >= 8 ? sq.add(sq.rearrange(SWAP_2)) : sq;
+            sq = sq.add(sq.rearrange(SWAP_1));
+            double bs = sq.lane(0);
+            s += bs;
+            q += sq.lane(LANES / 2);
+            blocks = Math.fma(bs, bs, blocks);
         }
         for (; i < end; i++) {
             double d = (double) x.getAtIndex(F32, i) - shift; // in double: float - float would round
@@ -182,6 +197,7 @@ final class VectorPlaneKernels implements PlaneKernels {
         }
         stats[base + SUM_X] = s;
         stats[base + SUM_SQ] = q;
+        stats[base + SUM_X_ERR] = CENTRED_ERRORS.variance(q, blocks);
     }
 
     @Override
@@ -190,6 +206,7 @@ final class VectorPlaneKernels implements PlaneKernels {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
         double s = 0, q = 0, sg = 0, sgd = 0, sgg = 0;
+        double blocksDy = 0, blocksDyX = 0; // the squared block sums of dy and dy * (x - shift) (see ErrorModel)
         long i = 0;
         while (count - i >= LANES) {
             // one accumulator per sum: five are independent already, and more would not stay in registers
@@ -204,27 +221,24 @@ final class VectorPlaneKernels implements PlaneKernels {
                 pv = FMA ? e.fma(d, pv) : pv.add(e.mul(d));
                 ggv = FMA ? e.fma(e, ggv) : ggv.add(e.mul(e));
             }
-            FloatVector rs = sv;
-            rs = LANES >= 16 ? rs.add(rs.rearrange(SWAP_8)) : rs;
-            rs = LANES >= 8 ? rs.add(rs.rearrange(SWAP_4)) : rs;
-            rs = rs.add(rs.rearrange(SWAP_2));
-            s += rs.add(rs.rearrange(SWAP_1)).lane(0);
-            FloatVector rq = qv;
-            rq = LANES >= 16 ? rq.add(rq.rearrange(SWAP_8)) : rq;
-            rq = LANES >= 8 ? rq.add(rq.rearrange(SWAP_4)) : rq;
-            rq = rq.add(rq.rearrange(SWAP_2));
-            q += rq.add(rq.rearrange(SWAP_1)).lane(0);
-            // sum(dy) and sum(dy * (x - shift)) cancel (dx, dgamma): their lanes are added in double
-            FloatVector rsg = gv;
-            rsg = LANES >= 16 ? rsg.add(rsg.rearrange(SWAP_8)) : rsg;
-            rsg = LANES >= 8 ? rsg.add(rsg.rearrange(SWAP_4)) : rsg;
-            rsg = rsg.add(rsg.rearrange(SWAP_2));
-            sg += rsg.add(rsg.rearrange(SWAP_1)).lane(0);
-            FloatVector rsgd = pv;
-            rsgd = LANES >= 16 ? rsgd.add(rsgd.rearrange(SWAP_8)) : rsgd;
-            rsgd = LANES >= 8 ? rsgd.add(rsgd.rearrange(SWAP_4)) : rsgd;
-            rsgd = rsgd.add(rsgd.rearrange(SWAP_2));
-            sgd += rsgd.add(rsgd.rearrange(SWAP_1)).lane(0);
+            // two lane trees in one: one sum's lanes in the lower half, the other's in the upper (the same
+            // additions, in the same order, as a tree each)
+            FloatVector sq = sv.blend(qv, UPPER_HALF).add(qv.blend(sv, UPPER_HALF).rearrange(SWAP_HALF));
+            sq = LANES >= 16 ? sq.add(sq.rearrange(SWAP_4)) : sq;
+            sq = LANES >= 8 ? sq.add(sq.rearrange(SWAP_2)) : sq;
+            sq = sq.add(sq.rearrange(SWAP_1));
+            s += sq.lane(0);
+            q += sq.lane(LANES / 2);
+            FloatVector gp = gv.blend(pv, UPPER_HALF).add(pv.blend(gv, UPPER_HALF).rearrange(SWAP_HALF));
+            gp = LANES >= 16 ? gp.add(gp.rearrange(SWAP_4)) : gp;
+            gp = LANES >= 8 ? gp.add(gp.rearrange(SWAP_2)) : gp;
+            gp = gp.add(gp.rearrange(SWAP_1));
+            double bsg = gp.lane(0);
+            double bsgd = gp.lane(LANES / 2);
+            sg += bsg;
+            sgd += bsgd;
+            blocksDy = Math.fma(bsg, bsg, blocksDy);
+            blocksDyX = Math.fma(bsgd, bsgd, blocksDyX);
             FloatVector rsgg = ggv;
             rsgg = LANES >= 16 ? rsgg.add(rsgg.rearrange(SWAP_8)) : rsgg;
             rsgg = LANES >= 8 ? rsgg.add(rsgg.rearrange(SWAP_4)) : rsgg;
@@ -250,6 +264,11 @@ final class VectorPlaneKernels implements PlaneKernels {
         stats[base + SUM_DY] = sg;
         stats[base + SUM_DY_X] = sgd;
         stats[base + SUM_DY_SQ] = sgg;
+        stats[base + SUM_X_ERR] = GRAD_ERRORS.variance(q, 0);
+        stats[base + SUM_DY_ERR] = GRAD_ERRORS.variance(sgg, blocksDy);
+        // the squares of dy * (x - shift) are not summed: sum(dy^2) sum((x - shift)^2) / M is what they come to
+        // where dy and x are unrelated, and the squared block sums where they are alike
+        stats[base + SUM_DY_X_ERR] = GRAD_ERRORS.variance(sgg * (q / count), blocksDyX);
     }
 
     @Override
@@ -370,6 +389,7 @@ final class VectorPlaneKernels implements PlaneKernels {
             }
             stats[base + SUM_X] = s;
             stats[base + SUM_SQ] = q;
+            stats[base + SUM_X_ERR] = 0;
         }
 
         static void gradSums(MemorySegment x, long xOffset, MemorySegment dy, long dyOffset, long count,
@@ -420,6 +440,9 @@ final class VectorPlaneKernels implements PlaneKernels {
             stats[base + SUM_DY] = sg;
             stats[base + SUM_DY_X] = sgd;
             stats[base + SUM_DY_SQ] = sgg;
+            stats[base + SUM_X_ERR] = 0;
+            stats[base + SUM_DY_ERR] = 0;
+            stats[base + SUM_DY_X_ERR] = 0;
         }
     }
 }

@@ -72,12 +72,19 @@ public final class Reference {
             int ch = p % c;
             int from = p * m;
             double mu = mean(x, from, m);
+            // the mean's rounding to double, times sum(dy), can be a millionth of sum(dy * xhat) where the mean is
+            // far above the spread and dy nearly constant: x - mean is formed as (x - mu) - lo
+            Sum residual = new Sum();
+            for (int i = from; i < from + m; i++) {
+                residual.add(x[i] - mu);
+            }
+            double lo = residual.value() / m;
             double inv = givenInvstd != null ? givenInvstd[p] : 1 / Math.sqrt(variance(x, from, m, mu) + eps);
             Sum sumDy = new Sum();
             Sum sumDyXhat = new Sum();
             for (int i = from; i < from + m; i++) {
                 sumDy.add(dy[i]);
-                sumDyXhat.add(dy[i] * ((x[i] - mu) * inv));
+                sumDyXhat.add(dy[i] * (((x[i] - mu) - lo) * inv));
             }
             double meanDy = sumDy.value();
             double meanDyXhat = sumDyXhat.value();
@@ -87,7 +94,7 @@ public final class Reference {
             meanDyXhat /= m;
             double g = gamma == null ? 1 : gamma[ch];
             for (int i = from; i < from + m; i++) {
-                double xhat = (x[i] - mu) * inv;
+                double xhat = ((x[i] - mu) - lo) * inv;
                 dx[i] = g * inv * (dy[i] - meanDy - xhat * meanDyXhat);
             }
         }
