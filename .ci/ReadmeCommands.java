@@ -48,6 +48,8 @@ public class ReadmeCommands {
                     "./ingot run dev.ingot.bench.AdmissionHarness 2x4x8x8 1 pair"),
             Rule.run("\\./ingot run dev\\.ingot\\.bench\\.AdmissionHarness 1x64x56x56 1 warm",
                     "./ingot run dev.ingot.bench.AdmissionHarness 2x4x8x8 1 warm"),
+            Rule.run("\\./ingot run dev\\.ingot\\.bench\\.AdmissionHarness 1x64x56x56 2 split",
+                    "./ingot run dev.ingot.bench.AdmissionHarness 2x4x8x8 1 split"),
             Rule.run("\\./ingot jmh PipelineRunBench .*",
                     "./ingot jmh PipelineRunBench -p mode=DEFERRED -p parallel=false -p runEvents=true -f 1 -wi 1"
                             + " -i 1 -w 100ms -r 100ms"),

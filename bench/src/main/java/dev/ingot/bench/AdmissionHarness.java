@@ -28,6 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code sparse T}: one caller, one run per millisecond: CPU time per run (spin-waits between runs would
  *       show here);</li>
  *   <li>{@code idle}: process CPU over 10 s after the last run, in percent of one core.</li>
+ *   <li>{@code split} (third argument): 2 and 4 callers on 2 threads with runs of 1 and of 2 threads while they
+ *       compete, interleaved twice: which split of the cores gives more throughput for the shape;</li>
  *   <li>{@code warm} (alone, in a fresh JVM: third argument {@code warm}): {@link Pipeline#warmUp()}, then the
  *       first run's time and heap bytes against the steady p50.</li>
  * </ul>
@@ -53,6 +55,15 @@ public final class AdmissionHarness {
                 + Runtime.getRuntime().availableProcessors() + " cores");
         if (only.equals("warm")) {
             warm(shape, Integer.getInteger("harness.threads", 2)); // first, in a fresh JVM: nothing compiled yet
+            return;
+        }
+        if (only.equals("split")) { // competing callers: one thread per run side by side, or two threads in turn
+            for (int round = 0; round < 2; round++) {
+                for (int w = 1; w <= 2; w++) {
+                    closed(shape, 2, 2, w, seconds);
+                    closed(shape, 4, 2, w, seconds);
+                }
+            }
             return;
         }
         if (only.equals("pair")) { // one caller on both cores, then two callers: for A/B runs of a setting

@@ -8,6 +8,7 @@ import dev.ingot.allocator.MemoryChunk;
 import dev.ingot.allocator.SegmentSource;
 import dev.ingot.runtime.parallel.ParallelExecutor;
 import dev.ingot.runtime.parallel.RunAdmission;
+import dev.ingot.runtime.parallel.RunSplit;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -78,10 +79,10 @@ public final class CpuBackend implements AutoCloseable {
         this.memoryMode = builder.memoryMode;
         this.ownsExecutor = builder.executor == null;
         int threads = builder.threads > 0 ? builder.threads : ParallelExecutor.defaultThreads();
-        this.executor = ownsExecutor
-                ? ParallelExecutor.withThreadsWhenBusy(threads, builder.threadsWhenBusy > 0
-                        ? Math.min(builder.threadsWhenBusy, threads) : RunAdmission.DEFAULT_THREADS_WHEN_BUSY)
-                : builder.executor;
+        this.executor = !ownsExecutor ? builder.executor
+                : builder.threadsWhenBusy > 0
+                ? ParallelExecutor.withThreadsWhenBusy(threads, Math.min(builder.threadsWhenBusy, threads))
+                : new ParallelExecutor(threads); // each run's split from its working set (RunSplit)
         this.staticAllocator = new EagerBufferAllocator(SegmentSource.arena(),
                 AllocatorOptions.defaults().withName(name + "-static").withBudget(budget));
         this.ownRegion = newDynamicMemory();
@@ -231,9 +232,26 @@ public final class CpuBackend implements AutoCloseable {
      * @throws IllegalStateException when the backend is closed
      */
     public void onExecuteBegin() {
+        onExecuteBegin(RunAdmission.DEFAULT_THREADS_WHEN_BUSY);
+    }
+
+    /**
+     * Like {@link #onExecuteBegin()}, stating the threads this execution should get while others compete for the
+     * cores ({@link RunAdmission#enter(int, int)}; a pipeline passes its {@link RunSplit} choice).
+     *
+     * @param threadsWhenBusy threads while others compete, &gt;= 1
+     * @throws IllegalStateException    when the backend is closed
+     * @throws IllegalArgumentException when {@code threadsWhenBusy < 1}
+     */
+    public void onExecuteBegin(int threadsWhenBusy) {
         ensureOpen();
         executing.incrementAndGet();
-        executor.admission().enter();
+        try {
+            executor.admission().enter(executor.parallelism(), threadsWhenBusy);
+        } catch (RuntimeException e) {
+            executing.decrementAndGet();
+            throw e;
+        }
     }
 
     /**
@@ -480,9 +498,10 @@ public final class CpuBackend implements AutoCloseable {
         }
 
         /**
-         * Intra-op threads a pipeline run gets while other runs compete for the backend's cores (default
-         * {@link RunAdmission#DEFAULT_THREADS_WHEN_BUSY}; capped at the thread count). A run alone uses every core.
-         * Ignored with a caller's {@link #executor}, whose own admission applies.
+         * Fixes the intra-op threads every pipeline run gets while other runs compete for the backend's cores
+         * (capped at the thread count). Without it each pipeline chooses from its working set ({@link RunSplit}:
+         * one thread when it fits a core's L2 cache, else all cores, runs taking turns). A run alone uses every
+         * core. Ignored with a caller's {@link #executor}, whose own admission applies.
          *
          * @param count threads per run under contention, &gt;= 1
          * @return this builder

@@ -2,6 +2,8 @@ package dev.ingot.runtime;
 
 import dev.ingot.allocator.AllocatorStats;
 import dev.ingot.runtime.events.PipelineRunEvent;
+import dev.ingot.runtime.parallel.RunAdmission;
+import dev.ingot.runtime.parallel.RunSplit;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -93,6 +95,11 @@ public final class Pipeline implements AutoCloseable {
     private final Map<Tensor, Shape> pendingShapes = new IdentityHashMap<>();
     private final RunBindings bindings;
     private MemoryPlan plan;
+    /**
+     * Threads a run gets while other runs compete for the backend's cores, from this plan's working set
+     * ({@link RunSplit}); applies unless the backend fixes one value for all runs.
+     */
+    private int threadsWhenBusy = RunAdmission.DEFAULT_THREADS_WHEN_BUSY;
     /** The input shapes of the current plan, for the run event. */
     private String inputShapes = "";
     private boolean needsResize = true;
@@ -280,6 +287,7 @@ public final class Pipeline implements AutoCloseable {
             applyTypes(newTypes);
             plan = planDynamicMemory();
             inputShapes = describeInputShapes();
+            threadsWhenBusy = RunSplit.threadsWhenBusy(workingSetBytes(), backend.executor().parallelism());
             needsResize = false;
             return plan;
         } finally {
@@ -327,7 +335,7 @@ public final class Pipeline implements AutoCloseable {
         }
         long admittedAt = 0;
         int threads = 0;
-        backend.onExecuteBegin();
+        backend.onExecuteBegin(threadsWhenBusy);
         try {
             boolean bound = bindings.apply();
             try {
@@ -349,6 +357,27 @@ public final class Pipeline implements AutoCloseable {
         if (event != null && event.shouldCommit()) {
             commit(event, threads, admittedAt - queuedAt);
         }
+    }
+
+    /** Bytes a run reads or writes: every tensor of the steps, counted once (at resize, not per run). */
+    private long workingSetBytes() {
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        long bytes = 0;
+        for (Step step : steps) {
+            for (List<Tensor> tensors : List.of(step.inputs, step.outputs)) {
+                for (Tensor tensor : tensors) {
+                    if (tensor != null && seen.add(tensor)) {
+                        bytes += tensor.type().byteSize();
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** Threads a run of the current plan asks for while other runs compete (for tests). */
+    int threadsWhenBusy() {
+        return threadsWhenBusy;
     }
 
     private void commit(PipelineRunEvent event, int threads, long admissionWait) {

@@ -102,12 +102,13 @@ public final class ParallelExecutor implements AutoCloseable {
      *                                  not a non-negative integer
      */
     public ParallelExecutor(int threads) {
-        this(spinNanosFromProperty(), newPool(threads), true, RunAdmission.DEFAULT_THREADS_WHEN_BUSY);
+        this(spinNanosFromProperty(), newPool(threads), true, RunAdmission.DEFAULT_THREADS_WHEN_BUSY, true);
     }
 
     /**
-     * An executor like {@link #ParallelExecutor(int)} whose {@link #admission()} gives each run
-     * {@code threadsWhenBusy} threads while runs compete for the cores.
+     * An executor like {@link #ParallelExecutor(int)} whose {@link #admission()} gives every run
+     * {@code threadsWhenBusy} threads while runs compete for the cores, whatever the run's working set (the other
+     * constructors let each run state its own split, see {@link RunSplit}).
      *
      * @param threads         threads of a call, the caller included: 1..32767
      * @param threadsWhenBusy threads a run gets while other runs are running or waiting: 1..threads
@@ -117,7 +118,7 @@ public final class ParallelExecutor implements AutoCloseable {
      */
     public static ParallelExecutor withThreadsWhenBusy(int threads, int threadsWhenBusy) {
         return new ParallelExecutor(spinNanosFromProperty(), newPool(checkThreadsWhenBusy(threads, threadsWhenBusy)),
-                true, threadsWhenBusy);
+                true, threadsWhenBusy, false);
     }
 
     /**
@@ -128,20 +129,23 @@ public final class ParallelExecutor implements AutoCloseable {
      * @throws IllegalArgumentException when {@code -Dingot.spinMicros} is not a non-negative integer
      */
     public ParallelExecutor(ForkJoinPool callerOwned) {
-        this(spinNanosFromProperty(), requireNonNull(callerOwned), false, RunAdmission.DEFAULT_THREADS_WHEN_BUSY);
+        this(spinNanosFromProperty(), requireNonNull(callerOwned), false, RunAdmission.DEFAULT_THREADS_WHEN_BUSY,
+                true);
     }
 
     /** With an explicit spin bound in nanoseconds (0: helpers never wait for a next call). */
     ParallelExecutor(int threads, long spinNanos) {
-        this(spinNanos, newPool(threads), true, RunAdmission.DEFAULT_THREADS_WHEN_BUSY);
+        this(spinNanos, newPool(threads), true, RunAdmission.DEFAULT_THREADS_WHEN_BUSY, true);
     }
 
-    private ParallelExecutor(long spinNanos, ForkJoinPool pool, boolean ownsPool, int threadsWhenBusy) {
+    private ParallelExecutor(long spinNanos, ForkJoinPool pool, boolean ownsPool, int threadsWhenBusy,
+                             boolean splitPerRun) {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.spinNanos = spinNanos;
         this.parallelism = pool.getParallelism();
-        this.admission = new RunAdmission(parallelism, Math.min(threadsWhenBusy, parallelism), this::runsIdle);
+        this.admission = new RunAdmission(parallelism, Math.min(threadsWhenBusy, parallelism), splitPerRun,
+                this::runsIdle);
         int jobSlots = Math.max(32, 8 * parallelism);
         this.jobs = new Job[jobSlots];
         this.jobTaken = new AtomicIntegerArray(jobSlots);

@@ -8,12 +8,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Policy.</b> A run asks to {@link #enter()}. It is admitted, in arrival order, as soon as a core is free; it
  * then gets {@code min(free cores, want)} threads, where {@code want} is all {@link #cores()} when the run is alone
- * (no other run is running or waiting) and {@link #threadsWhenBusy()} otherwise. So a lone caller uses every core,
- * and competing callers split the cores into runs of {@code threadsWhenBusy} threads each. The best split depends
- * on the shape: small working sets run faster on all cores one after the other (their data stays in the cores'
- * caches), large memory-bound ones on one thread per run side by side. The default,
- * {@link #DEFAULT_THREADS_WHEN_BUSY}, is the measured choice for this project's serving shapes (see the README's
- * "Serving" section); {@link ParallelExecutor#withThreadsWhenBusy} changes it.
+ * (no other run is running or waiting) and its threads-when-busy otherwise. So a lone caller uses every core, and
+ * competing callers split the cores into runs of that many threads each. The best split depends on the shape, so
+ * by default each run brings its own ({@link #enter(int, int)}): a pipeline asks for what {@link RunSplit} gives
+ * for its working set (one thread when it fits a core's L2 cache, so short runs proceed side by side; all cores
+ * otherwise, so large runs take turns with their data spread over several caches), and a run that states nothing
+ * gets {@link #DEFAULT_THREADS_WHEN_BUSY}. An executor made with {@link ParallelExecutor#withThreadsWhenBusy}
+ * (or a backend built with {@code threadsWhenBusy}) fixes one value for every run instead
+ * ({@link #splitPerRun()} is then false).
  *
  * <p>Between {@code enter()} and {@link #exit()}, {@code parallelFor} calls made by the admitted thread use at most
  * its granted threads (the caller counting as one). Calls from threads that were not admitted (ops called
@@ -37,6 +39,7 @@ public final class RunAdmission {
 
     private final int cores;
     private final int threadsWhenBusy;
+    private final boolean splitPerRun;
     private final Runnable onIdle;
     private final Object lock = new Object();
     /**
@@ -53,6 +56,8 @@ public final class RunAdmission {
     private Thread[] queue = new Thread[64];
     /** The thread cap of each queued run, beside {@link #queue}. */
     private int[] queueCaps = new int[64];
+    /** The threads-when-busy of each queued run, beside {@link #queue}. */
+    private int[] queueBusy = new int[64];
     private long head;
     private long tail;
     private int free;
@@ -64,11 +69,13 @@ public final class RunAdmission {
      * Admission to {@code cores} cores.
      *
      * @param cores           cores shared by all runs, &gt;= 1
-     * @param threadsWhenBusy threads a run gets while others compete, 1..cores
+     * @param threadsWhenBusy threads a run gets while others compete, 1..cores: for every run, or for runs that
+     *                        state none when {@code splitPerRun}
+     * @param splitPerRun     whether a run's own threads-when-busy ({@link #enter(int, int)}) applies
      * @param onIdle          called (outside any lock) when the last run leaves and none waits; may be null
      * @throws IllegalArgumentException when a count is out of range
      */
-    RunAdmission(int cores, int threadsWhenBusy, Runnable onIdle) {
+    RunAdmission(int cores, int threadsWhenBusy, boolean splitPerRun, Runnable onIdle) {
         if (cores < 1) {
             throw new IllegalArgumentException("cores: expected >= 1, got " + cores);
         }
@@ -77,6 +84,7 @@ public final class RunAdmission {
         }
         this.cores = cores;
         this.threadsWhenBusy = threadsWhenBusy;
+        this.splitPerRun = splitPerRun;
         this.onIdle = onIdle;
         this.free = cores;
         this.owners = new Thread[cores];
@@ -94,12 +102,22 @@ public final class RunAdmission {
     }
 
     /**
-     * Threads a run gets while other runs are running or waiting.
+     * Threads a run gets while other runs are running or waiting: for every run, or (when {@link #splitPerRun()})
+     * for runs that state none.
      *
      * @return the threads per run while others run or wait
      */
     public int threadsWhenBusy() {
         return threadsWhenBusy;
+    }
+
+    /**
+     * Whether each run's own threads-when-busy applies ({@link #enter(int, int)}), as opposed to one fixed value.
+     *
+     * @return true when the split is chosen per run
+     */
+    public boolean splitPerRun() {
+        return splitPerRun;
     }
 
     /**
@@ -122,9 +140,25 @@ public final class RunAdmission {
      * @throws IllegalArgumentException when {@code maxThreads < 1}
      */
     public int enter(int maxThreads) {
-        if (maxThreads < 1) {
-            throw new IllegalArgumentException("maxThreads: expected >= 1, got " + maxThreads);
+        return enter(maxThreads, threadsWhenBusy);
+    }
+
+    /**
+     * Like {@link #enter(int)}, stating the threads this run should get while other runs compete (a pipeline
+     * passes {@link RunSplit#threadsWhenBusy(long, int)} of its working set). Applies when {@link #splitPerRun()};
+     * otherwise the admission's fixed {@link #threadsWhenBusy()} does.
+     *
+     * @param maxThreads the most threads this run may use, &gt;= 1
+     * @param whenBusy   threads while others compete, &gt;= 1 (capped at the cores)
+     * @return threads granted, 1..min(maxThreads, {@link #cores()})
+     * @throws IllegalArgumentException when a count is below 1
+     */
+    public int enter(int maxThreads, int whenBusy) {
+        if (maxThreads < 1 || whenBusy < 1) {
+            throw new IllegalArgumentException("maxThreads, whenBusy: expected >= 1, got " + maxThreads + ", "
+                    + whenBusy);
         }
+        int busy = splitPerRun ? Math.min(whenBusy, cores) : threadsWhenBusy;
         Thread me = Thread.currentThread();
         int own = slotOf(me);
         if (own >= 0) {
@@ -133,11 +167,11 @@ public final class RunAdmission {
         }
         synchronized (lock) {
             if (head == tail && free > 0) {
-                own = admit(me, running == 0, maxThreads);
+                own = admit(me, running == 0, maxThreads, busy);
                 depth[own] = 1;
                 return granted[own];
             }
-            enqueue(me, maxThreads);
+            enqueue(me, maxThreads, busy);
             waited++;
         }
         boolean interrupted = false;
@@ -183,9 +217,10 @@ public final class RunAdmission {
                 int at = (int) (head % queue.length);
                 Thread next = queue[at];
                 int cap = queueCaps[at];
+                int busy = queueBusy[at];
                 queue[at] = null;
                 head++;
-                admit(next, head == tail && running == 0, cap);
+                admit(next, head == tail && running == 0, cap, busy);
                 LockSupport.unpark(next);
             }
             idle = running == 0 && head == tail;
@@ -229,8 +264,8 @@ public final class RunAdmission {
     }
 
     /** Admits {@code thread}'s run; under the lock, with {@code free > 0}. Returns its slot. */
-    private int admit(Thread thread, boolean alone, int maxThreads) {
-        int want = Math.min(alone ? cores : threadsWhenBusy, maxThreads);
+    private int admit(Thread thread, boolean alone, int maxThreads, int whenBusy) {
+        int want = Math.min(alone ? cores : whenBusy, maxThreads);
         int slot = 0;
         while (owners[slot] != null) {
             slot++; // a free slot exists: fewer runs than cores are admitted while a core is free
@@ -253,18 +288,22 @@ public final class RunAdmission {
         return -1;
     }
 
-    private void enqueue(Thread thread, int cap) {
+    private void enqueue(Thread thread, int cap, int busy) {
         if (tail - head == queue.length) {
             Thread[] bigger = new Thread[queue.length * 2];
             int[] biggerCaps = new int[bigger.length];
+            int[] biggerBusy = new int[bigger.length];
             for (long i = head; i < tail; i++) {
                 bigger[(int) (i % bigger.length)] = queue[(int) (i % queue.length)];
                 biggerCaps[(int) (i % bigger.length)] = queueCaps[(int) (i % queue.length)];
+                biggerBusy[(int) (i % bigger.length)] = queueBusy[(int) (i % queue.length)];
             }
             queue = bigger;
             queueCaps = biggerCaps;
+            queueBusy = biggerBusy;
         }
         queueCaps[(int) (tail % queue.length)] = cap;
+        queueBusy[(int) (tail % queue.length)] = busy;
         queue[(int) (tail % queue.length)] = thread;
         tail++;
     }
