@@ -616,7 +616,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
             chunk.back(block.memory.asSlice(offset, chunk.size()).reinterpret(scope, null), scope);
         } else {
             ScopeBatch batch = openBatch();
-            chunk.backInBatch(block.memory.asSlice(offset, chunk.size()).reinterpret(batch.scope, null), batch);
+            chunk.backInBatch(block.viewIn(batch).asSlice(offset, chunk.size()), batch);
             piece.batch = batch;
             batch.join(footprint);
             if (batch.isSealed()) {

@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -61,9 +62,9 @@ final class VectorPlaneKernels implements PlaneKernels {
     /** Elements per float block: two accumulators per sum, {@value #TERMS_PER_LANE} terms each per lane. */
     static final int BLOCK = 2 * TERMS_PER_LANE * LANES;
     /** The rounding error of {@link #gradSums}: one chain of {@code BLOCK / LANES} terms per lane and sum. */
-    private static final ErrorModel GRAD_ERRORS = new ErrorModel(BLOCK / LANES);
+    private static final ErrorModel GRAD_ERRORS = new ErrorModel(BLOCK / LANES, LANES);
     /** The rounding error of {@link #centredSums}: two chains of {@value #TERMS_PER_LANE} terms, then their sum. */
-    private static final ErrorModel CENTRED_ERRORS = new ErrorModel(TERMS_PER_LANE + 2);
+    private static final ErrorModel CENTRED_ERRORS = new ErrorModel(TERMS_PER_LANE + 2, LANES);
     /** Below this (about 2^-100) a sum of float squares may hold subnormal terms: redo the unit in double. */
     private static final double SMALLEST_TRUSTED_SQUARES = 0x1p-100;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -73,6 +74,10 @@ final class VectorPlaneKernels implements PlaneKernels {
      * and compiled code, which would make results depend on JIT state.
      */
     private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    /** Lane i with lane i + LANES / 2 and back: the first level of a tree, for two trees at once. */
+    private static final VectorShuffle<Float> SWAP_HALF = swap(LANES / 2);
+    /** The upper half of the lanes. */
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, -1L << (LANES / 2));
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
     private static final VectorShuffle<Float> SWAP_2 = swap(2);
     private static final VectorShuffle<Float> SWAP_1 = swap(1);
@@ -153,8 +158,8 @@ final class VectorPlaneKernels implements PlaneKernels {
     public void centredSums(MemorySegment x, long offset, long count, double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
-        // each block's lane sums are widened and added in double lanes (see ErrorModel for what they tell)
-        DoubleVector ds = DoubleVector.zero(D), dq = DoubleVector.zero(D);
+        double s = 0, q = 0;
+        double blocks = 0; // the squared block sums (see ErrorModel)
         final long end = offset + count;
         long i = offset;
         while (end - i >= 2L * LANES) {
@@ -169,20 +174,17 @@ final class VectorPlaneKernels implements PlaneKernels {
                 q1 = FMA ? d1.fma(d1, q1) : q1.add(d1.mul(d1));
             }
             FloatVector rs = s0.add(s1);
-            ds = ds.add((DoubleVector) rs.castShape(D, 0)).add((DoubleVector) rs.castShape(D, 1));
             FloatVector rq = q0.add(q1);
-            dq = dq.add((DoubleVector) rq.castShape(D, 0)).add((DoubleVector) rq.castShape(D, 1));
+            // both lane trees in one: the sum's lanes in the lower half, the squares' in the upper
+            FloatVector sq = rs.blend(rq, UPPER_HALF).add(rq.blend(rs, UPPER_HALF).rearrange(SWAP_HALF));
+            sq = LANES >= 16 ? sq.add(sq.rearrange(SWAP_4)) : sq;
+            sq = LANES >= 8 ? sq.add(sq.rearrange(SWAP_2)) : sq;
+            sq = sq.add(sq.rearrange(SWAP_1));
+            double bs = sq.lane(0);
+            s += bs;
+            q += sq.lane(LANES / 2);
+            blocks = Math.fma(bs, bs, blocks);
         }
-        DoubleVector lanes = ds.mul(ds);
-        ds = D.length() >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
-        ds = D.length() >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
-        double s = ds.add(ds.rearrange(D_SWAP_1)).lane(0);
-        dq = D.length() >= 8 ? dq.add(dq.rearrange(D_SWAP_4)) : dq;
-        dq = D.length() >= 4 ? dq.add(dq.rearrange(D_SWAP_2)) : dq;
-        double q = dq.add(dq.rearrange(D_SWAP_1)).lane(0);
-        lanes = D.length() >= 8 ? lanes.add(lanes.rearrange(D_SWAP_4)) : lanes;
-        lanes = D.length() >= 4 ? lanes.add(lanes.rearrange(D_SWAP_2)) : lanes;
-        double laneSquares = lanes.add(lanes.rearrange(D_SWAP_1)).lane(0);
         for (; i < end; i++) {
             double d = (double) x.getAtIndex(F32, i) - shift; // in double: float - float would round
             s += d;
@@ -195,7 +197,7 @@ final class VectorPlaneKernels implements PlaneKernels {
         }
         stats[base + SUM_X] = s;
         stats[base + SUM_SQ] = q;
-        stats[base + SUM_X_ERR] = CENTRED_ERRORS.variance(q, laneSquares);
+        stats[base + SUM_X_ERR] = CENTRED_ERRORS.variance(q, blocks);
     }
 
     @Override
@@ -203,9 +205,8 @@ final class VectorPlaneKernels implements PlaneKernels {
                          double[] stats, int base) {
         final float shift = (float) stats[base + SHIFT];
         final FloatVector vShift = FloatVector.broadcast(F, shift);
-        // each block's lane sums are widened and added in double lanes (see ErrorModel for what they tell)
-        DoubleVector ds = DoubleVector.zero(D), dq = DoubleVector.zero(D), dg = DoubleVector.zero(D);
-        DoubleVector dp = DoubleVector.zero(D), dgg = DoubleVector.zero(D);
+        double s = 0, q = 0, sg = 0, sgd = 0, sgg = 0;
+        double blocksDy = 0, blocksDyX = 0; // the squared block sums of dy and dy * (x - shift) (see ErrorModel)
         long i = 0;
         while (count - i >= LANES) {
             // one accumulator per sum: five are independent already, and more would not stay in registers
@@ -220,44 +221,30 @@ final class VectorPlaneKernels implements PlaneKernels {
                 pv = FMA ? e.fma(d, pv) : pv.add(e.mul(d));
                 ggv = FMA ? e.fma(e, ggv) : ggv.add(e.mul(e));
             }
-            DoubleVector lo = (DoubleVector) sv.castShape(D, 0), hi = (DoubleVector) sv.castShape(D, 1);
-            ds = ds.add(lo).add(hi);
-            lo = (DoubleVector) qv.castShape(D, 0);
-            hi = (DoubleVector) qv.castShape(D, 1);
-            dq = dq.add(lo).add(hi);
-            lo = (DoubleVector) gv.castShape(D, 0);
-            hi = (DoubleVector) gv.castShape(D, 1);
-            dg = dg.add(lo).add(hi);
-            lo = (DoubleVector) pv.castShape(D, 0);
-            hi = (DoubleVector) pv.castShape(D, 1);
-            dp = dp.add(lo).add(hi);
-            lo = (DoubleVector) ggv.castShape(D, 0);
-            hi = (DoubleVector) ggv.castShape(D, 1);
-            dgg = dgg.add(lo).add(hi);
+            // two lane trees in one: one sum's lanes in the lower half, the other's in the upper (the same
+            // additions, in the same order, as a tree each)
+            FloatVector sq = sv.blend(qv, UPPER_HALF).add(qv.blend(sv, UPPER_HALF).rearrange(SWAP_HALF));
+            sq = LANES >= 16 ? sq.add(sq.rearrange(SWAP_4)) : sq;
+            sq = LANES >= 8 ? sq.add(sq.rearrange(SWAP_2)) : sq;
+            sq = sq.add(sq.rearrange(SWAP_1));
+            s += sq.lane(0);
+            q += sq.lane(LANES / 2);
+            FloatVector gp = gv.blend(pv, UPPER_HALF).add(pv.blend(gv, UPPER_HALF).rearrange(SWAP_HALF));
+            gp = LANES >= 16 ? gp.add(gp.rearrange(SWAP_4)) : gp;
+            gp = LANES >= 8 ? gp.add(gp.rearrange(SWAP_2)) : gp;
+            gp = gp.add(gp.rearrange(SWAP_1));
+            double bsg = gp.lane(0);
+            double bsgd = gp.lane(LANES / 2);
+            sg += bsg;
+            sgd += bsgd;
+            blocksDy = Math.fma(bsg, bsg, blocksDy);
+            blocksDyX = Math.fma(bsgd, bsgd, blocksDyX);
+            FloatVector rsgg = ggv;
+            rsgg = LANES >= 16 ? rsgg.add(rsgg.rearrange(SWAP_8)) : rsgg;
+            rsgg = LANES >= 8 ? rsgg.add(rsgg.rearrange(SWAP_4)) : rsgg;
+            rsgg = rsgg.add(rsgg.rearrange(SWAP_2));
+            sgg += rsgg.add(rsgg.rearrange(SWAP_1)).lane(0);
         }
-        // squared lane sums, before the lanes are added: see ErrorModel
-        DoubleVector laneDy = dg.mul(dg), laneDyX = dp.mul(dp);
-        ds = D.length() >= 8 ? ds.add(ds.rearrange(D_SWAP_4)) : ds;
-        ds = D.length() >= 4 ? ds.add(ds.rearrange(D_SWAP_2)) : ds;
-        double s = ds.add(ds.rearrange(D_SWAP_1)).lane(0);
-        dq = D.length() >= 8 ? dq.add(dq.rearrange(D_SWAP_4)) : dq;
-        dq = D.length() >= 4 ? dq.add(dq.rearrange(D_SWAP_2)) : dq;
-        double q = dq.add(dq.rearrange(D_SWAP_1)).lane(0);
-        dg = D.length() >= 8 ? dg.add(dg.rearrange(D_SWAP_4)) : dg;
-        dg = D.length() >= 4 ? dg.add(dg.rearrange(D_SWAP_2)) : dg;
-        double sg = dg.add(dg.rearrange(D_SWAP_1)).lane(0);
-        dp = D.length() >= 8 ? dp.add(dp.rearrange(D_SWAP_4)) : dp;
-        dp = D.length() >= 4 ? dp.add(dp.rearrange(D_SWAP_2)) : dp;
-        double sgd = dp.add(dp.rearrange(D_SWAP_1)).lane(0);
-        dgg = D.length() >= 8 ? dgg.add(dgg.rearrange(D_SWAP_4)) : dgg;
-        dgg = D.length() >= 4 ? dgg.add(dgg.rearrange(D_SWAP_2)) : dgg;
-        double sgg = dgg.add(dgg.rearrange(D_SWAP_1)).lane(0);
-        laneDy = D.length() >= 8 ? laneDy.add(laneDy.rearrange(D_SWAP_4)) : laneDy;
-        laneDy = D.length() >= 4 ? laneDy.add(laneDy.rearrange(D_SWAP_2)) : laneDy;
-        double lanesDy = laneDy.add(laneDy.rearrange(D_SWAP_1)).lane(0);
-        laneDyX = D.length() >= 8 ? laneDyX.add(laneDyX.rearrange(D_SWAP_4)) : laneDyX;
-        laneDyX = D.length() >= 4 ? laneDyX.add(laneDyX.rearrange(D_SWAP_2)) : laneDyX;
-        double lanesDyX = laneDyX.add(laneDyX.rearrange(D_SWAP_1)).lane(0);
         for (; i < count; i++) {
             double d = (double) x.getAtIndex(F32, xOffset + i) - shift;
             double g = dy.getAtIndex(F32, dyOffset + i);
@@ -278,8 +265,10 @@ final class VectorPlaneKernels implements PlaneKernels {
         stats[base + SUM_DY_X] = sgd;
         stats[base + SUM_DY_SQ] = sgg;
         stats[base + SUM_X_ERR] = GRAD_ERRORS.variance(q, 0);
-        stats[base + SUM_DY_ERR] = GRAD_ERRORS.variance(sgg, lanesDy);
-        stats[base + SUM_DY_X_ERR] = GRAD_ERRORS.variance(0, lanesDyX);
+        stats[base + SUM_DY_ERR] = GRAD_ERRORS.variance(sgg, blocksDy);
+        // the squares of dy * (x - shift) are not summed: sum(dy^2) sum((x - shift)^2) / M is what they come to
+        // where dy and x are unrelated, and the squared block sums where they are alike
+        stats[base + SUM_DY_X_ERR] = GRAD_ERRORS.variance(sgg * (q / count), blocksDyX);
     }
 
     @Override
