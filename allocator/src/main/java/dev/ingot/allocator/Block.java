@@ -24,6 +24,9 @@ final class Block {
     boolean idleCandidate;
     /** Set once the block is no longer the allocator's: a free still in flight must not touch it. */
     boolean returned;
+    /** The block's memory in the scope of {@link #viewBatch}, made once per batch (see {@link #viewIn}). */
+    private MemorySegment batchView;
+    private ScopeBatch viewBatch;
 
     Block(long id, MemorySegment memory, boolean separate) {
         this.id = id;
@@ -33,6 +36,20 @@ final class Block {
         this.first = new Span();
         first.block = this;
         first.size = memory.byteSize();
+    }
+
+    /**
+     * The block's memory in {@code batch}'s scope, whose slices are that batch's chunks: one restricted
+     * {@code reinterpret} per block and batch (a caller check each, which costs a stack walk when not inlined),
+     * then a plain {@code asSlice} per chunk.
+     */
+    @SuppressWarnings("restricted")
+    MemorySegment viewIn(ScopeBatch batch) {
+        if (viewBatch != batch) {
+            batchView = memory.reinterpret(batch.scope, null);
+            viewBatch = batch;
+        }
+        return batchView;
     }
 
     long size() {

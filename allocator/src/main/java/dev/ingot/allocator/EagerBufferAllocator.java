@@ -616,7 +616,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
             chunk.back(block.memory.asSlice(offset, chunk.size()).reinterpret(scope, null), scope);
         } else {
             ScopeBatch batch = openBatch();
-            chunk.backInBatch(block.memory.asSlice(offset, chunk.size()).reinterpret(batch.scope, null), batch);
+            chunk.backInBatch(block.viewIn(batch).asSlice(offset, chunk.size()), batch);
             piece.batch = batch;
             batch.join(footprint);
             if (batch.isSealed()) {
@@ -631,7 +631,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
         ScopeBatch batch = openBatch;
         if (batch == null) {
             int chunks = options.checkBatch();
-            long bytes = Math.multiplyHigh(chunks, options.minBlockSize()) != 0 ? Long.MAX_VALUE
+            long bytes = options.minBlockSize() > Long.MAX_VALUE / chunks ? Long.MAX_VALUE
                     : chunks * options.minBlockSize();
             batch = new ScopeBatch(chunks, bytes);
             openBatch = batch;

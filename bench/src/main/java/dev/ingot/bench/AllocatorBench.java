@@ -63,7 +63,6 @@ public class AllocatorBench {
     static final int OPS = 10_000;
 
     private EagerBufferAllocator fastPool;
-    private EagerBufferAllocator sampledPool;
     private EagerBufferAllocator checkedPool;
     private PooledByteBufAllocator netty;
 
@@ -73,8 +72,6 @@ public class AllocatorBench {
         fastPool = new EagerBufferAllocator(SegmentSource.arena(), options.withName("bench-fast").withChecked(false));
         checkedPool = new EagerBufferAllocator(SegmentSource.arena(),
                 options.withName("bench-checked").withChecked(true));
-        sampledPool = new EagerBufferAllocator(SegmentSource.arena(),
-                options.withName("bench-sampled").withChecked(false).withSampledChecks(64));
         netty = PooledByteBufAllocator.DEFAULT;
     }
 
@@ -82,7 +79,30 @@ public class AllocatorBench {
     public void tearDown() {
         fastPool.close();
         checkedPool.close();
-        sampledPool.close();
+    }
+
+    /**
+     * The pool with sampled checks (one chunk in 64) for {@code pooledSampled}: {@code checkBatch} sampled chunks
+     * share a scope, so one close (a thread handshake) serves {@code checkBatch * 64} allocations on average.
+     */
+    @State(Scope.Benchmark)
+    public static class Sampling {
+        @Param({"32", "256"})
+        public int checkBatch;
+
+        EagerBufferAllocator pool;
+
+        @Setup(Level.Trial)
+        public void setUp(AllocatorBench bench) {
+            pool = new EagerBufferAllocator(SegmentSource.arena(), AllocatorOptions.defaults()
+                    .withTrackAllocations(false).withMinBlockSize(4 * bench.size).withName("bench-sampled")
+                    .withChecked(false).withSampledChecks(64).withCheckBatch(checkBatch));
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            pool.close();
+        }
     }
 
     /** The worker threads and pools of the threaded variants; its parameter applies to those variants only. */
@@ -132,10 +152,10 @@ public class AllocatorBench {
         return allocTouchFree(fastPool);
     }
 
-    /** Sampled checks, one chunk in 64 with its own scope. */
+    /** Sampled checks, one chunk in 64 scoped, {@code checkBatch} of them per scope. */
     @Benchmark
-    public byte pooledSampled() {
-        return allocTouchFree(sampledPool);
+    public byte pooledSampled(Sampling sampling) {
+        return allocTouchFree(sampling.pool);
     }
 
     @Benchmark

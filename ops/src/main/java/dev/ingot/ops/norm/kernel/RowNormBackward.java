@@ -33,7 +33,9 @@ public final class RowNormBackward extends RowPass {
     /** Least part of its terms' size (the raw sum of g^2) dx must keep for the fast sums and write. */
     private static final double MIN_KEPT = 1.0 / 16;
     /** Rows whose per-element parameter partials add up in float before they go into the double partials. */
-    private static final int FLOAT_PARTIAL_ROWS = 8;
+    private static final int FLOAT_PARTIAL_ROWS = 16;
+    /** Ints between two blocks' counters in {@link #rowsInFloat}: apart by two cache lines. */
+    private static final int PAD = 32;
     private final double[] dgammaPartials;
     private final double[] dbetaPartials;
     /** Per-element parameters: per block, the float partials of the last few fast rows, and how many. */
@@ -89,7 +91,7 @@ public final class RowNormBackward extends RowPass {
         boolean floatPartials = useKernels() && layout.paramStep() != 0;
         this.dgammaFloat = new float[floatPartials ? blocks * layout.params() : 0];
         this.dbetaFloat = new float[floatPartials ? blocks * layout.params() : 0];
-        this.rowsInFloat = new int[blocks];
+        this.rowsInFloat = new int[blocks * PAD];
         int slabRows = bySlabs ? layout.rows() : 0;
         this.slabShift = new float[slabRows];
         this.slabSums = new double[bySlabs ? slabBlocks * slabRows * SUMS : 0];
@@ -152,7 +154,7 @@ public final class RowNormBackward extends RowPass {
             java.util.Arrays.fill(dgammaFloat, b * params, (b + 1) * params, 0f);
             java.util.Arrays.fill(dbetaFloat, b * params, (b + 1) * params, 0f);
         }
-        rowsInFloat[b] = 0;
+        rowsInFloat[b * PAD] = 0;
     }
 
     @Override
@@ -162,18 +164,13 @@ public final class RowNormBackward extends RowPass {
 
     /** Adds block {@code b}'s float parameter partials into its double partials and clears them. */
     private void flushFloatPartials(int b) {
-        if (rowsInFloat[b] == 0) {
+        if (rowsInFloat[b * PAD] == 0) {
             return;
         }
         int from = b * layout.params();
-        int to = from + layout.params();
-        for (int p = from; p < to; p++) {
-            dgammaPartials[p] += dgammaFloat[p];
-            dbetaPartials[p] += dbetaFloat[p];
-            dgammaFloat[p] = 0f;
-            dbetaFloat[p] = 0f;
-        }
-        rowsInFloat[b] = 0;
+        runs.addAndClear(dgammaFloat, dgammaPartials, from, layout.params());
+        runs.addAndClear(dbetaFloat, dbetaPartials, from, layout.params());
+        rowsInFloat[b * PAD] = 0;
     }
 
     @Override
@@ -196,27 +193,27 @@ public final class RowNormBackward extends RowPass {
             }
             case RMS -> {
                 gradSums(r, 0.0, b);
-                double ms = sums[b * SUMS + 1] / n;
+                double ms = sums[b * SLOT + 1] / n;
                 invstd = 1.0 / Math.sqrt(ms + eps);
                 if (savedScale != null) {
                     invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
                 }
                 mean = 0;
-                sumGxhat = sums[b * SUMS + 3] * invstd;
+                sumGxhat = sums[b * SLOT + 3] * invstd;
             }
             default -> {
                 double shift = savedMean != null ? savedMean.getAtIndex(F32, r) : firstMean(r, b);
                 gradSums(r, shift, b);
-                double s = sums[b * SUMS];
+                double s = sums[b * SLOT];
                 mean = shift + s / n;
-                double variance = Math.max((sums[b * SUMS + 1] - s * (s / n)) / n, 0.0);
+                double variance = Math.max((sums[b * SLOT + 1] - s * (s / n)) / n, 0.0);
                 invstd = 1.0 / Math.sqrt(variance + eps);
                 if (savedScale != null) {
                     invstd = refineSaved(savedScale.getAtIndex(F32, r), invstd);
                 }
-                sumG = sums[b * SUMS + 2];
+                sumG = sums[b * SLOT + 2];
                 // sum g * (x - mean) = sum g * (x - shift) - (mean - shift) * sum g
-                sumGxhat = (sums[b * SUMS + 3] - (mean - shift) * sumG) * invstd;
+                sumGxhat = (sums[b * SLOT + 3] - (mean - shift) * sumG) * invstd;
             }
         }
         write(b, r, mean, invstd, sumG / n, sumGxhat / n);
@@ -228,7 +225,7 @@ public final class RowNormBackward extends RowPass {
      */
     private void rowByKernels(int b, int r) {
         double n = layout.rowLength();
-        int at = b * SUMS;
+        int at = b * SLOT;
         boolean perRun = layout.paramStep() == 0;
         double shift;
         if (mode == Mode.FIXED) {
@@ -310,7 +307,7 @@ public final class RowNormBackward extends RowPass {
      */
     private boolean fastRow(int b, int r) {
         double n = layout.rowLength();
-        int at = b * SUMS;
+        int at = b * SLOT;
         boolean perRun = layout.paramStep() == 0;
         boolean centredMode = mode == Mode.CENTRED;
         float shift = !centredMode ? 0f
@@ -396,7 +393,7 @@ public final class RowNormBackward extends RowPass {
                         dgammaFloat, dbetaFloat, paramBase + p);
             }
         }
-        if (!perRun && ++rowsInFloat[b] == FLOAT_PARTIAL_ROWS) {
+        if (!perRun && ++rowsInFloat[b * PAD] == FLOAT_PARTIAL_ROWS) {
             flushFloatPartials(b);
         }
         return true;
@@ -550,10 +547,10 @@ public final class RowNormBackward extends RowPass {
     private double firstMean(int r, int b) {
         double shift = probeMean(x, r);
         centredSums(x, r, shift, b);
-        return shift + sums[b * SUMS] / layout.rowLength();
+        return shift + sums[b * SLOT] / layout.rowLength();
     }
 
-    /** sum(x - shift), sum((x - shift)^2), sum(g), sum(g * (x - shift)) into {@code sums[b * SUMS ...]}. */
+    /** sum(x - shift), sum((x - shift)^2), sum(g), sum(g * (x - shift)) into {@code sums[b * SLOT ...]}. */
     private void gradSums(int r, double shift, int b) {
         long len = layout.runLength();
         long stride = layout.stride();
@@ -574,10 +571,10 @@ public final class RowNormBackward extends RowPass {
                 sgx += g * d;
             }
         }
-        sums[b * SUMS] = s;
-        sums[b * SUMS + 1] = sq;
-        sums[b * SUMS + 2] = sg;
-        sums[b * SUMS + 3] = sgx;
+        sums[b * SLOT] = s;
+        sums[b * SLOT + 1] = sq;
+        sums[b * SLOT + 2] = sg;
+        sums[b * SLOT + 3] = sgx;
     }
 
     /** dx = invstd * (g - meanG - xhat * meanGxhat), and the parameter partials of block {@code b}. */

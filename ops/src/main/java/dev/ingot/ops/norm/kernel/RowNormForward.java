@@ -235,15 +235,15 @@ public final class RowNormForward extends RowPass {
             double n = layout.rowLength();
             double shift = probeMean(x, r);
             centredSums(x, r, shift, b);
-            double s = sums[b * SUMS];
-            if (!(s * s <= FAR_FROM_MEAN * n * sums[b * SUMS + 1])) {
+            double s = sums[b * SLOT];
+            if (!(s * s <= FAR_FROM_MEAN * n * sums[b * SLOT + 1])) {
                 // the first elements' mean was too far from the row's: sum again, centred on the row's mean
                 shift += s / n;
                 centredSums(x, r, shift, b);
-                s = sums[b * SUMS];
+                s = sums[b * SLOT];
             }
             m = shift + s / n;
-            v = Math.max((sums[b * SUMS + 1] - s * (s / n)) / n, 0.0); // Math.max keeps NaN
+            v = Math.max((sums[b * SLOT + 1] - s * (s / n)) / n, 0.0); // Math.max keeps NaN
             mean[r] = m;
             variance[r] = v;
         } else {
@@ -263,7 +263,7 @@ public final class RowNormForward extends RowPass {
      * float shift): the exact path then does the row.
      */
     private boolean fastRow(int b, int r) {
-        int at = b * SUMS;
+        int at = b * SLOT;
         double n = layout.rowLength();
         float shift = centred ? (float) probeMean(x, r) : 0f;
         fastSums(r, shift, at);

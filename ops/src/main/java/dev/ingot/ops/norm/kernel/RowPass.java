@@ -41,6 +41,11 @@ abstract class RowPass {
     final double[] sums;
     static final int SUMS = 5;
     /**
+     * Doubles between two blocks' {@link #sums}: two cache lines, so that threads working on neighbouring blocks
+     * never write the same line.
+     */
+    static final int SLOT = 16;
+    /**
      * The fast sums of a row centred on a shift more than about half a standard deviation from its mean
      * ({@code sum^2 > n * sumSq / 5}) lose digits to the shift: such a row is summed again.
      */
@@ -88,7 +93,7 @@ abstract class RowPass {
         this.betaFloats = new float[layout.params()];
         this.gammaSegment = MemorySegment.ofArray(gammaFloats);
         this.betaSegment = MemorySegment.ofArray(betaFloats);
-        this.sums = new double[blocks * SUMS];
+        this.sums = new double[blocks * SLOT];
         this.bySlabs = useFastKernels() && layout.paramStep() == 0 && layout.runs() > 1
                 && layout.rowsPerOuter() == layout.rows() && layout.innerStride() == layout.runLength()
                 && layout.runStep() == layout.rows() * layout.runLength() && layout.runLength() < SLAB_RUN;
@@ -189,13 +194,13 @@ abstract class RowPass {
         return contiguous && layout.runLength() >= MIN_KERNEL_RUN;
     }
 
-    /** Writes sum(x - shift) and sum((x - shift)^2) over row {@code r} to {@code sums[b * SUMS + 0, 1]}. */
+    /** Writes sum(x - shift) and sum((x - shift)^2) over row {@code r} to {@code sums[b * SLOT + 0, 1]}. */
     final void centredSums(MemorySegment x, int r, double shift, int b) {
         if (useKernels()) {
-            sums[b * SUMS] = 0;
-            sums[b * SUMS + 1] = 0;
+            sums[b * SLOT] = 0;
+            sums[b * SLOT + 1] = 0;
             for (int k = 0; k < layout.runs(); k++) {
-                runs.sums(x, layout.runStart(r, k), layout.runLength(), shift, sums, b * SUMS);
+                runs.sums(x, layout.runStart(r, k), layout.runLength(), shift, sums, b * SLOT);
             }
             return;
         }
@@ -211,8 +216,8 @@ abstract class RowPass {
                 sq += d * d;
             }
         }
-        sums[b * SUMS] = s;
-        sums[b * SUMS + 1] = sq;
+        sums[b * SLOT] = s;
+        sums[b * SLOT + 1] = sq;
     }
 
     /** Returns mean(x^2) over row {@code r}. */

@@ -61,6 +61,13 @@ public sealed interface RunKernels permits ScalarRunKernels, VectorRunKernels {
     void flushLanes(float[] lanes, int laneAt, int sums, double[] acc, int at);
 
     /**
+     * {@code to[at + j] += from[at + j]} (widened to double) and {@code from[at + j] = 0} for j below
+     * {@code count}: the fast parameter partials moved into the double ones. Elementwise, so every implementation
+     * gives bitwise the same result.
+     */
+    void addAndClear(float[] from, double[] to, int at, int count);
+
+    /**
      * {@code y = ((x - mean) * invstd - corr) * gamma[p + j] + beta[p + j]} in float; {@code y} may be the memory
      * of x. {@code corr} is the float mean's rounding times invstd.
      */

@@ -50,6 +50,14 @@ final class ScalarRunKernels implements RunKernels {
     }
 
     @Override
+    public void addAndClear(float[] from, double[] to, int at, int count) {
+        for (int i = at; i < at + count; i++) {
+            to[i] += from[i];
+            from[i] = 0f;
+        }
+    }
+
+    @Override
     public int lanesPerSum() {
         return 0;
     }

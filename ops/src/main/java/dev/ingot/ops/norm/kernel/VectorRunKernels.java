@@ -8,6 +8,7 @@ import static dev.ingot.ops.norm.kernel.DoubleLanes.ORDER;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -183,6 +184,29 @@ final class VectorRunKernels implements RunKernels {
         acc[at + 2] += sg;
         acc[at + 3] += sgd;
         acc[at + 4] += sgg;
+    }
+
+    /** Double lanes of the float vectors' bit size: a float vector widens into two of them. */
+    private static final VectorSpecies<Double> WIDE = VectorSpecies.of(double.class, FL.vectorShape());
+
+    @Override
+    public void addAndClear(float[] from, double[] to, int at, int count) {
+        final FloatVector zero = FloatVector.zero(FL);
+        final int half = FL_LANES / 2;
+        int i = at;
+        final int end = at + count;
+        for (; i <= end - FL_LANES; i += FL_LANES) {
+            FloatVector f = FloatVector.fromArray(FL, from, i);
+            DoubleVector lo = (DoubleVector) f.convertShape(VectorOperators.F2D, WIDE, 0);
+            DoubleVector hi = (DoubleVector) f.convertShape(VectorOperators.F2D, WIDE, 1);
+            DoubleVector.fromArray(WIDE, to, i).add(lo).intoArray(to, i);
+            DoubleVector.fromArray(WIDE, to, i + half).add(hi).intoArray(to, i + half);
+            zero.intoArray(from, i);
+        }
+        for (; i < end; i++) {
+            to[i] += from[i];
+            from[i] = 0f;
+        }
     }
 
     @Override

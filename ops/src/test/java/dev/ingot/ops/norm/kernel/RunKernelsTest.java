@@ -163,6 +163,26 @@ class RunKernelsTest {
     }
 
     @Test
+    void partialsMoveIntoDoubleBitwiseAlikeAndClear() {
+        Random r = new Random(7);
+        for (int count : new int[] {0, 1, 7, 16, 17, 40}) {
+            float[] f1 = floatParams(r, count + 5, 0);
+            float[] f2 = f1.clone();
+            double[] d1 = new double[count + 5];
+            double[] d2 = new double[count + 5];
+            java.util.Arrays.fill(d1, 0.1);
+            java.util.Arrays.fill(d2, 0.1);
+            SCALAR.addAndClear(f1, d1, 2, count);
+            VECTOR.addAndClear(f2, d2, 2, count);
+            assertArrayEquals(d1, d2, "n=" + count);
+            assertArrayEquals(f1, f2, "n=" + count);
+            for (int i = 2; i < 2 + count; i++) {
+                assertEquals(0f, f2[i], "cleared");
+            }
+        }
+    }
+
+    @Test
     void fastWritesMayOverwriteTheirInput() {
         Random r = new Random(6);
         try (Arena arena = Arena.ofConfined()) {
