@@ -631,7 +631,7 @@ public final class EagerBufferAllocator extends BaseAllocator {
         ScopeBatch batch = openBatch;
         if (batch == null) {
             int chunks = options.checkBatch();
-            long bytes = Math.multiplyHigh(chunks, options.minBlockSize()) != 0 ? Long.MAX_VALUE
+            long bytes = options.minBlockSize() > Long.MAX_VALUE / chunks ? Long.MAX_VALUE
                     : chunks * options.minBlockSize();
             batch = new ScopeBatch(chunks, bytes);
             openBatch = batch;

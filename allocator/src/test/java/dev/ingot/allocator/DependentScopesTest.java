@@ -74,6 +74,41 @@ class DependentScopesTest {
     }
 
     @Test
+    void batchedScopesOfChildrenCloseBeforeTheParentsBlocksGoBack() {
+        WatchingSource source = new WatchingSource();
+        EagerBufferAllocator parent = new EagerBufferAllocator(source, FAST.withName("parent"));
+        AllocatorOptions batched = CHECKED.withCheckBatch(4);
+        EagerBufferAllocator child = new EagerBufferAllocator(SegmentSource.child(parent),
+                batched.withName("child").withMinBlockSize(4096));
+        EagerBufferAllocator grandchild = new EagerBufferAllocator(SegmentSource.child(child),
+                batched.withName("grandchild").withMinBlockSize(1024));
+        MemoryChunk freed = child.alloc(64);
+        MemorySegment quarantined = freed.segment();
+        child.free(freed); // waits in the child's quarantine, its batch still open
+        MemoryChunk live = child.alloc(64);
+        MemorySegment kept = live.segment();
+        MemoryChunk deepChunk = grandchild.alloc(64);
+        MemorySegment deep = deepChunk.segment();
+        source.watched.addAll(List.of(quarantined, kept, deep));
+        assertEquals(64, child.stats().quarantined());
+
+        parent.release(true);
+        assertFalse(source.reachableAtGiveBack.isEmpty(), "the parent gave its block back");
+        assertFalse(source.reachableAtGiveBack.contains(true),
+                "a batched scope was still open when the parent's block went back");
+        for (MemorySegment segment : List.of(quarantined, kept, deep)) {
+            assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_BYTE, 0));
+        }
+        assertFalse(live.isLive());
+        assertEquals(0, child.stats().quarantined(), "the lost block's quarantine is no longer counted");
+        assertEquals(0, child.stats().inUse());
+        child.checkInvariants();
+        grandchild.close();
+        child.close();
+        parent.close();
+    }
+
+    @Test
     void releaseAllClosesDependentScopesBeforeTheBlocksGoBack() {
         checkEagerParent(parent -> parent.release(true));
     }

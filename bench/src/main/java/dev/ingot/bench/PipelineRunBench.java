@@ -37,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  * <p>The ops are defined here and added as {@link Execution} instances. {@code parallel} ops split their loop over
  * the backend's executor (so the executor's dispatch is measured too); the others run on the caller.
  * {@code -p runEvents=true} records every run's JFR event: compare with {@code false} for the event's cost.
+ * {@code -p eventCode=false} leaves the event code out of {@code run()} altogether
+ * ({@link Pipeline#RUN_EVENT_CODE_PROPERTY}): compare with {@code true} (and {@code runEvents=false}) for the cost of
+ * the disabled event. Each parameter combination runs in its own fork, so the property is set before the class loads.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,12 +64,18 @@ public class PipelineRunBench {
     @Param({"false"})
     public boolean runEvents;
 
+    /** Whether {@code run()} contains the event code at all (false: as if it were not there). */
+    @Param({"true"})
+    public boolean eventCode;
+
     private CpuBackend backend;
     private Pipeline pipeline;
     private Recording recording;
 
     @Setup(Level.Trial)
     public void build() {
+        // before Pipeline loads: its constant is read once
+        System.setProperty(Pipeline.RUN_EVENT_CODE_PROPERTY, Boolean.toString(eventCode));
         backend = CpuBackend.builder().memoryMode(mode).threads(2).build();
         Pipeline.Builder builder = Pipeline.builder(backend);
         Tensor input = builder.input(TensorType.float32(1, elements));

@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An ordered list of ops over tensors, planned once per input shape and run many times: MNN's {@code Pipeline}.
  *
  * <p><b>Observability.</b> Each run emits the JFR event {@value #RUN_EVENT} (duration with the
- * admission wait, ops, input shapes, threads granted) when it is enabled; disabled, it costs nothing measurable.
+ * admission wait, ops, input shapes, threads granted) when it is enabled; disabled, it costs one check of the event
+ * type per run. The system property {@value #RUN_EVENT_CODE_PROPERTY}{@code =false} (read once, when the class
+ * loads) leaves the event code out of {@code run()} altogether, as if it were not there: for measuring that check
+ * ({@code PipelineRunBench -p eventCode=true,false}).
  *
  * <p><b>Building.</b> A {@link Builder} declares inputs (tensors the pipeline owns, whose shapes may change),
  * parameters (tensors the caller or the pipeline holds in STATIC memory, fixed shape), ops (by type name through
@@ -63,6 +66,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Pipeline implements AutoCloseable {
 
+    /** System property: {@code false} leaves the run event out of {@code run()} (see the class comment). */
+    public static final String RUN_EVENT_CODE_PROPERTY = "ingot.runEventCode";
+    /** Constant for the JIT: false folds every line of the event out of the compiled run. */
+    private static final boolean RUN_EVENT_CODE = !"false".equals(System.getProperty(RUN_EVENT_CODE_PROPERTY));
     /** The run event's type: asking it whether a recording wants the event allocates nothing. */
     private static final jdk.jfr.EventType RUN_EVENT_TYPE = jdk.jfr.EventType.getEventType(PipelineRunEvent.class);
 
@@ -327,7 +334,7 @@ public final class Pipeline implements AutoCloseable {
                     + " resize failed");
         }
         // Made only while a recording enables it: escape analysis alone did not always remove it (56 bytes a run)
-        PipelineRunEvent event = RUN_EVENT_TYPE.isEnabled() ? new PipelineRunEvent() : null;
+        PipelineRunEvent event = RUN_EVENT_CODE && RUN_EVENT_TYPE.isEnabled() ? new PipelineRunEvent() : null;
         long queuedAt = 0;
         if (event != null) {
             event.begin();

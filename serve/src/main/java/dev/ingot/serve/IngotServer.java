@@ -40,10 +40,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p><b>Concurrency.</b> The backend is given {@link ServeConfig#threads()} threads, and its admission keeps the
  * threads of all running requests within them: a request alone runs on all of them, competing ones on one each,
- * the rest wait in FIFO order instead of being time-sliced by the OS. Each shape and kind has
+ * the rest wait in FIFO order instead of being time-sliced by the OS (more exactly: each request gets the split
+ * of the cores {@code RunSplit} picks for its size). Each shape and kind has
  * {@link ServeConfig#pipelinesPerShape()} planned pipelines (by default as many as threads); further requests wait
  * for one, at most {@link ServeConfig#queueCapacity()} of them and each at most
  * {@link ServeConfig#acquireTimeout()}; beyond that they are refused with 503.
+ *
+ * <p><b>Sockets.</b> The JDK server leaves Nagle's algorithm on unless the system property
+ * {@code sun.net.httpserver.nodelay} is true, and then the small last segment of a response waits for the client's delayed
+ * acknowledgement (milliseconds at every request). The server sets the property to true when it is not set at all,
+ * before its first start (the JDK reads it once per process).
  *
  * <p>Thread-safe; {@link #close()} stops the server and frees everything.
  */
@@ -80,6 +86,7 @@ public final class IngotServer implements AutoCloseable {
             int inFlight = config.pipelinesPerShape() + config.queueCapacity();
             Semaphore admission = new Semaphore(inFlight);
             TransferChunks chunks = new TransferChunks(inFlight);
+            noDelayUnlessSet();
             server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 128);
             executor = Executors.newVirtualThreadPerTaskExecutor();
             server.setExecutor(executor);
@@ -109,6 +116,16 @@ public final class IngotServer implements AutoCloseable {
         }
         this.http = server;
         this.requests = executor;
+    }
+
+    /** The JDK server's switch for TCP_NODELAY on accepted connections (read once per process). */
+    static final String NO_DELAY_PROPERTY = "sun.net.httpserver.nodelay";
+
+    /** TCP_NODELAY on the connections unless the process chose otherwise (see the class comment). */
+    private static void noDelayUnlessSet() {
+        if (System.getProperty(NO_DELAY_PROPERTY) == null) {
+            System.setProperty(NO_DELAY_PROPERTY, "true");
+        }
     }
 
     /**

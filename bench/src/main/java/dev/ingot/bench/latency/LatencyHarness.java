@@ -31,7 +31,7 @@ public final class LatencyHarness {
      *
      * @param shape     the tensor shape [N, C, spatial...]
      * @param threads   threads the backend is given (its cores) in every scenario but the one-caller,
-     *                  one-thread baseline and the cold start
+     *                  one-thread baseline (the cold start runs on one thread, then on these)
      * @param callers   closed-loop caller counts for the op path
      * @param httpCallers closed-loop client counts for HTTP
      * @param openCallers callers sharing the open-loop schedule
@@ -75,7 +75,10 @@ public final class LatencyHarness {
         out.printf(Locale.ROOT, "%-5s %-6s %7s %5s | %9s %9s %9s %9s | %9s | %4s %7s | %10s%n", "scen", "mode",
                 "callers", "load", "p50 us", "p99 us", "p99.9 us", "max us", "req/s", "GCs", "GC ms", "heap B/req");
         if (options.scenarios().contains("cold")) {
-            cold();
+            cold(1);
+            if (options.threads() > 1) {
+                cold(options.threads()); // the multi-threaded path: helpers woken from idle for the first run
+            }
         }
         if (options.scenarios().contains("op")) {
             opScenarios();
@@ -89,8 +92,9 @@ public final class LatencyHarness {
         out.flush();
     }
 
-    private void cold() throws Exception {
-        try (CpuBackend backend = CpuBackend.builder().threads(1).build();
+    /** Warm-up, 100 ms idle, then the first request against the steady p50, on a backend of {@code threads}. */
+    private void cold(int threads) throws Exception {
+        try (CpuBackend backend = CpuBackend.builder().threads(threads).build();
              Pipeline caller = NormStep.build(backend, options.shape(), 1)) {
             WarmUpReport warm = caller.warmUp(); // the public warm-up: until three rounds in a row allocate nothing
             Thread.sleep(100);
@@ -114,11 +118,11 @@ public final class LatencyHarness {
                 n++;
             } while (System.nanoTime() < end);
             Measured m = new Measured(steady, n, windowStart, JvmCounters.now());
-            Row row = Row.timed("cold", null, 1, 1, null, m)
+            Row row = Row.timed("cold", null, 1, threads, null, m)
                     .put("first_request_us", Row.micros(first))
                     .put("first_request_heap_bytes", firstHeap)
                     .put("steady_p50_us", Row.micros(steady.getValueAtPercentile(50)));
-            record(row, m, "cold-c1-t1");
+            record(row, m, "cold-c1-t" + threads);
             out.printf(Locale.ROOT, "      warm-up: %d runs in %d ms, last rounds allocation-free: %b%n", warm.runs(),
                     TimeUnit.NANOSECONDS.toMillis(warm.nanos()), warm.allocationFree());
             out.printf(Locale.ROOT, "      first request after warm-up: %.1f us (%.2fx the steady p50), %d heap bytes"

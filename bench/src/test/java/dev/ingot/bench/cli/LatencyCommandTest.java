@@ -59,7 +59,8 @@ class LatencyCommandTest {
                 default -> throw new AssertionError("unknown scenario " + scenario);
             }
         }
-        List<String> expected = List.of("\"cold\"/null/1/null", "\"op\"/\"closed\"/1/null",
+        // cold twice: on one thread, then on the backend's threads
+        List<String> expected = List.of("\"cold\"/null/1/null", "\"cold\"/null/1/null", "\"op\"/\"closed\"/1/null",
                 "\"op\"/\"closed\"/1/null", "\"op\"/\"closed\"/2/null", "\"op\"/\"open\"/4/0.5",
                 "\"op\"/\"open\"/4/0.8", "\"http\"/\"closed\"/2/null", "\"http\"/\"open\"/4/0.5",
                 "\"http\"/\"open\"/4/0.8", "\"idle\"/null/0/null");
@@ -68,6 +69,8 @@ class LatencyCommandTest {
                 + " \"load\": null"), "op / closed / 1 caller / 1 thread is there");
         assertTrue(text.contains("{\"scenario\": \"op\", \"mode\": \"closed\", \"callers\": 2, \"threads\": 2,"),
                 text);
+        assertTrue(text.contains("{\"scenario\": \"cold\", \"callers\": 1, \"threads\": 2,"), "cold on 2 threads: "
+                + text);
         try (var files = Files.list(dir)) {
             assertEquals(expected.size() - 1, files.filter(p -> p.toString().endsWith(".hgrm")).count());
         }

@@ -21,17 +21,25 @@ import java.lang.foreign.ValueLayout;
  * replaced by the double value; a saved invstd that differs by more than that is used as given. Without saved
  * statistics, mean and invstd are recomputed from x (one more read of each unit, from cache).
  *
- * <p>dx of an NCHW instance is written in float arithmetic (twice the elements per vector) when it keeps at least a
- * quarter of the size of its two terms, which the sums tell before the write, and every float the write forms
- * stays inside float's normal range; otherwise (dy nearly in span{1, xhat}, planes under 256 elements, spreads or
- * eps at the ends of float's range) in double, rounded once. The float write errs by a few float ulps of its
- * terms, so by at most about 1e-7 of dx where it is used. When the float-lane sums of the vector kernels (good to
- * about 1e-7 of their terms) meet a dx that keeps less than that quarter, the instance is summed again in double
- * first. So dx is within 1e-6 normwise of its exact value wherever that is finite in float32 (or within 1e-12 of
- * the size of its terms, where it cancels below a millionth of them), and the correctly signed infinity where it
- * overflows. dgamma and dbeta are sums over the batch of the instances' D and S: good to
- * about 1e-7 of the size of their terms with the vector kernels, which is more than 1e-7 of their own size where
- * dy is nearly uncorrelated with xhat on long planes.
+ * <p>dx of an NCHW instance is written in float arithmetic (twice the elements per vector) where the sums show that dx
+ * keeps at least 1/16 of the energy of dy itself ({@link #keptOfRawDy}: dx is then at least a quarter of the size of
+ * its two terms), the plane has 256 elements or more, and every float the write forms stays inside float's normal
+ * range; otherwise (dy nearly in span{1, xhat} or a large common offset, small planes, spreads or eps at the ends of
+ * float's range) in double, rounded once. The float write errs by a few float ulps (6e-8 each) of its two terms, not of
+ * dx; where it is used the terms are together at most 8 times dx's size (both are at most gamma * invstd * |dy| in
+ * norm), which keeps that error below 1e-6 of dx. The vector kernels' float-lane sums err by about 1e-7 of the size of
+ * their terms; where dx keeps less than that 1/16, the instance is summed again in double first. So dx is within 1e-6
+ * normwise of its exact value wherever that is finite in float32 (or within 1e-12 of the size of its terms, where it
+ * cancels below a millionth of them), and the correctly signed infinity where it overflows.
+ *
+ * <p>dgamma and dbeta are sums over the batch of the instances' invstd * D and S. With sums in double (scalar
+ * kernels, channels-last rows, instances summed again) they are within 1e-6 of their norm over the channels
+ * (1e-12 of their terms' size where they cancel below a millionth of it). The vector kernels' float-lane sums
+ * also estimate their own rounding error ({@code ErrorModel}); after the pass, every channel whose estimated
+ * error could reach {@link #PARAMETER_TOLERANCE} of the largest |dgamma| or |dbeta| is summed again in double
+ * (dy uncorrelated with x on few channels, dy nearly centred, ramps of dy around a small offset). That needs dy
+ * as it was: with dx written over dy, dgamma and dbeta keep the float-lane sums, good to about 1e-7 of the size
+ * of their terms.
  *
  * <p>dgamma and dbeta are reduced from per-instance partials over n in a fixed order after the parallel phases, so
  * the outputs are bitwise the same for any thread count. One {@code run} at a time; {@code run} allocates nothing.

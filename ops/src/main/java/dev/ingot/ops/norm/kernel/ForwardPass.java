@@ -16,7 +16,11 @@ import java.lang.foreign.ValueLayout;
  * smallest subnormal aside, where float32 itself cannot do better), and the correctly signed infinity where they
  * overflow (invstd of a constant or subnormal plane with a tiny eps). y is written in float arithmetic where the
  * scale and the spread keep every float it forms normal and finite, else in double (see
- * floatKeepsPrecision).
+ * floatKeepsPrecision). The vector kernels sum in float lanes, good to about 1e-7 of the size of the terms
+ * x - shift: enough for y and invstd, but a mean far below the spread (by chance, when the instances are few) can
+ * need more. Their sums estimate their own rounding error ({@code ErrorModel}), and after the pass an instance whose
+ * mean's error could reach 8e-7 of the largest |mean| is summed again in double. That needs x as it was: where y is
+ * written over x, the saved mean keeps the float-lane sums.
  *
  * <p>A pass owns its scratch (sized at construction, for one geometry) and is not thread-safe: one {@code run} at a
  * time. {@code run} allocates nothing.
@@ -124,7 +128,9 @@ public final class ForwardPass extends UnitSchedule {
                 for (int i = 0; i < geo.instances(); i++) {
                     // a mean spoiled by a NaN or an infinity does not count, and is left as it is
                     largest = BackwardPass.largestFinite(largest, coef[i * FIELDS + MEAN]);
-                    largestErr = Double.isFinite(coef[i * FIELDS + MEAN]) ? Math.max(largestErr, errMean[i]) : largestErr;
+                    if (Double.isFinite(coef[i * FIELDS + MEAN])) {
+                        largestErr = Math.max(largestErr, errMean[i]);
+                    }
                 }
                 meanLimit = MEAN_TOLERANCE * largest / BackwardPass.ERROR_SIGMAS;
                 if (largestErr > meanLimit * meanLimit) {
