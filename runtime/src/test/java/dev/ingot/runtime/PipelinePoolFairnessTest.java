@@ -1,5 +1,6 @@
 package dev.ingot.runtime;
 
+import dev.ingot.runtime.parallel.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -11,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -49,7 +49,7 @@ class PipelinePoolFairnessTest {
                     return lease.pipeline();
                 }
             });
-            awaitUntil(() -> pool.stats().waits() == 1, "the other thread waits");
+            Await.until(() -> pool.stats().waits() == 1, "the other thread waits");
             mine.close();
             // handed over inside close(): it is leased again before the waiter has even woken up
             assertEquals(1, pool.stats().leased(), "given straight to the waiter");
@@ -83,7 +83,7 @@ class PipelinePoolFairnessTest {
                     return null;
                 }));
                 long queued = i + 1;
-                awaitUntil(() -> pool.stats().waits() == queued, "waiter " + id + " is queued");
+                Await.until(() -> pool.stats().waits() == queued, "waiter " + id + " is queued");
             }
             held.close();
             for (Future<?> f : done) {
@@ -111,25 +111,13 @@ class PipelinePoolFairnessTest {
                     return lease.pipeline() != null;
                 }
             });
-            awaitUntil(() -> pool.stats().waits() == 2, "the patient waiter is queued");
+            Await.until(() -> pool.stats().waits() == 2, "the patient waiter is queued");
             held.close();
             assertEquals(true, patient.get(60, TimeUnit.SECONDS));
             assertEquals(1, pool.stats().timeouts());
             assertEquals(0, pool.stats().leased());
         } finally {
             threads.shutdownNow();
-        }
-    }
-
-    /** Polls {@code condition}; the 60 s limit is only a hang guard. */
-    private static void awaitUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.ingot.runtime;
 
 import dev.ingot.allocator.AllocationLimitException;
+import dev.ingot.runtime.parallel.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -9,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -133,7 +133,7 @@ class PipelinePoolTest {
                     got.set(lease.pipeline());
                 }
             });
-            awaitUntil(() -> pool.stats().waits() == 1, "the second acquire waits");
+            Await.until(() -> pool.stats().waits() == 1, "the second acquire waits");
             held.close();
             waiter.join(60_000);
             assertSame(pipeline, got.get());
@@ -238,18 +238,6 @@ class PipelinePoolTest {
             assertThrows(IllegalArgumentException.class, () -> pool.acquire(Shape.of(3)));
             assertEquals(Map.of(), pool.stats().perShape());
             assertThrows(IllegalArgumentException.class, () -> pool.acquire(null));
-        }
-    }
-
-    /** Polls {@code condition}; the 60 s limit is only a hang guard. */
-    private static void awaitUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
         }
     }
 }

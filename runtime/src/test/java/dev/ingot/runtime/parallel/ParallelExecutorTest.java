@@ -18,7 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,7 +110,7 @@ class ParallelExecutorTest {
                     }
                     awaitOthers(both); // only passes if a helper runs the other range
                 });
-                awaitUntil(() -> executor.idleHelpers() == 1, "the helper waits for the next call");
+                Await.until(() -> executor.idleHelpers() == 1, "the helper waits for the next call");
             }
             assertEquals(1, executor.forkedHelpers(), "later calls were handed to the waiting helper");
         } finally {
@@ -132,7 +131,7 @@ class ParallelExecutorTest {
                 for (int call = 0; call < 2; call++) {
                     CyclicBarrier both = new CyclicBarrier(2);
                     executor.parallelFor(2, 1, (from, to) -> awaitOthers(both));
-                    awaitUntil(() -> executor.idleHelpers() == 0, "no helper spins past the bound");
+                    Await.until(() -> executor.idleHelpers() == 0, "no helper spins past the bound");
                 }
             }
             assertEquals(2, none.forkedHelpers(), "without a spin every call forks its helper");
@@ -150,7 +149,7 @@ class ParallelExecutorTest {
             try (ParallelExecutor executor = new ParallelExecutor(2)) {
                 CyclicBarrier both = new CyclicBarrier(2);
                 executor.parallelFor(2, 1, (from, to) -> awaitOthers(both));
-                awaitUntil(() -> executor.idleHelpers() == 0, "a helper does not wait with a zero spin");
+                Await.until(() -> executor.idleHelpers() == 0, "a helper does not wait with a zero spin");
             }
         } finally {
             if (old == null) {
@@ -166,18 +165,6 @@ class ParallelExecutorTest {
             barrier.await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the other threads did not join", e);
-        }
-    }
-
-    /** Polls {@code condition}; the 60 s limit is only a hang guard. */
-    private static void awaitUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,7 +36,7 @@ class RunAdmissionTest {
                 });
                 threads.add(t);
                 int queued = i + 1;
-                awaitUntil(() -> admission.stats().waiting() == queued, "run " + index + " queued");
+                Await.until(() -> admission.stats().waiting() == queued, "run " + index + " queued");
             }
             assertEquals(List.of(), order, "nobody passes the holder");
             admission.exit();
@@ -69,10 +68,10 @@ class RunAdmissionTest {
                     admission.exit();
                 }));
                 int queued = i + 1;
-                awaitUntil(() -> admission.stats().waiting() == queued, "run " + index + " queued");
+                Await.until(() -> admission.stats().waiting() == queued, "run " + index + " queued");
             }
             admission.exit();
-            awaitUntil(() -> admitted.size() == 3, "the first three admitted");
+            Await.until(() -> admitted.size() == 3, "the first three admitted");
             assertEquals(Set.of(0, 1, 2), admitted, "the first three in line, on one core each");
             assertEquals(3, grantedSum.get());
             assertEquals(3, admission.stats().waiting());
@@ -185,13 +184,13 @@ class RunAdmissionTest {
                     admission.exit();
                 }
             });
-            awaitUntil(() -> admission.stats().waiting() == 1, "the caller queued");
+            Await.until(() -> admission.stats().waiting() == 1, "the caller queued");
             Thread other = Thread.ofPlatform().start(() -> {
                 admission.enter();
                 await(release);
                 admission.exit();
             });
-            awaitUntil(() -> admission.stats().waiting() == 2, "both queued");
+            Await.until(() -> admission.stats().waiting() == 2, "both queued");
             admission.exit();
             try {
                 caller.join(60_000);
@@ -217,9 +216,9 @@ class RunAdmissionTest {
                 admission.enter();
                 CyclicBarrier both = new CyclicBarrier(2);
                 executor.parallelFor(2, 1, (from, to) -> await(both)); // a helper takes the other range
-                awaitUntil(() -> executor.idleHelpers() == 1, "the helper waits for the run's next call");
+                Await.until(() -> executor.idleHelpers() == 1, "the helper waits for the run's next call");
                 admission.exit();
-                awaitUntil(() -> executor.idleHelpers() == 0, "the helper left when the run ended");
+                Await.until(() -> executor.idleHelpers() == 0, "the helper left when the run ended");
             }
         }
     }
@@ -239,18 +238,6 @@ class RunAdmissionTest {
             barrier.await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the other thread did not join", e);
-        }
-    }
-
-    /** Polls {@code condition}; the 60 s limit is only a hang guard. */
-    private static void awaitUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
         }
     }
 }

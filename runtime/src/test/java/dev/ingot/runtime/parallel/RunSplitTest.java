@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,11 +63,11 @@ class RunSplitTest {
                 admission.exit();
             }));
             int queued = i + 1;
-            awaitUntil(() -> admission.stats().waiting() == queued, "run " + queued + " queued");
+            Await.until(() -> admission.stats().waiting() == queued, "run " + queued + " queued");
         }
         admission.exit();
         if (whenBusy == 1) {
-            awaitUntil(() -> inAtOnce.get() == 2, "both small runs in at once");
+            Await.until(() -> inAtOnce.get() == 2, "both small runs in at once");
             release.countDown();
         }
         for (Thread t : threads) {
@@ -97,7 +96,7 @@ class RunSplitTest {
                 second.set(admission.enter(2, 2));
                 admission.exit();
             });
-            awaitUntil(() -> admission.stats().waiting() == 1, "the second run waits: the first has both cores");
+            Await.until(() -> admission.stats().waiting() == 1, "the second run waits: the first has both cores");
             hold.countDown();
             first.join(60_000);
             other.join(60_000);
@@ -110,17 +109,6 @@ class RunSplitTest {
             assertTrue(latch.await(60, TimeUnit.SECONDS), "latch");
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void awaitUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
         }
     }
 }
