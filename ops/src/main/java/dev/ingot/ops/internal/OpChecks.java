@@ -189,6 +189,22 @@ public class OpChecks {
     }
 
     /**
+     * A gradient written in place: output dx (index 0) is the dy tensor (input index 1) itself, and dy is writable.
+     *
+     * @param inputs  the op's inputs, dy at index 1
+     * @param outputs the op's outputs, dx at index 0
+     * @throws IllegalArgumentException naming output dx or input dy when either does not hold
+     */
+    public final void dxOverDy(List<Tensor> inputs, List<Tensor> outputs) {
+        if (outputs.get(0) != inputs.get(1)) {
+            throw fail("output dx", "the dy tensor itself (attribute inPlace=true)", "another tensor");
+        }
+        if (inputs.get(1).isReadOnly()) {
+            throw fail("input dy", "a writable tensor (attribute inPlace=true)", "a read-only tensor");
+        }
+    }
+
+    /**
      * The types of tensors, for re-checking at planning time what {@code outputTypes} checked.
      *
      * @param tensors the tensors

@@ -83,12 +83,7 @@ final class InstanceNormGradExecution implements Execution {
         List<TensorType> types = OpChecks.types(inputs);
         check.outputs(outputs, outputTypes(types), out.list());
         if (inPlace) {
-            if (outputs.get(0) != inputs.get(1)) {
-                throw check.fail("output dx", "the dy tensor itself (attribute inPlace=true)", "another tensor");
-            }
-            if (inputs.get(1).isReadOnly()) {
-                throw check.fail("input dy", "a writable tensor (attribute inPlace=true)", "a read-only tensor");
-            }
+            check.dxOverDy(inputs, outputs);
         }
         NormGeometry wanted = check.geometry(types.get(0), BackwardPass::scratchBytes);
         if (!wanted.equals(geometry)) {

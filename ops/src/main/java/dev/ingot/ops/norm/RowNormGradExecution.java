@@ -93,12 +93,7 @@ final class RowNormGradExecution implements Execution {
         List<TensorType> types = OpChecks.types(inputs);
         check.outputs(outputs, outputTypes(types), out.list());
         if (inPlace) {
-            if (outputs.get(0) != inputs.get(1)) {
-                throw check.fail("output dx", "the dy tensor itself (attribute inPlace=true)", "another tensor");
-            }
-            if (inputs.get(1).isReadOnly()) {
-                throw check.fail("input dy", "a writable tensor (attribute inPlace=true)", "a read-only tensor");
-            }
+            check.dxOverDy(inputs, outputs);
         }
         TensorType x = types.get(0);
         if (x.equals(planned)) {

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ingot.ops.DirectOps;
 import dev.ingot.runtime.Attributes;
 import dev.ingot.runtime.CpuBackend;
+import dev.ingot.runtime.Execution;
+import dev.ingot.runtime.OpRegistry;
 import dev.ingot.runtime.Layout;
 import dev.ingot.runtime.Shape;
 import dev.ingot.runtime.Tensor;
+import dev.ingot.runtime.TensorType;
+import java.lang.foreign.Arena;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,5 +77,26 @@ class RowNormValidationTest {
                 zeros(2, 6), zeros(2, 6, 3));
         x.close();
         cl.close();
+    }
+
+    @Test
+    void inPlaceGradientNeedsAWritableDyAsItsOutput() {
+        TensorType type = TensorType.float32(2, 6, 3, 3);
+        Execution e = OpRegistry.standard().create(LayerNorm.GRAD_OP_TYPE,
+                Attributes.of(LayerNorm.AXIS, 1, InstanceNorm.SAVED_STATS, false, InstanceNorm.IN_PLACE, true),
+                backend);
+        try (Arena arena = Arena.ofConfined(); Tensor x = Tensor.allocate(type); Tensor dy = Tensor.allocate(type);
+             Tensor other = Tensor.allocate(type)) {
+            Tensor readOnlyDy = Tensor.wrap(arena.allocate(type.byteSize(), 64).asReadOnly(), type);
+            IllegalArgumentException notDy = assertThrows(IllegalArgumentException.class,
+                    () -> e.onResize(List.of(x, dy), List.of(other)));
+            assertTrue(notDy.getMessage().startsWith("LayerNormGrad: output dx: expected the dy tensor itself"),
+                    notDy.getMessage());
+            IllegalArgumentException readOnly = assertThrows(IllegalArgumentException.class,
+                    () -> e.onResize(List.of(x, readOnlyDy), List.of(readOnlyDy)));
+            assertTrue(readOnly.getMessage().startsWith("LayerNormGrad: "), readOnly.getMessage());
+            assertTrue(readOnly.getMessage().contains("a read-only tensor"), readOnly.getMessage());
+            e.onResize(List.of(x, dy), List.of(dy)); // accepted
+        }
     }
 }
